@@ -1,0 +1,34 @@
+# Pixel influence imaging of the "Deep Learning from Scratch" ch03 MNIST network.
+# Run: snakemake --cores 8    (offline: --config local_mirror=DIR)
+
+
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+report: "workflow/report/workflow.rst"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/network.smk"
+include: "workflow/rules/influence.smk"
+include: "workflow/rules/images.smk"
+
+
+localrules:
+    all,
+    download,
+
+
+rule all:
+    input:
+        "results/network/accuracy.txt",
+        expand("results/influence/{sample}.h5", sample=SAMPLES),
+        expand("results/images/{sample}.png", sample=SAMPLES),
+        layer_pictures(SAMPLES),
+    default_target: True

@@ -1,0 +1,126 @@
+"""Fetching the data files from mirrors, verified by size and sha256, written atomically."""
+
+import hashlib
+import logging
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+from .errors import InputError
+from .files import atomic_write
+
+log = logging.getLogger(__name__)
+
+# path below resources/ (and below a local mirror) -> (bytes, sha256)
+FILES = {
+    "mnist/train-images-idx3-ubyte.gz": (
+        9912422,
+        "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+    ),
+    "mnist/train-labels-idx1-ubyte.gz": (
+        28881,
+        "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+    ),
+    "mnist/t10k-images-idx3-ubyte.gz": (
+        1648877,
+        "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+    ),
+    "mnist/t10k-labels-idx1-ubyte.gz": (
+        4542,
+        "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+    ),
+    "dlfs/sample_weight.pkl": (
+        181853,
+        "b7f55a27988ba34c3777b0f1bbd464817c8a4db855723e6ff26f703501917a13",
+    ),
+}
+
+CHUNK = 1 << 20
+
+
+class DownloadError(InputError):
+    """No source delivered the file with the right checksum."""
+
+
+def sources_for(name, mirrors, local_mirror=None):
+    """The ordered sources of resource ``name`` ("group/file").
+
+    With ``local_mirror`` set, the only source is ``<local_mirror>/<group>/<file>``;
+    otherwise each base URL of ``mirrors[group]`` followed by the file name.
+    """
+    group, _, filename = name.partition("/")
+    if local_mirror:
+        return [str(Path(local_mirror) / group / filename)]
+    return [base.rstrip("/") + "/" + filename for base in mirrors[group]]
+
+
+def _open(source, timeout):
+    scheme = urllib.parse.urlsplit(source).scheme
+    if scheme in ("http", "https", "file"):
+        request = urllib.request.Request(source, headers={"User-Agent": "pixel-influence"})
+        return urllib.request.urlopen(request, timeout=timeout)
+    return open(source, "rb")  # a plain path: a local mirror
+
+
+def _copy_verified(source, tmp, size, sha256, timeout):
+    digest = hashlib.sha256()
+    written = 0
+    with _open(source, timeout) as src, open(tmp, "wb") as dst:
+        while chunk := src.read(CHUNK):
+            written += len(chunk)
+            if written > size:
+                raise DownloadError(f"more than the expected {size} bytes")
+            digest.update(chunk)
+            dst.write(chunk)
+    if written != size:
+        raise DownloadError(f"got {written} bytes, expected {size}")
+    if digest.hexdigest() != sha256:
+        raise DownloadError(f"sha256 {digest.hexdigest()} differs from the expected {sha256}")
+
+
+def fetch(sources, dest, size, sha256, timeout=60.0, retries=2, wait=1.0):
+    """Copy the first source that delivers ``size`` bytes with ``sha256`` to ``dest``.
+
+    Each source is tried up to ``1 + retries`` times (network errors only; a wrong
+    checksum moves on at once). The data goes to a temporary file beside ``dest`` that is
+    renamed into place only after verification, so no partial or wrong file is ever left
+    at ``dest``. Returns the source used; raises ``DownloadError`` naming every failure.
+    """
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    failures = []
+    for source in sources:
+        for attempt in range(1 + retries):
+            try:
+                with atomic_write(dest) as tmp:
+                    _copy_verified(source, tmp, size, sha256, timeout)
+                log.info("%s: verified %d bytes from %s", dest, size, source)
+                return source
+            except DownloadError as e:
+                failures.append(f"{source}: {e}")
+                log.warning("%s: rejected %s: %s", dest, source, e)
+                break  # the source serves wrong bytes: retrying will not help
+            except (OSError, urllib.error.URLError, TimeoutError) as e:
+                reason = getattr(e, "reason", None) or e
+                failures.append(f"{source} (attempt {attempt + 1}): {reason}")
+                log.warning("%s: attempt %d at %s failed: %s", dest, attempt + 1, source, reason)
+                if attempt < retries:
+                    time.sleep(wait * 2**attempt)
+    raise DownloadError(
+        f"could not obtain {dest.name}:\n  "
+        + "\n  ".join(failures)
+        + "\nWithout network access, point the workflow at a folder holding the files "
+        "(laid out as mnist/<file>.gz and dlfs/sample_weight.pkl): "
+        "snakemake --cores 8 --config local_mirror=DIR"
+    )
+
+
+def sha256_of(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+

@@ -1,0 +1,5 @@
+"""The one exception type for expected mistakes (bad input, bad data, bad config)."""
+
+
+class InputError(ValueError):
+    """Raised for a problem the user can fix; the message says what and where."""

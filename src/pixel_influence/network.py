@@ -1,0 +1,148 @@
+"""The 784-50-100-10 sigmoid/softmax MLP of "Deep Learning from Scratch" ch03.
+
+``a1 = x@W1+b1; z1 = sigmoid(a1); a2 = z1@W2+b2; z2 = sigmoid(a2); a3 = z2@W3+b3;
+z3 = softmax(a3)`` with x = pixels / 255. Everything is computed in float64: influence
+values are small differences of node values and float32 would lose their digits.
+"""
+
+import io
+import pickle
+
+import numpy as np
+
+from .errors import InputError
+
+LAYERS = ("a1", "z1", "a2", "z2", "a3", "z3")
+LAYER_SIZES = {"a1": 50, "z1": 50, "a2": 100, "z2": 100, "a3": 10, "z3": 10}
+LAYER_MEANING = {
+    "a1": "pre-activation of hidden layer 1: a1 = x @ W1 + b1",
+    "z1": "hidden layer 1 output: z1 = sigmoid(a1)",
+    "a2": "pre-activation of hidden layer 2: a2 = z1 @ W2 + b2",
+    "z2": "hidden layer 2 output: z2 = sigmoid(a2)",
+    "a3": "output logits: a3 = z2 @ W3 + b3",
+    "z3": "output probabilities: z3 = softmax(a3)",
+}
+PARAM_SHAPES = {
+    "W1": (784, 50),
+    "b1": (50,),
+    "W2": (50, 100),
+    "b2": (100,),
+    "W3": (100, 10),
+    "b3": (10,),
+}
+PARAM_MEANING = {
+    "W1": ("weights of layer 1 (a1 = x @ W1 + b1)", "input pixel (row-major 28x28), layer-1 node"),
+    "b1": ("biases of layer 1", "layer-1 node"),
+    "W2": ("weights of layer 2 (a2 = z1 @ W2 + b2)", "layer-1 node, layer-2 node"),
+    "b2": ("biases of layer 2", "layer-2 node"),
+    "W3": ("weights of layer 3 (a3 = z2 @ W3 + b3)", "layer-2 node, output node (digit)"),
+    "b3": ("biases of layer 3", "output node (digit)"),
+}
+
+
+def _reconstruct():
+    try:
+        from numpy._core.multiarray import _reconstruct as fn
+    except ImportError:  # numpy < 2
+        from numpy.core.multiarray import _reconstruct as fn
+    return fn
+
+
+# the only globals a pickle of plain numpy arrays needs; numpy 2 spells the module _core
+ALLOWED_GLOBALS = {
+    ("numpy.core.multiarray", "_reconstruct"): _reconstruct,
+    ("numpy._core.multiarray", "_reconstruct"): _reconstruct,
+    ("numpy", "ndarray"): lambda: np.ndarray,
+    ("numpy", "dtype"): lambda: np.dtype,
+}
+
+
+class _ArrayUnpickler(pickle.Unpickler):
+    def find_class(self, module, name):
+        make = ALLOWED_GLOBALS.get((module, name))
+        if make is None:
+            allowed = ", ".join(f"{m}.{n}" for m, n in ALLOWED_GLOBALS)
+            raise InputError(
+                f"refusing to unpickle global {module}.{name}: the weights pickle may only "
+                f"reference numpy array reconstruction ({allowed})"
+            )
+        return make()
+
+
+def check_params(params, source="weights"):
+    """Check keys, shapes and dtypes of a weight dict; return it as float64 arrays."""
+    if not isinstance(params, dict):
+        raise InputError(f"{source}: expected a dict of arrays, got {type(params).__name__}")
+    keys = set(params)
+    if keys != set(PARAM_SHAPES):
+        missing = sorted(set(PARAM_SHAPES) - keys)
+        extra = sorted(map(str, keys - set(PARAM_SHAPES)))
+        raise InputError(
+            f"{source}: expected exactly the keys {sorted(PARAM_SHAPES)}; "
+            f"missing {missing}, unexpected {extra}"
+        )
+    out = {}
+    for key, shape in PARAM_SHAPES.items():
+        value = params[key]
+        if not isinstance(value, np.ndarray):
+            raise InputError(f"{source}: {key} is a {type(value).__name__}, not a numpy array")
+        if value.shape != shape:
+            raise InputError(f"{source}: {key} has shape {value.shape}, expected {shape}")
+        if value.dtype.kind != "f":
+            raise InputError(f"{source}: {key} has dtype {value.dtype}, expected floating point")
+        if not np.all(np.isfinite(value)):
+            raise InputError(f"{source}: {key} holds non-finite values")
+        out[key] = np.ascontiguousarray(value, dtype=np.float64)
+    return out
+
+
+def load_pickle(data, source="weights pickle"):
+    """Load the book's ``sample_weight.pkl`` bytes with a restricted unpickler.
+
+    Returns the arrays as stored (float32), after checking keys and shapes.
+    """
+    try:
+        params = _ArrayUnpickler(io.BytesIO(data)).load()
+    except InputError as e:
+        raise InputError(f"{source}: {e}") from None
+    except Exception as e:  # any malformed pickle
+        raise InputError(f"{source}: not a readable pickle ({type(e).__name__}: {e})") from None
+    check_params(params, source)
+    return {k: params[k] for k in PARAM_SHAPES}
+
+
+def sigmoid(a):
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-a))
+
+
+def softmax(a):
+    e = np.exp(a - a.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def forward(params, x):
+    """All node values for a batch of flat images x (..., 784) in [0, 1].
+
+    Returns a dict layer -> float64 array (..., nodes) for every layer in ``LAYERS``.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    a1 = x @ params["W1"] + params["b1"]
+    z1 = sigmoid(a1)
+    a2 = z1 @ params["W2"] + params["b2"]
+    z2 = sigmoid(a2)
+    a3 = z2 @ params["W3"] + params["b3"]
+    z3 = softmax(a3)
+    return {"a1": a1, "z1": z1, "a2": a2, "z2": z2, "a3": a3, "z3": z3}
+
+
+def accuracy(params, images, labels, batch=1000):
+    """Fraction of images (uint8 (n, 28, 28)) whose argmax of z3 equals the label.
+
+    Pixels are normalised as in the book (uint8 -> float32 / 255)."""
+    correct = 0
+    for start in range(0, len(images), batch):
+        x = images[start : start + batch].reshape(-1, 784).astype(np.float32) / np.float32(255)
+        pred = forward(params, x)["a3"].argmax(axis=1)  # argmax of softmax == argmax of logits
+        correct += int(np.sum(pred == labels[start : start + batch]))
+    return correct, len(images)

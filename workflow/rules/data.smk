@@ -1,0 +1,57 @@
+# Downloading and unpacking the data: MNIST and the book's pretrained weights.
+
+
+rule download:
+    output:
+        ensure("resources/{resource}", sha256=lambda wildcards: FILES[wildcards.resource][1]),
+    log:
+        "logs/download/{resource}.log",
+    benchmark:
+        "benchmarks/download/{resource}.tsv"
+    resources:
+        mem_mb=200,
+        runtime=30,
+    retries: 1
+    conda:
+        ENV
+    script:
+        "../scripts/download.py"
+
+
+rule mnist:
+    input:
+        train_images="resources/mnist/train-images-idx3-ubyte.gz",
+        train_labels="resources/mnist/train-labels-idx1-ubyte.gz",
+        test_images="resources/mnist/t10k-images-idx3-ubyte.gz",
+        test_labels="resources/mnist/t10k-labels-idx1-ubyte.gz",
+    output:
+        "results/mnist/mnist.h5",
+    log:
+        "logs/mnist/mnist.log",
+    benchmark:
+        "benchmarks/mnist/mnist.tsv"
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        ENV
+    script:
+        "../scripts/mnist.py"
+
+
+rule weights:
+    input:
+        "resources/dlfs/sample_weight.pkl",
+    output:
+        "results/network/weights.h5",
+    log:
+        "logs/weights/weights.log",
+    benchmark:
+        "benchmarks/weights/weights.tsv"
+    resources:
+        mem_mb=200,
+        runtime=5,
+    conda:
+        ENV
+    script:
+        "../scripts/weights.py"

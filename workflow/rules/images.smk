@@ -1,0 +1,53 @@
+# Pictures: one montage per sample and one picture per sample, method and layer.
+
+
+rule shared_scale:
+    input:
+        expand("results/influence/{sample}.h5", sample=SAMPLES),
+    output:
+        "results/images/shared_scale.h5",
+    params:
+        layers=LAYERS,
+        methods=METHODS,
+    log:
+        "logs/shared_scale/shared_scale.log",
+    benchmark:
+        "benchmarks/shared_scale/shared_scale.tsv"
+    resources:
+        mem_mb=500,
+        runtime=5,
+    conda:
+        ENV
+    script:
+        "../scripts/shared_scale.py"
+
+
+rule montage:
+    input:
+        unpack(montage_inputs),
+    output:
+        montage=report(
+            "results/images/{sample}.png",
+            caption="../report/montage.rst",
+            category="Montages",
+            labels={"sample": "{sample}"},
+        ),
+        layers=expand(
+            "results/images/{{sample}}/{method}/{layer}.png", method=METHODS, layer=LAYERS
+        ),
+    params:
+        layers=LAYERS,
+        methods=METHODS,
+        scale=config["scale"],
+        zoom=config["zoom"],
+    log:
+        "logs/montage/{sample}.log",
+    benchmark:
+        "benchmarks/montage/{sample}.tsv"
+    resources:
+        mem_mb=500,
+        runtime=5,
+    conda:
+        ENV
+    script:
+        "../scripts/montage.py"

@@ -1,0 +1,27 @@
+"""Classify the 10,000 test images; fail unless the accuracy is the expected one."""
+
+import logging
+
+from pixel_influence import h5io, network
+from pixel_influence.errors import InputError
+from pixel_influence.files import atomic_write
+from pixel_influence.jobs import run
+
+
+def job(smk):
+    params, _ = h5io.read_weights(smk.input.weights)
+    images, labels = h5io.read_mnist_split(smk.input.mnist, "test")
+    correct, total = network.accuracy(params, images, labels)
+    value = correct / total
+    logging.info("%d of %d test images correct: Accuracy:%s", correct, total, value)
+    expected = smk.params.expected
+    if abs(value - expected) > 0.5 / total:
+        raise InputError(
+            f"accuracy {value} on the test set differs from expected_accuracy {expected} "
+            "in the config: the weights or the data are not the expected ones"
+        )
+    with atomic_write(smk.output[0]) as tmp, open(tmp, "w") as f:
+        f.write(f"Accuracy:{value}\n")
+
+
+run(job, snakemake)

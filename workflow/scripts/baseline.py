@@ -1,0 +1,16 @@
+"""Node values of every layer for the baseline (all-zero) image."""
+
+import numpy as np
+
+from pixel_influence import h5io, network
+from pixel_influence.jobs import run
+
+
+def job(smk):
+    params, _ = h5io.read_weights(smk.input[0])
+    image = np.zeros((28, 28))
+    values = network.forward(params, image.reshape(-1))
+    h5io.write_baseline(smk.output[0], image, values, "all-zero image")
+
+
+run(job, snakemake)

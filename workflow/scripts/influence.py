@@ -1,0 +1,46 @@
+"""Influence maps of one sample for every configured method and layer."""
+
+import logging
+
+import numpy as np
+
+from pixel_influence import h5io, methods, samples
+from pixel_influence.jobs import run
+
+
+def job(smk):
+    name, spec = smk.wildcards.sample, smk.params.spec
+    params, weights_sha256 = h5io.read_weights(smk.input.weights)
+    baseline_image, _, baseline_text = h5io.read_baseline(smk.input.baseline)
+    kind = samples.kind(spec)
+    label = -1
+    if kind == "fill":
+        image = samples.fill_image(spec["fill"])
+        title = f"{name}: every pixel {spec['fill']}"
+    elif kind == "png":
+        image = samples.png_image(spec["png"])
+        title = f"{name}: {spec['png']}"
+    else:
+        pixels, label = h5io.read_mnist_image(smk.input.mnist, spec["split"], spec["index"])
+        image = samples.mnist_image(pixels[None], 0)
+        title = f"{name}: {spec['split']} image #{spec['index']}, label {label}"
+    result = methods.compute(params, image, baseline_image, smk.params.layers, smk.params.methods)
+    probabilities = result["value"]["z3"]
+    title += f"; predicted {int(np.argmax(probabilities))} ({probabilities.max():.3f})"
+    provenance = {
+        "sample": name,
+        "source": samples.describe(spec),
+        "title": title,
+        "label": label,
+        "baseline": baseline_text,
+        "weights_sha256": weights_sha256,
+    }
+    h5io.write_influence(
+        smk.output[0], result, image, baseline_image, provenance, smk.params.dtype
+    )
+    for method, per_layer in result["residuals"].items():
+        for layer, r in per_layer.items():
+            logging.info("%s %s: max |residual| %.4g", method, layer, np.abs(r).max())
+
+
+run(job, snakemake)
