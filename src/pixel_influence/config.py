@@ -26,7 +26,7 @@ def _message(error):
             "a sample is exactly one of {fill: v}, {split: train|test, index: i} or "
             f"{{png: path}}, not {error.instance!r}"
         )
-    if error.validator == "propertyNames":
+    if "propertyNames" in error.schema_path:
         return (
             f"sample name {error.instance!r} is not allowed: it becomes a file name; use "
             "letters, digits, '_', '-' and '.', starting with a letter or digit"
@@ -40,12 +40,7 @@ def problems(config, schema, exists=lambda p: Path(p).is_file()):
     errors = sorted(validator.iter_errors(config), key=lambda e: [str(p) for p in e.absolute_path])
     found = []
     for error in errors:
-        if error.validator == "propertyNames":
-            # the error sits on the mapping; name the offending entry itself
-            where = _where(list(error.absolute_path) + [error.instance])
-        else:
-            where = _where(error.absolute_path)
-        found.append(f"{where}: {_message(error)}")
+        found.append(f"{_where(error.absolute_path)}: {_message(error)}")
     if found:
         return found
     for name, spec in config["samples"].items():

@@ -102,6 +102,13 @@ def fetch(sources, dest, size, sha256, timeout=60.0, retries=2, wait=1.0):
                 failures.append(f"{source}: {e}")
                 log.warning("%s: rejected %s: %s", dest, source, e)
                 break  # the source serves wrong bytes: retrying will not help
+            except urllib.error.HTTPError as e:
+                failures.append(f"{source} (attempt {attempt + 1}): HTTP {e.code} {e.reason}")
+                log.warning("%s: %s answered HTTP %d %s", dest, source, e.code, e.reason)
+                if 400 <= e.code < 500 and e.code not in (408, 429):
+                    break  # the mirror does not have the file: retrying will not help
+                if attempt < retries:
+                    time.sleep(wait * 2**attempt)
             except (OSError, urllib.error.URLError, TimeoutError) as e:
                 reason = getattr(e, "reason", None) or e
                 failures.append(f"{source} (attempt {attempt + 1}): {reason}")

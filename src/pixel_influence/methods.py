@@ -24,7 +24,15 @@ def insertion(params, x, baseline, layers):
     np.fill_diagonal(batch, x)
     values = forward(params, batch)
     reference = forward(params, baseline)
-    return {layer: (values[layer] - reference[layer]).T for layer in layers}
+    # where x equals the baseline the inserted image IS the baseline: exactly 0, not the
+    # rounding difference between a batched and a single matrix product
+    same = x == baseline
+    out = {}
+    for layer in layers:
+        delta = (values[layer] - reference[layer]).T
+        delta[:, same] = 0.0
+        out[layer] = delta
+    return out
 
 
 METHODS = {"insertion": insertion}

@@ -213,7 +213,11 @@ def montage(image, maps, scales, probabilities, title, scale_mode, residuals=Non
     draw.text((lay.margin, y + lay.line), "input", fill=INK, font=lay.font)
     big = np.clip(np.rint(np.asarray(image, dtype=np.float64) * 255), 0, 255).astype(np.uint8)
     big = big.repeat(2 * zoom, axis=0).repeat(2 * zoom, axis=1)
-    img.paste(Image.fromarray(big, mode="L"), (lay.margin, y + 2 * lay.line))
+    iy = y + 2 * lay.line
+    img.paste(Image.fromarray(big, mode="L"), (lay.margin, iy))
+    draw.rectangle(
+        [lay.margin - 1, iy - 1, lay.margin + big.shape[1], iy + big.shape[0]], outline=128
+    )
     for method, layers, prob_layer, sizes in sections:
         x = lay.margin + input_w + lay.block_gap
         draw.text((x, y), f"method: {method}", fill=INK, font=lay.title_font)

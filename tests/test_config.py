@@ -1,0 +1,71 @@
+from pathlib import Path
+
+import pytest
+
+from pixel_influence import config as config_checks
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = config_checks.load_schema(ROOT / "workflow" / "schemas" / "config.schema.yaml")
+
+
+def problems(cfg, exists=lambda p: True):
+    return config_checks.problems(cfg, SCHEMA, exists)
+
+
+def test_default_config_is_valid():
+    import yaml
+
+    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    assert problems(cfg) == []
+    assert list(cfg["samples"]) == ["white"] + [f"digit{d}" for d in range(10)]
+
+
+@pytest.mark.parametrize(
+    "cfg, expected",
+    [
+        (
+            {"samples": {"w": {"fill": 1.0}}, "layers": ["z1", "z9"]},
+            "config.layers[1]: 'z9' is not one of",
+        ),
+        (
+            {"samples": {"d": {"split": "test", "index": 10000}}},
+            "config.samples.d.index: 10000 is greater than the maximum of 9999",
+        ),
+        (
+            {"samples": {"d": {"split": "train", "index": 60000}}},
+            "config.samples.d.index: 60000 is greater than the maximum of 59999",
+        ),
+        (
+            {"samples": {"d": {"split": "test", "index": -1}}},
+            "config.samples.d.index: -1 is less than the minimum of 0",
+        ),
+        (
+            {"samples": {"d": {"split": "valid", "index": 3}}},
+            "config.samples.d.split: 'valid' is not one of ['train', 'test']",
+        ),
+        ({"samples": {"w": {"fill": 1.5}}}, "config.samples.w.fill: 1.5 is greater than"),
+        ({"samples": {"w": {"fill": 1.0, "png": "a.png"}}}, "config.samples.w: a sample is exactly one of"),
+        ({"samples": {"w": {"colour": 3}}}, "config.samples.w: Additional properties"),
+        ({"samples": {"../up": {"fill": 1.0}}}, "config.samples: sample name '../up' is not allowed"),
+        ({"samples": {"w": {"fill": 1.0}}, "methods": ["magic"]}, "config.methods[0]: 'magic'"),
+        ({"samples": {"w": {"fill": 1.0}}, "scale": "log"}, "config.scale: 'log' is not one of"),
+        ({"samples": {"w": {"fill": 1.0}}, "layer": ["z1"]}, "('layer' was unexpected)"),
+        ({"layers": ["z1"]}, "config: 'samples' is a required property"),
+    ],
+)
+def test_bad_config_names_the_offending_key(cfg, expected):
+    found = problems(cfg)
+    assert any(expected in p for p in found), found
+
+
+def test_missing_png_is_named():
+    cfg = {"samples": {"mine": {"png": "nowhere/mine.png"}, "w": {"fill": 0.5}}}
+    assert problems(cfg, exists=lambda p: False) == [
+        "config.samples.mine.png: file 'nowhere/mine.png' does not exist"
+    ]
+
+
+def test_all_problems_are_reported_at_once():
+    cfg = {"samples": {"d": {"split": "test", "index": 10000}}, "layers": ["z9"]}
+    found = problems(cfg)
+    assert len(found) == 2

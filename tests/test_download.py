@@ -1,0 +1,122 @@
+import hashlib
+import http.server
+import threading
+import time
+
+import pytest
+
+from pixel_influence.download import FILES, DownloadError, fetch, sources_for
+
+PAYLOAD = b"the right bytes" * 100
+SHA = hashlib.sha256(PAYLOAD).hexdigest()
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    routes = {}
+
+    def do_GET(self):
+        kind = self.routes.get(self.path, "404")
+        if kind == "stall":
+            time.sleep(3)
+            return
+        if kind == "404":
+            self.send_error(404)
+            return
+        body = PAYLOAD if kind == "good" else b"X" + PAYLOAD[1:]
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server():
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def test_plain_path_source_is_copied_and_verified(tmp_path):
+    src = tmp_path / "mirror" / "f.bin"
+    src.parent.mkdir()
+    src.write_bytes(PAYLOAD)
+    dest = tmp_path / "out" / "f.bin"
+    assert fetch([str(src)], dest, len(PAYLOAD), SHA) == str(src)
+    assert dest.read_bytes() == PAYLOAD
+    assert [p.name for p in dest.parent.iterdir()] == ["f.bin"]  # no temporary left
+
+
+def test_corrupted_file_fails_clearly_and_leaves_nothing(tmp_path):
+    src = tmp_path / "f.bin"
+    src.write_bytes(b"X" + PAYLOAD[1:])
+    dest = tmp_path / "out" / "f.bin"
+    with pytest.raises(DownloadError, match=f"sha256 .* differs from the expected {SHA}"):
+        fetch([str(src)], dest, len(PAYLOAD), SHA, retries=0)
+    assert not dest.exists() and list(dest.parent.iterdir()) == []
+
+
+def test_wrong_size_fails_clearly(tmp_path):
+    src = tmp_path / "f.bin"
+    src.write_bytes(PAYLOAD + b"extra")
+    with pytest.raises(DownloadError, match=f"more than the expected {len(PAYLOAD)} bytes"):
+        fetch([str(src)], tmp_path / "o", len(PAYLOAD), SHA, retries=0)
+    src.write_bytes(PAYLOAD[:-1])
+    with pytest.raises(DownloadError, match=f"got {len(PAYLOAD) - 1} bytes"):
+        fetch([str(src)], tmp_path / "o", len(PAYLOAD), SHA, retries=0)
+
+
+def test_mirrors_fall_back_in_order(server, tmp_path, caplog):
+    _Handler.routes = {"/a/f": "404", "/b/f": "bad", "/c/f": "good"}
+    sources = [f"{server}/a/f", f"{server}/b/f", f"{server}/c/f"]
+    dest = tmp_path / "f"
+    with caplog.at_level("INFO"):
+        used = fetch(sources, dest, len(PAYLOAD), SHA, retries=1, wait=0)
+    assert used == sources[2] and dest.read_bytes() == PAYLOAD
+    assert "sha256" in caplog.text and "404" in caplog.text
+
+
+def test_all_mirrors_failing_names_each_and_explains_local_mirror(server, tmp_path):
+    _Handler.routes = {"/a/f": "404", "/b/f": "bad", "/s/f": "stall"}
+    sources = [f"{server}/a/f", f"{server}/b/f", f"{server}/s/f"]
+    start = time.monotonic()
+    with pytest.raises(DownloadError) as info:
+        fetch(sources, tmp_path / "f", len(PAYLOAD), SHA, timeout=0.5, retries=1, wait=0)
+    assert time.monotonic() - start < 10
+    message = str(info.value)
+    for source in sources:
+        assert source in message
+    assert "attempt 2" in message  # network errors are retried, bounded
+    assert "timed out" in message
+    assert "local_mirror=DIR" in message
+    assert not (tmp_path / "f").exists()
+
+
+def test_sources_for_local_mirror_and_mirrors():
+    mirrors = {"mnist": ["https://a/mnist/", "https://b/x"], "dlfs": ["https://c/ch03/"]}
+    assert sources_for("mnist/t10k-labels-idx1-ubyte.gz", mirrors) == [
+        "https://a/mnist/t10k-labels-idx1-ubyte.gz",
+        "https://b/x/t10k-labels-idx1-ubyte.gz",
+    ]
+    assert sources_for("dlfs/sample_weight.pkl", mirrors, "/data") == [
+        "/data/dlfs/sample_weight.pkl"
+    ]
+
+
+def test_registry_matches_the_shared_checksums():
+    from conftest import HAVE_DATA, SHARED_DATA
+
+    if not HAVE_DATA:
+        pytest.skip(f"no {SHARED_DATA}")
+    listed = dict(
+        reversed(line.split()) for line in (SHARED_DATA / "SHA256SUMS").read_text().splitlines()
+    )
+    assert {name: sha for name, (_, sha) in FILES.items()} == listed
+    for name, (size, _) in FILES.items():
+        assert (SHARED_DATA / name).stat().st_size == size
