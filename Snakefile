@@ -26,9 +26,9 @@ localrules:
 
 
 rule all:
+    default_target: True
     input:
         "results/network/accuracy.txt",
         expand("results/influence/{sample}.h5", sample=SAMPLES),
         expand("results/images/{sample}.png", sample=SAMPLES),
         layer_pictures(SAMPLES),
-    default_target: True

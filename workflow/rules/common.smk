@@ -10,7 +10,6 @@ from pixel_influence import config as config_checks
 from pixel_influence import samples as sample_sources
 from pixel_influence.download import FILES
 
-
 SCHEMA = "../schemas/config.schema.yaml"
 
 # every problem at once, each naming its key, before any job runs

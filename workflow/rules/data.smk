@@ -3,17 +3,20 @@
 
 rule download:
     output:
-        ensure("resources/{resource}", sha256=lambda wildcards: FILES[wildcards.resource][1]),
+        ensure(
+            "resources/{resource}",
+            sha256=lambda wildcards: FILES[wildcards.resource][1],
+        ),
     log:
         "logs/download/{resource}.log",
     benchmark:
         "benchmarks/download/{resource}.tsv"
-    resources:
-        mem_mb=200,
-        runtime=30,
     retries: 1
     conda:
         ENV
+    resources:
+        mem_mb=200,
+        runtime=30,
     script:
         "../scripts/download.py"
 
@@ -30,11 +33,11 @@ rule mnist:
         "logs/mnist/mnist.log",
     benchmark:
         "benchmarks/mnist/mnist.tsv"
+    conda:
+        ENV
     resources:
         mem_mb=1000,
         runtime=10,
-    conda:
-        ENV
     script:
         "../scripts/mnist.py"
 
@@ -48,10 +51,10 @@ rule weights:
         "logs/weights/weights.log",
     benchmark:
         "benchmarks/weights/weights.tsv"
+    conda:
+        ENV
     resources:
         mem_mb=200,
         runtime=5,
-    conda:
-        ENV
     script:
         "../scripts/weights.py"

@@ -6,18 +6,18 @@ rule shared_scale:
         expand("results/influence/{sample}.h5", sample=SAMPLES),
     output:
         "results/images/shared_scale.h5",
-    params:
-        layers=LAYERS,
-        methods=METHODS,
     log:
         "logs/shared_scale/shared_scale.log",
     benchmark:
         "benchmarks/shared_scale/shared_scale.tsv"
+    conda:
+        ENV
     resources:
         mem_mb=500,
         runtime=5,
-    conda:
-        ENV
+    params:
+        layers=LAYERS,
+        methods=METHODS,
     script:
         "../scripts/shared_scale.py"
 
@@ -33,21 +33,23 @@ rule montage:
             labels={"sample": "{sample}"},
         ),
         layers=expand(
-            "results/images/{{sample}}/{method}/{layer}.png", method=METHODS, layer=LAYERS
+            "results/images/{{sample}}/{method}/{layer}.png",
+            method=METHODS,
+            layer=LAYERS,
         ),
+    log:
+        "logs/montage/{sample}.log",
+    benchmark:
+        "benchmarks/montage/{sample}.tsv"
+    conda:
+        ENV
+    resources:
+        mem_mb=500,
+        runtime=5,
     params:
         layers=LAYERS,
         methods=METHODS,
         scale=config["scale"],
         zoom=config["zoom"],
-    log:
-        "logs/montage/{sample}.log",
-    benchmark:
-        "benchmarks/montage/{sample}.tsv"
-    resources:
-        mem_mb=500,
-        runtime=5,
-    conda:
-        ENV
     script:
         "../scripts/montage.py"

@@ -6,19 +6,19 @@ rule influence:
         unpack(influence_inputs),
     output:
         "results/influence/{sample}.h5",
+    log:
+        "logs/influence/{sample}.log",
+    benchmark:
+        "benchmarks/influence/{sample}.tsv"
+    conda:
+        ENV
+    resources:
+        mem_mb=500,
+        runtime=10,
     params:
         spec=lambda wildcards: config["samples"][wildcards.sample],
         layers=LAYERS,
         methods=METHODS,
         dtype=config["influence_dtype"],
-    log:
-        "logs/influence/{sample}.log",
-    benchmark:
-        "benchmarks/influence/{sample}.tsv"
-    resources:
-        mem_mb=500,
-        runtime=10,
-    conda:
-        ENV
     script:
         "../scripts/influence.py"

@@ -7,17 +7,17 @@ rule accuracy:
         mnist="results/mnist/mnist.h5",
     output:
         "results/network/accuracy.txt",
-    params:
-        expected=config["expected_accuracy"],
     log:
         "logs/accuracy/accuracy.log",
     benchmark:
         "benchmarks/accuracy/accuracy.tsv"
+    conda:
+        ENV
     resources:
         mem_mb=500,
         runtime=5,
-    conda:
-        ENV
+    params:
+        expected=config["expected_accuracy"],
     script:
         "../scripts/accuracy.py"
 
@@ -31,10 +31,10 @@ rule baseline:
         "logs/baseline/baseline.log",
     benchmark:
         "benchmarks/baseline/baseline.tsv"
+    conda:
+        ENV
     resources:
         mem_mb=200,
         runtime=5,
-    conda:
-        ENV
     script:
         "../scripts/baseline.py"
