@@ -127,7 +127,11 @@ def forward(params, x):
     Returns a dict layer -> float64 array (..., nodes) for every layer in ``LAYERS``.
     """
     x = np.asarray(x, dtype=np.float64)
-    a1 = x @ params["W1"] + params["b1"]
+    return forward_from_a1(params, x @ params["W1"] + params["b1"])
+
+
+def forward_from_a1(params, a1):
+    """All node values given the first pre-activation a1 (..., 50); see ``forward``."""
     z1 = sigmoid(a1)
     a2 = z1 @ params["W2"] + params["b2"]
     z2 = sigmoid(a2)

@@ -10,7 +10,7 @@ rule download:
     log:
         "logs/download/{resource}.log",
     benchmark:
-        "benchmarks/download/{resource}.tsv"
+        "results/benchmarks/download/{resource}.tsv"
     retries: 1
     conda:
         ENV
@@ -32,7 +32,7 @@ rule mnist:
     log:
         "logs/mnist/mnist.log",
     benchmark:
-        "benchmarks/mnist/mnist.tsv"
+        "results/benchmarks/mnist/mnist.tsv"
     conda:
         ENV
     resources:
@@ -50,7 +50,7 @@ rule weights:
     log:
         "logs/weights/weights.log",
     benchmark:
-        "benchmarks/weights/weights.tsv"
+        "results/benchmarks/weights/weights.tsv"
     conda:
         ENV
     resources:

@@ -9,7 +9,7 @@ rule shared_scale:
     log:
         "logs/shared_scale/shared_scale.log",
     benchmark:
-        "benchmarks/shared_scale/shared_scale.tsv"
+        "results/benchmarks/shared_scale/shared_scale.tsv"
     conda:
         ENV
     resources:
@@ -40,7 +40,7 @@ rule montage:
     log:
         "logs/montage/{sample}.log",
     benchmark:
-        "benchmarks/montage/{sample}.tsv"
+        "results/benchmarks/montage/{sample}.tsv"
     conda:
         ENV
     resources:

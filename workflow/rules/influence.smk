@@ -9,7 +9,7 @@ rule influence:
     log:
         "logs/influence/{sample}.log",
     benchmark:
-        "benchmarks/influence/{sample}.tsv"
+        "results/benchmarks/influence/{sample}.tsv"
     conda:
         ENV
     resources:

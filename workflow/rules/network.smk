@@ -10,7 +10,7 @@ rule accuracy:
     log:
         "logs/accuracy/accuracy.log",
     benchmark:
-        "benchmarks/accuracy/accuracy.tsv"
+        "results/benchmarks/accuracy/accuracy.tsv"
     conda:
         ENV
     resources:
@@ -30,7 +30,7 @@ rule baseline:
     log:
         "logs/baseline/baseline.log",
     benchmark:
-        "benchmarks/baseline/baseline.tsv"
+        "results/benchmarks/baseline/baseline.tsv"
     conda:
         ENV
     resources:
