@@ -19,8 +19,8 @@ LAYER_MEANING = {
     "z1": "hidden layer 1 output: z1 = sigmoid(a1)",
     "a2": "pre-activation of hidden layer 2: a2 = z1 @ W2 + b2",
     "z2": "hidden layer 2 output: z2 = sigmoid(a2)",
-    "a3": "output logits: a3 = z2 @ W3 + b3",
-    "z3": "output probabilities: z3 = softmax(a3)",
+    "a3": "output logits: a3 = z2 @ W3 + b3 (node j is digit j)",
+    "z3": "output probabilities: z3 = softmax(a3) (node j is digit j)",
 }
 PARAM_SHAPES = {
     "W1": (784, 50),

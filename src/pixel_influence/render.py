@@ -197,18 +197,16 @@ def montage(image, maps, scales, probabilities, title, scale_mode, residuals=Non
         + lay.block_gap
         + max(sum(w for w, _ in s[3]) + lay.block_gap * (len(s[3]) - 1) for s in sections)
     )
+    subtitle = f"gray = 0, brighter = positive, darker = negative; {SCALE_TEXT[scale_mode]}"
+    text_width = max(lay.title_font.getlength(title), lay.small.getlength(subtitle))
+    width = max(width, lay.margin * 2 + int(math.ceil(text_width)))
     header = lay.line * 2 + 4
     height = lay.margin * 2 + header
     height += sum(lay.line + max(h for _, h in s[3]) + lay.block_gap for s in sections)
     img = Image.new("L", (width, height), BACKGROUND)
     draw = ImageDraw.Draw(img)
     draw.text((lay.margin, lay.margin), title, fill=INK, font=lay.title_font)
-    draw.text(
-        (lay.margin, lay.margin + lay.line + 2),
-        f"gray = 0, brighter = positive, darker = negative; {SCALE_TEXT[scale_mode]}",
-        fill=INK,
-        font=lay.small,
-    )
+    draw.text((lay.margin, lay.margin + lay.line + 2), subtitle, fill=INK, font=lay.small)
     y = lay.margin + header
     draw.text((lay.margin, y + lay.line), "input", fill=INK, font=lay.font)
     big = np.clip(np.rint(np.asarray(image, dtype=np.float64) * 255), 0, 255).astype(np.uint8)
