@@ -204,3 +204,33 @@ def test_dag_shows_every_rule(tmp_path):
     assert labels == {"all", "download", "mnist", "weights", "accuracy", "baseline",
                       "influence", "montage"}
     assert out.count('label = "influence') == out.count('label = "montage') == 11
+
+
+@needs_data
+def test_corrupted_mirror_file_and_wrong_accuracy_fail_clearly(tmp_path):
+    mirror_dir = tmp_path / "mirror"
+    for name in ("mnist/t10k-images-idx3-ubyte.gz", "mnist/train-images-idx3-ubyte.gz",
+                 "mnist/train-labels-idx1-ubyte.gz", "dlfs/sample_weight.pkl"):
+        (mirror_dir / name).parent.mkdir(parents=True, exist_ok=True)
+        (mirror_dir / name).symlink_to(SHARED_DATA / name)
+    labels = SHARED_DATA / "mnist/t10k-labels-idx1-ubyte.gz"
+    corrupted = bytearray(labels.read_bytes())
+    corrupted[100] ^= 0xFF
+    (mirror_dir / "mnist/t10k-labels-idx1-ubyte.gz").write_bytes(bytes(corrupted))
+    workdir = workdir_with_config(tmp_path / "w")
+    target = "results/network/accuracy.txt"
+    out = snakemake(workdir, target, "--cores", "1", "--config",
+                    f"local_mirror={mirror_dir}", check=False)
+    assert out.returncode != 0
+    assert "t10k-labels-idx1-ubyte.gz: sha256" in out.stdout + out.stderr
+    assert "differs from the expected f7ae60f9" in out.stdout + out.stderr
+    assert not (workdir / "resources/mnist/t10k-labels-idx1-ubyte.gz").exists()
+    assert not list((workdir / "resources/mnist").glob(".*"))  # no temporary left
+
+    (mirror_dir / "mnist/t10k-labels-idx1-ubyte.gz").unlink()
+    (mirror_dir / "mnist/t10k-labels-idx1-ubyte.gz").symlink_to(labels)
+    out = snakemake(workdir, target, "--cores", "1", "--config",
+                    f"local_mirror={mirror_dir}", "expected_accuracy=0.99", check=False)
+    assert out.returncode != 0
+    assert "accuracy 0.9352 on the test set differs from expected_accuracy 0.99" in out.stderr
+    assert not (workdir / target).exists()

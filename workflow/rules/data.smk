@@ -11,7 +11,6 @@ rule download:
         "logs/download/{resource}.log",
     benchmark:
         "results/benchmarks/download/{resource}.tsv"
-    retries: 1
     conda:
         ENV
     resources:
