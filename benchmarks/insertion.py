@@ -75,8 +75,11 @@ def main(argv):
         print(f"{name}:")
         print(f"  per-pixel loop (784 forward passes): {t_loop * 1e3:8.2f} ms")
         print(f"  vectorized insertion (one batch):    {t_vec * 1e3:8.2f} ms")
-        print(f"  speed-up {t_loop / t_vec:.0f}x; max |difference| {worst:.1e}; "
-              f"peak numpy memory {peak / 2**20:.1f} MiB")
+        print(
+            f"  speed-up {t_loop / t_vec:.0f}x; max |difference| {worst:.1e}; "
+            f"peak numpy memory {peak / 2**20:.1f} MiB"
+        )
+
 
 if __name__ == "__main__":
     main(sys.argv)

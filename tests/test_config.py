@@ -44,9 +44,15 @@ def test_default_config_is_valid():
             "config.samples.d.split: 'valid' is not one of ['train', 'test']",
         ),
         ({"samples": {"w": {"fill": 1.5}}}, "config.samples.w.fill: 1.5 is greater than"),
-        ({"samples": {"w": {"fill": 1.0, "png": "a.png"}}}, "config.samples.w: a sample is exactly one of"),
+        (
+            {"samples": {"w": {"fill": 1.0, "png": "a.png"}}},
+            "config.samples.w: a sample is exactly one of",
+        ),
         ({"samples": {"w": {"colour": 3}}}, "config.samples.w: Additional properties"),
-        ({"samples": {"../up": {"fill": 1.0}}}, "config.samples: sample name '../up' is not allowed"),
+        (
+            {"samples": {"../up": {"fill": 1.0}}},
+            "config.samples: sample name '../up' is not allowed",
+        ),
         ({"samples": {"w": {"fill": 1.0}}, "methods": ["magic"]}, "config.methods[0]: 'magic'"),
         ({"samples": {"w": {"fill": 1.0}}, "scale": "log"}, "config.scale: 'log' is not one of"),
         ({"samples": {"w": {"fill": 1.0}}, "layer": ["z1"]}, "('layer' was unexpected)"),

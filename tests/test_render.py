@@ -49,7 +49,11 @@ def test_montage_is_deterministic_and_grows_with_methods():
     a, b = render.montage(*args), render.montage(*args)
     assert a.tobytes() == b.tobytes()
     two = render.montage(
-        np.ones((28, 28)), {**maps, "m2": maps["m1"]}, {**scales, "m2": scales["m1"]},
-        np.full(10, 0.1), "title", "node",
+        np.ones((28, 28)),
+        {**maps, "m2": maps["m1"]},
+        {**scales, "m2": scales["m1"]},
+        np.full(10, 0.1),
+        "title",
+        "node",
     )
     assert two.size[1] > a.size[1]

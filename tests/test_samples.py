@@ -16,7 +16,10 @@ def test_png_sample_is_pixels_over_255(tmp_path):
     "make, message",
     [
         (lambda p: Image.new("L", (28, 20)).save(p), "image is 28x20, expected 28x28"),
-        (lambda p: Image.new("RGB", (28, 28)).save(p), "image mode 'RGB', expected 8-bit grayscale"),
+        (
+            lambda p: Image.new("RGB", (28, 28)).save(p),
+            "image mode 'RGB', expected 8-bit grayscale",
+        ),
         (lambda p: p.write_bytes(b"not a png at all"), "not a readable image"),
     ],
 )

@@ -146,9 +146,10 @@ def test_scale_options(tmp_path, scale):
     snakemake(workdir, "results/images/digit7.png", "--cores", "2", "--config", mirror())
     assert (workdir / "results/images/digit7.png").is_file()
     if scale == "shared":
-        with h5py.File(workdir / "results/images/shared_scale.h5") as f, h5py.File(
-            workdir / "results/influence/white.h5"
-        ) as w:
+        with (
+            h5py.File(workdir / "results/images/shared_scale.h5") as f,
+            h5py.File(workdir / "results/influence/white.h5") as w,
+        ):
             # the white image moves z3 most, so it sets the shared scale
             assert f["insertion/z3"][()] == pytest.approx(np.abs(w["insertion/z3"][()]).max())
 
@@ -178,7 +179,10 @@ def test_bad_config_is_rejected_before_any_job(tmp_path, edit, message):
 def test_lint_is_clean():
     out = subprocess.run(
         [sys.executable, "-m", "snakemake", "--lint", "-s", str(ROOT / "Snakefile")],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "Congratulations" in out.stdout + out.stderr
@@ -190,7 +194,10 @@ def test_snakefmt_check_is_clean():
         pytest.skip("snakefmt is not installed")
     out = subprocess.run(
         [snakefmt, "--check", "Snakefile", "workflow/"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert out.returncode == 0, out.stdout + out.stderr
 
@@ -199,18 +206,33 @@ def test_dag_shows_every_rule(tmp_path):
     workdir = workdir_with_config(tmp_path)
     out = snakemake(workdir, "--dag", "--config", mirror()).stdout
     assert out.startswith("digraph")
-    labels = {line.split('label = "')[1].split('"')[0].split("\\n")[0]
-              for line in out.splitlines() if 'label = "' in line}
-    assert labels == {"all", "download", "mnist", "weights", "accuracy", "baseline",
-                      "influence", "montage"}
+    labels = {
+        line.split('label = "')[1].split('"')[0].split("\\n")[0]
+        for line in out.splitlines()
+        if 'label = "' in line
+    }
+    assert labels == {
+        "all",
+        "download",
+        "mnist",
+        "weights",
+        "accuracy",
+        "baseline",
+        "influence",
+        "montage",
+    }
     assert out.count('label = "influence') == out.count('label = "montage') == 11
 
 
 @needs_data
 def test_corrupted_mirror_file_and_wrong_accuracy_fail_clearly(tmp_path):
     mirror_dir = tmp_path / "mirror"
-    for name in ("mnist/t10k-images-idx3-ubyte.gz", "mnist/train-images-idx3-ubyte.gz",
-                 "mnist/train-labels-idx1-ubyte.gz", "dlfs/sample_weight.pkl"):
+    for name in (
+        "mnist/t10k-images-idx3-ubyte.gz",
+        "mnist/train-images-idx3-ubyte.gz",
+        "mnist/train-labels-idx1-ubyte.gz",
+        "dlfs/sample_weight.pkl",
+    ):
         (mirror_dir / name).parent.mkdir(parents=True, exist_ok=True)
         (mirror_dir / name).symlink_to(SHARED_DATA / name)
     labels = SHARED_DATA / "mnist/t10k-labels-idx1-ubyte.gz"
@@ -219,8 +241,9 @@ def test_corrupted_mirror_file_and_wrong_accuracy_fail_clearly(tmp_path):
     (mirror_dir / "mnist/t10k-labels-idx1-ubyte.gz").write_bytes(bytes(corrupted))
     workdir = workdir_with_config(tmp_path / "w")
     target = "results/network/accuracy.txt"
-    out = snakemake(workdir, target, "--cores", "1", "--config",
-                    f"local_mirror={mirror_dir}", check=False)
+    out = snakemake(
+        workdir, target, "--cores", "1", "--config", f"local_mirror={mirror_dir}", check=False
+    )
     assert out.returncode != 0
     assert "t10k-labels-idx1-ubyte.gz: sha256" in out.stdout + out.stderr
     assert "differs from the expected f7ae60f9" in out.stdout + out.stderr
@@ -229,8 +252,16 @@ def test_corrupted_mirror_file_and_wrong_accuracy_fail_clearly(tmp_path):
 
     (mirror_dir / "mnist/t10k-labels-idx1-ubyte.gz").unlink()
     (mirror_dir / "mnist/t10k-labels-idx1-ubyte.gz").symlink_to(labels)
-    out = snakemake(workdir, target, "--cores", "1", "--config",
-                    f"local_mirror={mirror_dir}", "expected_accuracy=0.99", check=False)
+    out = snakemake(
+        workdir,
+        target,
+        "--cores",
+        "1",
+        "--config",
+        f"local_mirror={mirror_dir}",
+        "expected_accuracy=0.99",
+        check=False,
+    )
     assert out.returncode != 0
     assert "accuracy 0.9352 on the test set differs from expected_accuracy 0.99" in out.stderr
     assert not (workdir / target).exists()

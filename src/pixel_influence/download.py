@@ -130,4 +130,3 @@ def sha256_of(path):
         while chunk := f.read(CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
-

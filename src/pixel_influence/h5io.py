@@ -130,8 +130,14 @@ def write_baseline(path, image, values, description):
         meaning="node values of the network for the baseline image",
         baseline=description,
     ) as f:
-        put(f, "image", image, f"the baseline image: {description}", "row, col",
-            units="pixel value / 255")
+        put(
+            f,
+            "image",
+            image,
+            f"the baseline image: {description}",
+            "row, col",
+            units="pixel value / 255",
+        )
         write_values(f.create_group("value"), values, LAYERS, "f(baseline)")
 
 
@@ -180,11 +186,21 @@ def write_influence(path, result, image, baseline_image, provenance, dtype="floa
         **provenance,
     ) as f:
         put(f, "image", image, "the input image x", "row, col", units="pixel value / 255")
-        put(f, "baseline_image", baseline_image, f"the baseline image: {provenance['baseline']}",
-            "row, col", units="pixel value / 255")
+        put(
+            f,
+            "baseline_image",
+            baseline_image,
+            f"the baseline image: {provenance['baseline']}",
+            "row, col",
+            units="pixel value / 255",
+        )
         write_values(f.create_group("value"), result["value"], LAYERS, "f(x): node values for x")
-        write_values(f.create_group("baseline"), result["baseline"], LAYERS,
-                     "f(baseline): node values for the baseline image")
+        write_values(
+            f.create_group("baseline"),
+            result["baseline"],
+            LAYERS,
+            "f(baseline): node values for the baseline image",
+        )
         for method in methods:
             g = f.create_group(method)
             g.attrs["meaning"] = METHOD_MEANING[method]
@@ -224,8 +240,14 @@ def write_shared_scale(path, scales, sources):
     ) as f:
         for (method, layer), value in scales.items():
             g = f.require_group(method)
-            put(g, layer, value, f"largest |{method} influence| on {layer} over all samples",
-                "scalar", units=f"change of {layer}")
+            put(
+                g,
+                layer,
+                value,
+                f"largest |{method} influence| on {layer} over all samples",
+                "scalar",
+                units=f"change of {layer}",
+            )
 
 
 def read_shared_scale(path):

@@ -1,4 +1,4 @@
-"""Running a workflow script: logging to the rule's log file, expected errors without a traceback."""
+"""Running a workflow script: log to the rule's log file; expected errors without traceback."""
 
 import logging
 import sys
@@ -16,7 +16,9 @@ def run(job, snakemake):
     if snakemake.log:
         handlers.append(logging.FileHandler(snakemake.log[0], mode="w"))
     logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", handlers=handlers,
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(message)s",
+        handlers=handlers,
         force=True,
     )
     try:

@@ -34,6 +34,7 @@ def insertion(params, x, baseline, layers):
         out[layer] = delta
     return out
 
+
 METHODS = {"insertion": insertion}
 
 METHOD_MEANING = {

@@ -79,8 +79,7 @@ def read_split(images_path, labels_path, expected_count=None):
     labels = read_idx(labels_path, "labels")
     if len(images) != len(labels):
         raise InputError(
-            f"{images_path} holds {len(images)} images but {labels_path} holds "
-            f"{len(labels)} labels"
+            f"{images_path} holds {len(images)} images but {labels_path} holds {len(labels)} labels"
         )
     if expected_count is not None and len(images) != expected_count:
         raise InputError(f"{images_path}: {len(images)} images, expected {expected_count}")

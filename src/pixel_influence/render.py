@@ -152,7 +152,9 @@ def _draw_block(img, draw, lay, x0, y0, layer, maps, scale, probabilities, resid
         if with_probs:
             text = f"{probabilities[j]:.3f}"
             font = lay.title_font if j == best else lay.font
-            draw.text((px + lay.panel + 6, py + lay.panel / 2), text, fill=INK, font=font, anchor="lm")
+            draw.text(
+                (px + lay.panel + 6, py + lay.panel / 2), text, fill=INK, font=font, anchor="lm"
+            )
     ly = y + min(n, ROWS) * cell_h + 2
     legend_w = width - lay.row_label
     if node_scale:
@@ -219,7 +221,7 @@ def montage(image, maps, scales, probabilities, title, scale_mode, residuals=Non
     for method, layers, prob_layer, sizes in sections:
         x = lay.margin + input_w + lay.block_gap
         draw.text((x, y), f"method: {method}", fill=INK, font=lay.title_font)
-        for layer, (w, _) in zip(layers, sizes):
+        for layer, (w, _) in zip(layers, sizes, strict=True):
             _draw_block(
                 img,
                 draw,

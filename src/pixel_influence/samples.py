@@ -16,7 +16,7 @@ SPLIT_SIZES = {"train": 60000, "test": 10000}
 
 
 def kind(spec):
-    """"fill", "mnist" or "png"."""
+    """ "fill", "mnist" or "png"."""
     if "fill" in spec:
         return "fill"
     if "png" in spec:

@@ -35,9 +35,7 @@ def job(smk):
         "baseline": baseline_text,
         "weights_sha256": weights_sha256,
     }
-    h5io.write_influence(
-        smk.output[0], result, image, baseline_image, provenance, smk.params.dtype
-    )
+    h5io.write_influence(smk.output[0], result, image, baseline_image, provenance, smk.params.dtype)
     for method, per_layer in result["residuals"].items():
         for layer, r in per_layer.items():
             logging.info("%s %s: max |residual| %.4g", method, layer, np.abs(r).max())

@@ -17,7 +17,9 @@ def job(smk):
         }
 
     def draw(methods, layers):
-        pick = lambda nested: {m: {layer: nested[m][layer] for layer in layers} for m in methods}
+        def pick(nested):
+            return {m: {layer: nested[m][layer] for layer in layers} for m in methods}
+
         return render.montage(
             data["image"],
             pick(data["maps"]),
