@@ -120,3 +120,11 @@ def test_registry_matches_the_shared_checksums():
     assert {name: sha for name, (_, sha) in FILES.items()} == listed
     for name, (size, _) in FILES.items():
         assert (SHARED_DATA / name).stat().st_size == size
+
+
+def test_missing_local_file_is_not_retried(tmp_path):
+    start = time.monotonic()
+    with pytest.raises(DownloadError, match="no such file .*absent.bin") as info:
+        fetch([str(tmp_path / "absent.bin")], tmp_path / "o", 1, SHA, retries=5, wait=1)
+    assert time.monotonic() - start < 1
+    assert "attempt 2" not in str(info.value)

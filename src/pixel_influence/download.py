@@ -80,6 +80,18 @@ def _copy_verified(source, tmp, size, sha256, timeout):
         raise DownloadError(f"sha256 {digest.hexdigest()} differs from the expected {sha256}")
 
 
+def _classify(error):
+    """(reason, permanent?) of a failed attempt; only transient network errors are retried."""
+    if isinstance(error, DownloadError):
+        return str(error), True  # wrong bytes
+    if isinstance(error, urllib.error.HTTPError):
+        permanent = 400 <= error.code < 500 and error.code not in (408, 429)
+        return f"HTTP {error.code} {error.reason}", permanent
+    if isinstance(error, FileNotFoundError):
+        return f"no such file {error.filename}", True
+    return str(getattr(error, "reason", None) or error), False
+
+
 def fetch(sources, dest, size, sha256, timeout=60.0, retries=2, wait=1.0):
     """Copy the first source that delivers ``size`` bytes with ``sha256`` to ``dest``.
 
@@ -98,21 +110,12 @@ def fetch(sources, dest, size, sha256, timeout=60.0, retries=2, wait=1.0):
                     _copy_verified(source, tmp, size, sha256, timeout)
                 log.info("%s: verified %d bytes from %s", dest, size, source)
                 return source
-            except DownloadError as e:
-                failures.append(f"{source}: {e}")
-                log.warning("%s: rejected %s: %s", dest, source, e)
-                break  # the source serves wrong bytes: retrying will not help
-            except urllib.error.HTTPError as e:
-                failures.append(f"{source} (attempt {attempt + 1}): HTTP {e.code} {e.reason}")
-                log.warning("%s: %s answered HTTP %d %s", dest, source, e.code, e.reason)
-                if 400 <= e.code < 500 and e.code not in (408, 429):
-                    break  # the mirror does not have the file: retrying will not help
-                if attempt < retries:
-                    time.sleep(wait * 2**attempt)
-            except (OSError, urllib.error.URLError, TimeoutError) as e:
-                reason = getattr(e, "reason", None) or e
+            except (DownloadError, OSError) as e:  # URLError and timeouts are OSErrors
+                reason, permanent = _classify(e)
                 failures.append(f"{source} (attempt {attempt + 1}): {reason}")
                 log.warning("%s: attempt %d at %s failed: %s", dest, attempt + 1, source, reason)
+                if permanent:
+                    break  # retrying this source cannot help: try the next one
                 if attempt < retries:
                     time.sleep(wait * 2**attempt)
     raise DownloadError(

@@ -69,7 +69,7 @@ class _Layout:
         self.legend = 8
 
 
-def _block_size(lay, n, layer, with_probs, node_scale):
+def _block_size(lay, n, with_probs, node_scale):
     cols = math.ceil(n / ROWS)
     rows = min(n, ROWS)
     cell_h = lay.panel + lay.gap + (lay.small_line if node_scale else 0)
@@ -95,7 +95,7 @@ def _draw_block(img, draw, lay, x0, y0, layer, maps, scale, probabilities, resid
     n = len(maps)
     node_scale = np.ndim(scale) == 1
     with_probs = probabilities is not None
-    width, _ = _block_size(lay, n, layer, with_probs, node_scale)
+    width, _ = _block_size(lay, n, with_probs, node_scale)
     draw.text((x0, y0), f"{layer}  ({n} nodes)", fill=INK, font=lay.font)
     y = y0 + lay.line
     if node_scale:
@@ -185,7 +185,6 @@ def montage(image, maps, scales, probabilities, title, scale_mode, residuals=Non
             _block_size(
                 lay,
                 len(maps[method][layer]),
-                layer,
                 layer == prob_layer,
                 np.ndim(scales[method][layer]) == 1,
             )
