@@ -245,7 +245,7 @@ def test_corrupted_mirror_file_and_wrong_accuracy_fail_clearly(tmp_path):
         workdir, target, "--cores", "1", "--config", f"local_mirror={mirror_dir}", check=False
     )
     assert out.returncode != 0
-    assert "t10k-labels-idx1-ubyte.gz: sha256" in out.stdout + out.stderr
+    assert "t10k-labels-idx1-ubyte.gz (attempt 1): sha256" in out.stdout + out.stderr
     assert "differs from the expected f7ae60f9" in out.stdout + out.stderr
     assert not (workdir / "resources/mnist/t10k-labels-idx1-ubyte.gz").exists()
     assert not list((workdir / "resources/mnist").glob(".*"))  # no temporary left
