@@ -101,7 +101,6 @@ def fetch(sources, dest, size, sha256, timeout=60.0, retries=2, wait=1.0):
     at ``dest``. Returns the source used; raises ``DownloadError`` naming every failure.
     """
     dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
     failures = []
     for source in sources:
         for attempt in range(1 + retries):

@@ -14,6 +14,8 @@ import numpy as np
 from . import SOFTWARE
 from .errors import InputError
 from .files import atomic_write
+from .methods import METHOD_MEANING
+from .network import LAYER_MEANING, LAYERS, PARAM_MEANING, PARAM_SHAPES, check_params
 
 FORMAT_VERSION = 1
 
@@ -56,7 +58,6 @@ def open_checked(path):
 
 def write_weights(path, params, source_sha256):
     """The network's weights and biases (as stored, float32) with the layer structure."""
-    from .network import PARAM_MEANING
 
     with atomic_h5(
         path,
@@ -75,7 +76,6 @@ def write_weights(path, params, source_sha256):
 
 def read_weights(path):
     """Weights as float64 arrays, plus the sha256 of the pickle they came from."""
-    from .network import PARAM_SHAPES, check_params
 
     with open_checked(path) as f:
         params = check_params({k: f[k][()] for k in PARAM_SHAPES}, str(path))
@@ -116,14 +116,12 @@ def read_mnist_split(path, split):
 
 def write_values(group, values, layers, meaning):
     """Node values per layer as datasets ``<group>/<layer>`` (nodes,)."""
-    from .network import LAYER_MEANING
 
     for layer in layers:
         put(group, layer, values[layer], f"{meaning}; {LAYER_MEANING[layer]}", "node")
 
 
 def write_baseline(path, image, values, description):
-    from .network import LAYERS
 
     with atomic_h5(
         path,
@@ -142,7 +140,6 @@ def write_baseline(path, image, values, description):
 
 
 def read_baseline(path):
-    from .network import LAYERS
 
     with open_checked(path) as f:
         return (
@@ -173,9 +170,6 @@ def write_influence(path, result, image, baseline_image, provenance, dtype="floa
     ``provenance`` holds the root attributes: sample, title, source, label, baseline,
     weights_sha256 (every value a str, int or float).
     """
-    from .methods import METHOD_MEANING
-    from .network import LAYER_MEANING, LAYERS
-
     methods = list(result["maps"])
     layers = list(next(iter(result["maps"].values())))
     with atomic_h5(

@@ -8,7 +8,7 @@ new method plugs in here without touching the workflow rules.
 
 import numpy as np
 
-from .network import forward, forward_from_a1
+from .network import LAYERS, forward, forward_from_a1
 
 
 def insertion(params, x, baseline, layers):
@@ -62,8 +62,6 @@ def compute(params, image, baseline_image, layers, methods):
     Returns {"value": f(x) per layer, "baseline": f(baseline) per layer (all six layers),
     "maps": {method: {layer: (nodes, 28, 28)}}, "residuals": {method: {layer: (nodes,)}}}.
     """
-    from .network import LAYERS, forward
-
     x = np.asarray(image, dtype=np.float64).reshape(-1)
     b = np.asarray(baseline_image, dtype=np.float64).reshape(-1)
     value, reference = forward(params, x), forward(params, b)

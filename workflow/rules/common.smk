@@ -1,6 +1,5 @@
 # Config checks and input functions shared by the rules.
 
-import os
 import re
 
 from snakemake.exceptions import WorkflowError
