@@ -1,80 +1,388 @@
 """Influence (attribution) methods: how much each pixel moves each node.
 
-Every method has the signature ``method(params, x, baseline, layers) -> {layer: (nodes, 784)}``
-with x and baseline flat float64 images (784,) and computes all nodes of all requested layers
-in shared, vectorized forward passes. ``METHODS`` maps the config name to the function, so a
-new method plugs in here without touching the workflow rules.
+Every method has the signature ``method(params, x, baseline, layers, **parameters) ->
+{layer: (nodes, pixels)}`` with x and baseline flat float64 images and computes all nodes of
+all requested layers together: shared forward passes, and Jacobians propagated for all
+pixels at once (never one pass per node). Pixels equal to the baseline get exactly 0 from
+every method, so only the changed pixels are computed. ``METHODS`` maps the config name to
+the method, its default parameters and its meaning, so a new method plugs in here without
+touching the workflow rules. The code does not assume the 784-50-100-10 shapes.
 """
+
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from .network import LAYERS, forward, forward_from_a1
+from .errors import InputError
+from .network import LAYERS, forward, forward_from_a1, sigmoid, softmax
+
+
+def _flat(x):
+    return np.asarray(x, dtype=np.float64).reshape(-1)
+
+
+def _changed(x, baseline):
+    """Indices of the pixels that differ from the baseline and their differences."""
+    changed = np.flatnonzero(x != baseline)
+    return changed, (x - baseline)[changed]
+
+
+def _spread(per_changed, changed, pixels, layers):
+    """{layer: (nodes, m)} on the changed pixels -> {layer: (nodes, pixels)}, zeros elsewhere."""
+    out = {}
+    for layer in layers:
+        values = per_changed[layer]
+        full = np.zeros(values.shape[:-1] + (pixels,))
+        full[..., changed] = values
+        out[layer] = full
+    return out
+
+
+def _deltas(params, rows, reference, changed, sign):
+    """Node changes of one-pixel edits: row r is ``sign * (f(image r) - f(reference))``.
+
+    ``rows`` (m, hidden) are the a1 of the edited images; returns {layer: (nodes, m)}.
+    """
+    values = forward_from_a1(params, rows)
+    return {layer: sign * (values[layer] - reference[layer]).T for layer in LAYERS}
 
 
 def insertion(params, x, baseline, layers):
     """The original article's method: f(baseline with only pixel i of x) - f(baseline).
 
-    With the all-zero baseline this is ``f(x_i e_i) - f(0)``. The 784 inserted images go
-    through the network as one batch (row i: the baseline with pixel i taken from x).
+    With the all-zero baseline this is ``f(x_i e_i) - f(0)``. The a1 of "baseline with pixel
+    i from x" is a1(baseline) + (x_i - b_i) W1[i], so the m inserted images cost one
+    broadcast and one batched pass instead of m full passes.
     """
-    x = np.asarray(x, dtype=np.float64).reshape(-1)
-    baseline = np.asarray(baseline, dtype=np.float64).reshape(-1)
+    x, baseline = _flat(x), _flat(baseline)
+    changed, d = _changed(x, baseline)
     reference = forward(params, baseline)
-    # only pixels that differ from the baseline move anything: elsewhere the inserted image
-    # IS the baseline and the influence is exactly 0
-    changed = np.flatnonzero(x != baseline)
-    # a1 of "baseline with pixel i from x" is a1(baseline) + (x_i - b_i) W1[i]: one
-    # broadcast instead of a 784x784 product with a mostly-zero batch
-    a1 = reference["a1"][None, :] + (x - baseline)[changed, None] * params["W1"][changed]
-    values = forward_from_a1(params, a1)
-    out = {}
-    for layer in layers:
-        delta = np.zeros((reference[layer].size, x.size))
-        delta[:, changed] = (values[layer] - reference[layer]).T
-        out[layer] = delta
-    return out
+    rows = reference["a1"][None, :] + d[:, None] * params["W1"][changed]
+    return _spread(_deltas(params, rows, reference, changed, 1.0), changed, x.size, layers)
 
 
-METHODS = {"insertion": insertion}
+def occlusion(params, x, baseline, layers):
+    """Leave-one-out: f(x) - f(x with pixel i set to the baseline), all pixels in one batch."""
+    x, baseline = _flat(x), _flat(baseline)
+    changed, d = _changed(x, baseline)
+    full = forward(params, x)
+    rows = full["a1"][None, :] - d[:, None] * params["W1"][changed]
+    return _spread(_deltas(params, rows, full, changed, -1.0), changed, x.size, layers)
 
-METHOD_MEANING = {
-    "insertion": (
+
+def _sigmoid_slope(a):
+    s = sigmoid(a)
+    return s * (1.0 - s)
+
+
+def _softmax_jacobian(s):
+    """d softmax / d logits for probabilities s (..., k): diag(s) - s s^T."""
+    return s[..., :, None] * (np.eye(s.shape[-1]) - s[..., None, :])
+
+
+def _chain(params, contributions, slope1, slope2, jacobian3):
+    """Carry per-pixel contributions to a1 through the network with given local multipliers.
+
+    ``contributions`` (hidden1, m): column i is pixel i's share of the change of a1.
+    ``slope1`` (..., 50) and ``slope2`` (..., 100) multiply the changes of a1 and a2 to give
+    those of z1 and z2; ``jacobian3`` (..., 10, 10) maps changes of a3 to changes of z3. With
+    the local derivatives at one point this is gradient x input; with the rescale multipliers
+    it is DeepLIFT. Leading axes of the multipliers are batch axes (quadrature points).
+    Returns {layer: (..., nodes, m)}.
+    """
+    a1 = np.broadcast_to(contributions, slope1.shape[:-1] + contributions.shape)
+    z1 = slope1[..., :, None] * a1
+    a2 = np.matmul(params["W2"].T, z1)
+    z2 = slope2[..., :, None] * a2
+    a3 = np.matmul(params["W3"].T, z2)
+    z3 = np.matmul(jacobian3, a3)
+    return {"a1": a1, "z1": z1, "a2": a2, "z2": z2, "a3": a3, "z3": z3}
+
+
+def _local_multipliers(values):
+    """The derivatives of the three nonlinearities at the node values of one forward pass."""
+    return (
+        _sigmoid_slope(values["a1"]),
+        _sigmoid_slope(values["a2"]),
+        _softmax_jacobian(values["z3"]),
+    )
+
+
+def gradient_input(params, x, baseline, layers):
+    """Gradient of each node at x times (x - baseline), the Jacobian of all nodes at once."""
+    x, baseline = _flat(x), _flat(baseline)
+    changed, d = _changed(x, baseline)
+    contributions = params["W1"][changed].T * d[None, :]
+    per_changed = _chain(params, contributions, *_local_multipliers(forward(params, x)))
+    return _spread(per_changed, changed, x.size, layers)
+
+
+def gauss_legendre(nodes):
+    """Points and weights of the ``nodes``-point Gauss-Legendre rule on [0, 1] (float64)."""
+    t, w = np.polynomial.legendre.leggauss(nodes)
+    return (t + 1.0) / 2.0, w / 2.0
+
+
+def integrated_gradients(params, x, baseline, layers, nodes=64, batch=16):
+    """Path integral of the gradient from the baseline to x, times (x - baseline).
+
+    The integral over the straight path is taken with ``nodes``-point Gauss-Legendre
+    quadrature in float64 (weights included: a float32 weight alone limits completeness to
+    ~1e-9). The gradients of all nodes at all pixels are propagated together, ``batch``
+    quadrature points at a time.
+    """
+    x, baseline = _flat(x), _flat(baseline)
+    changed, d = _changed(x, baseline)
+    contributions = params["W1"][changed].T * d[None, :]
+    points, weights = gauss_legendre(nodes)
+    total = None
+    for start in range(0, nodes, batch):
+        t, w = points[start : start + batch], weights[start : start + batch]
+        values = forward(params, baseline[None, :] + t[:, None] * (x - baseline)[None, :])
+        per_point = _chain(params, contributions, *_local_multipliers(values))
+        part = {layer: np.tensordot(w, per_point[layer], axes=1) for layer in LAYERS}
+        total = part if total is None else {k: total[k] + part[k] for k in LAYERS}
+    return _spread(total, changed, x.size, layers)
+
+
+def sigmoid_secant(a, b):
+    """(sigmoid(a) - sigmoid(b)) / (a - b), the rescale multiplier, without cancellation.
+
+    From sigmoid(u) = (1 + tanh(u/2)) / 2 and tanh p - tanh q = sinh(p-q) / (cosh p cosh q):
+    the secant is sinhc((a-b)/2) / (4 cosh(a/2) cosh(b/2)) with sinhc(t) = sinh(t)/t, which
+    is accurate for any a - b and tends to sigmoid'(a) as b -> a.
+    """
+    a, b = np.broadcast_arrays(np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64))
+    half = (a - b) / 2.0
+    with np.errstate(over="ignore", invalid="ignore"):
+        sinhc = np.where(half == 0, 1.0, np.sinh(half) / np.where(half == 0, 1.0, half))
+        out = sinhc / (4.0 * np.cosh(a / 2.0) * np.cosh(b / 2.0))
+    return np.where(np.isfinite(out), out, 0.0)
+
+
+def softmax_secant(logits, reference, tolerance=1e-14, max_nodes=4096):
+    """The mean Jacobian of softmax on the segment from ``reference`` to ``logits``.
+
+    This is the rescale rule generalised to a function of several inputs: for a function of
+    one input the mean derivative over the segment IS the rescale multiplier
+    (f(x) - f(b)) / (x - b). The matrix M satisfies M @ (logits - reference) =
+    softmax(logits) - softmax(reference) exactly (fundamental theorem of calculus), depends
+    only on this one input and its reference (not on other images of a batch), and is
+    symmetric in the logits. The 10-dimensional integral is cheap, so Gauss-Legendre nodes
+    are doubled until the identity holds to ``tolerance``.
+    """
+    logits, reference = _flat(logits), _flat(reference)
+    change = logits - reference
+    target = softmax(logits) - softmax(reference)
+    nodes = 32
+    while True:
+        t, w = gauss_legendre(nodes)
+        s = softmax(reference[None, :] + t[:, None] * change[None, :])
+        mean = np.tensordot(w, _softmax_jacobian(s), axes=1)
+        if np.abs(mean @ change - target).max() <= tolerance or nodes >= max_nodes:
+            return mean
+        nodes *= 2
+
+
+def deeplift(params, x, baseline, layers):
+    """DeepLIFT with the rescale rule, complete at every layer including the softmax.
+
+    Each sigmoid passes a change on with the multiplier (sigmoid(a) - sigmoid(a_ref)) /
+    (a - a_ref) (``sigmoid_secant``), linear layers with their weights, and the softmax with
+    its mean Jacobian on the segment between the reference and the input logits
+    (``softmax_secant``). Every step reproduces its layer's change exactly, so the pixel
+    contributions of every node sum to f(x) - f(baseline).
+    """
+    x, baseline = _flat(x), _flat(baseline)
+    changed, d = _changed(x, baseline)
+    at_x, at_b = forward(params, x), forward(params, baseline)
+    contributions = params["W1"][changed].T * d[None, :]
+    per_changed = _chain(
+        params,
+        contributions,
+        sigmoid_secant(at_x["a1"], at_b["a1"]),
+        sigmoid_secant(at_x["a2"], at_b["a2"]),
+        softmax_secant(at_x["a3"], at_b["a3"]),
+    )
+    return _spread(per_changed, changed, x.size, layers)
+
+
+def _merge(count, mean, m2, batch):
+    """Chan's parallel update of a running mean and sum of squared deviations."""
+    n = batch.shape[0]
+    batch_mean = batch.mean(axis=0)
+    batch_m2 = ((batch - batch_mean) ** 2).sum(axis=0)
+    total = count + n
+    delta = batch_mean - mean
+    mean = mean + delta * (n / total)
+    m2 = m2 + batch_m2 + delta**2 * (count * n / total)
+    return total, mean, m2
+
+
+def shapley_sampling(
+    params, x, baseline, layers, permutations=256, seed=0, memory=64e6, with_stderr=False
+):
+    """Shapley values estimated from antithetic permutations of the changed pixels.
+
+    For each random order of the pixels, pixels are switched from the baseline to x one at
+    a time and each is credited with the change it causes; each order is paired with its
+    reverse (antithetic sampling), and the estimate is the mean over the pairs. Every order
+    telescopes to f(x) - f(baseline), so the estimate is exactly efficient. Random orders
+    come from ``numpy.random.default_rng(seed)``. With ``with_stderr`` also returns the
+    standard error of each value (standard deviation of the pair means / sqrt(pairs)).
+    """
+    if permutations < 2 or permutations % 2:
+        raise InputError(
+            f"shapley_sampling: permutations must be even and >= 2, got {permutations}"
+        )
+    x, baseline = _flat(x), _flat(baseline)
+    changed, d = _changed(x, baseline)
+    m = changed.size
+    start, end = forward(params, baseline), forward(params, x)
+    steps = d[:, None] * params["W1"][changed]  # (m, hidden): pixel i's change of a1
+    pairs = permutations // 2
+    width = sum(v.shape[-1] for v in start.values())
+    chunk = max(1, int(memory // (8 * 2 * max(m, 1) * (width + steps.shape[1]))))
+    rng = np.random.default_rng(seed)
+    count, mean, m2 = 0, np.zeros((m, width)), np.zeros((m, width))
+    if m:
+        for first in range(0, pairs, chunk):
+            n = min(chunk, pairs - first)
+            orders = np.argsort(rng.random((n, m)), axis=1)
+            both = np.concatenate([orders, orders[:, ::-1]])  # (2n, m)
+            a1 = start["a1"] + np.cumsum(steps[both], axis=1)
+            a1[:, -1] = end["a1"]  # the last state is x itself, bit for bit
+            values = forward_from_a1(params, a1)
+            credit = np.concatenate(
+                [
+                    np.diff(
+                        values[layer],
+                        axis=1,
+                        prepend=np.broadcast_to(start[layer], (2 * n, 1, start[layer].size)),
+                    )
+                    for layer in LAYERS
+                ],
+                axis=2,
+            )  # (2n, m, width): credit of the pixel at each position
+            back = np.argsort(both, axis=1)
+            per_pixel = np.take_along_axis(credit, back[:, :, None], axis=1)
+            count, mean, m2 = _merge(count, mean, m2, (per_pixel[:n] + per_pixel[n:]) / 2.0)
+    bounds = np.cumsum([0] + [start[layer].shape[-1] for layer in LAYERS])
+    values = {layer: mean[:, bounds[k] : bounds[k + 1]].T for k, layer in enumerate(LAYERS)}
+    maps = _spread(values, changed, x.size, layers)
+    if not with_stderr:
+        return maps
+    spread = np.sqrt(m2 / (count - 1) / count) if count > 1 else np.full_like(m2, np.nan)
+    stderr = {layer: spread[:, bounds[k] : bounds[k + 1]].T for k, layer in enumerate(LAYERS)}
+    return maps, _spread(stderr, changed, x.size, layers)
+
+
+@dataclass(frozen=True)
+class Method:
+    """A method of the registry: its function, default parameters and meaning."""
+
+    function: object
+    meaning: str
+    complete: bool
+    parameters: dict = field(default_factory=dict)
+    stderr: bool = False
+
+
+METHODS = {
+    "insertion": Method(
+        insertion,
         "f(baseline with only pixel i taken from x) - f(baseline): the change of the node "
-        "when pixel i alone is inserted into the baseline image (single-pixel insertion; "
-        "ignores interactions between pixels)"
+        "when pixel i alone is inserted into the baseline image (single-pixel insertion, the "
+        "original article's method; ignores interactions between pixels)",
+        complete=False,
+    ),
+    "occlusion": Method(
+        occlusion,
+        "f(x) - f(x with pixel i set to the baseline): the change of the node when pixel i "
+        "alone is removed from the image (leave-one-out; ignores interactions)",
+        complete=False,
+    ),
+    "gradient_input": Method(
+        gradient_input,
+        "d node / d pixel i at x, times (x_i - baseline_i): the first-order Taylor term "
+        "(exact only where the node is linear in the pixels)",
+        complete=False,
+    ),
+    "integrated_gradients": Method(
+        integrated_gradients,
+        "integral over t in [0, 1] of d node / d pixel i at baseline + t (x - baseline), times "
+        "(x_i - baseline_i), by Gauss-Legendre quadrature (Sundararajan et al. 2017); complete "
+        "up to the quadrature error",
+        complete=True,
+        parameters={"nodes": 64},
+    ),
+    "deeplift": Method(
+        deeplift,
+        "DeepLIFT rescale rule (Shrikumar et al. 2017): multipliers (sigmoid(a) - "
+        "sigmoid(a_ref)) / (a - a_ref) through the sigmoids and the mean softmax Jacobian "
+        "on the reference-to-input segment through the softmax; exactly complete",
+        complete=True,
+    ),
+    "shapley_sampling": Method(
+        shapley_sampling,
+        "Shapley value of pixel i (its change of the node averaged over all orders of "
+        "switching pixels from the baseline to x), estimated from antithetic random "
+        "permutations; exactly efficient, with a standard error per pixel",
+        complete=True,
+        parameters={"permutations": 256, "seed": 0},
+        stderr=True,
     ),
 }
+
+METHOD_MEANING = {name: method.meaning for name, method in METHODS.items()}
+
+
+def parameters_of(name, configured=None):
+    """A method's parameters: its defaults updated with the configured ones."""
+    return {**METHODS[name].parameters, **(configured or {}).get(name, {})}
 
 
 def residual(value, reference, influence):
     """Per node ``f(x) - f(baseline) - sum over pixels of influence``.
 
-    Zero for a method that is complete; for insertion it measures the pixel interactions
-    that single-pixel insertion ignores. ``influence`` is (nodes, pixels...).
+    Zero for a complete method; for insertion it measures the pixel interactions that
+    single-pixel insertion ignores. ``influence`` is (nodes, pixels...).
     """
     influence = np.asarray(influence, dtype=np.float64)
     return value - reference - influence.reshape(influence.shape[0], -1).sum(axis=1)
 
 
-def compute(params, image, baseline_image, layers, methods):
+def compute(params, image, baseline_image, layers, methods, parameters=None):
     """Everything a sample's influence file holds, for the requested layers and methods.
 
+    ``parameters``: {method: {name: value}} overriding the defaults of ``METHODS``.
     Returns {"value": f(x) per layer, "baseline": f(baseline) per layer (all six layers),
-    "maps": {method: {layer: (nodes, 28, 28)}}, "residuals": {method: {layer: (nodes,)}}}.
+    "maps": {method: {layer: (nodes, 28, 28)}}, "residuals": {method: {layer: (nodes,)}},
+    "stderr": {method: {layer: (nodes, 28, 28)}} for sampled methods,
+    "parameters": {method: {name: value}}}.
     """
-    x = np.asarray(image, dtype=np.float64).reshape(-1)
-    b = np.asarray(baseline_image, dtype=np.float64).reshape(-1)
+    x, b = _flat(image), _flat(baseline_image)
+    shape = np.shape(image)
     value, reference = forward(params, x), forward(params, b)
-    maps, residuals = {}, {}
-    for name in methods:
-        flat = METHODS[name](params, x, b, layers)
-        maps[name] = {layer: flat[layer].reshape(-1, 28, 28) for layer in layers}
-        residuals[name] = {
-            layer: residual(value[layer], reference[layer], flat[layer]) for layer in layers
-        }
-    return {
-        "value": {layer: value[layer] for layer in LAYERS},
-        "baseline": {layer: reference[layer] for layer in LAYERS},
-        "maps": maps,
-        "residuals": residuals,
+    out = {
+        "value": value,
+        "baseline": reference,
+        "maps": {},
+        "residuals": {},
+        "stderr": {},
+        "parameters": {},
     }
+    for name in methods:
+        method = METHODS[name]
+        settings = parameters_of(name, parameters)
+        extra = {"with_stderr": True} if method.stderr else {}
+        result = method.function(params, x, b, layers, **settings, **extra)
+        if method.stderr:
+            result, stderr = result
+            out["stderr"][name] = {layer: stderr[layer].reshape((-1,) + shape) for layer in layers}
+        out["maps"][name] = {layer: result[layer].reshape((-1,) + shape) for layer in layers}
+        out["residuals"][name] = {
+            layer: residual(value[layer], reference[layer], result[layer]) for layer in layers
+        }
+        out["parameters"][name] = settings
+    return out

@@ -1,0 +1,103 @@
+"""Deletion and insertion curves: how faithfully a map ranks the pixels for its node.
+
+For one node and its influence map, the changed pixels (those where x differs from the
+baseline; the others cannot move anything) are ranked by decreasing influence. The deletion
+curve records the node while those pixels are set back to the baseline one at a time,
+starting from x and ending at the baseline; the insertion curve records it while they are
+copied from x into the baseline in the same order, ending at x. A faithful map makes the
+node fall fast under deletion (small area) and rise fast under insertion (large area).
+
+Areas are normalised: the curve is expressed as (f(state) - f(baseline)) / (f(x) -
+f(baseline)), which runs from 1 to 0 (deletion) or 0 to 1 (insertion), and integrated over
+the fraction of changed pixels moved (trapezoidal rule on [0, 1]). Nodes whose change
+|f(x) - f(baseline)| is below ``min_change`` get NaN areas: the ratio means nothing there.
+All curves of a layer come from shared batched passes; the hidden-layer node values of each
+state are computed only for the node the curve belongs to.
+"""
+
+import numpy as np
+
+from .network import forward, forward_from_a1, sigmoid
+
+KINDS = ("deletion", "insertion")
+
+
+def order(influence, changed, direction):
+    """Changed pixels of each node by decreasing influence on the oriented node.
+
+    ``influence`` (nodes, pixels); ``direction`` (nodes,) the sign of each node's change
+    f(x) - f(baseline): a node that fell is read as its negative, so its first pixels are
+    those credited with most of its fall. Ties keep pixel order. Returns (nodes, m) indices.
+    """
+    values = np.asarray(influence, dtype=np.float64)[:, changed]
+    oriented = np.where(np.asarray(direction) < 0, -1.0, 1.0)[:, None] * values
+    return changed[np.argsort(-oriented, axis=1, kind="stable")]
+
+
+def node_values(params, a1, layer, nodes):
+    """Value of node ``nodes[k]`` of ``layer`` at the states a1[k] (k, states, hidden1)."""
+    if layer in ("a1", "z1"):
+        picked = np.take_along_axis(a1, nodes[:, None, None], axis=2)[..., 0]
+        return picked if layer == "a1" else sigmoid(picked)
+    if layer in ("a2", "z2"):
+        # only the column of W2 of each curve's own node: (k, states, 50) . (k, 50)
+        a2 = np.einsum("ksh,hk->ks", sigmoid(a1), params["W2"][:, nodes])
+        a2 += params["b2"][nodes][:, None]
+        return a2 if layer == "a2" else sigmoid(a2)
+    values = forward_from_a1(params, a1)[layer]
+    return np.take_along_axis(values, nodes[:, None, None], axis=2)[..., 0]
+
+
+def curves(params, x, baseline, influence, layer, memory=64e6):
+    """Deletion and insertion curves of every node of ``layer`` for its map.
+
+    ``influence`` (nodes, pixels); returns {"deletion": (nodes, m+1), "insertion":
+    (nodes, m+1)} node values after 0..m pixels moved (m = number of changed pixels).
+    The first and last states are x and the baseline themselves, bit for bit.
+    """
+    x = np.asarray(x, dtype=np.float64).reshape(-1)
+    baseline = np.asarray(baseline, dtype=np.float64).reshape(-1)
+    changed = np.flatnonzero(x != baseline)
+    m = changed.size
+    at_x, at_b = forward(params, x), forward(params, baseline)
+    ranked = order(influence, changed, np.sign(at_x[layer] - at_b[layer]))
+    at_x, at_b = at_x["a1"], at_b["a1"]
+    step = (x - baseline)[:, None] * params["W1"]  # pixel i's share of the change of a1
+    nodes_total = ranked.shape[0]
+    chunk = max(1, int(memory // (8 * 3 * (m + 1) * at_x.size)))
+    out = {kind: np.empty((nodes_total, m + 1)) for kind in KINDS}
+    for first in range(0, nodes_total, chunk):
+        nodes = np.arange(first, min(first + chunk, nodes_total))
+        moved = np.cumsum(step[ranked[nodes]], axis=1)  # (k, m, hidden1)
+        for kind, start, end, sign in (
+            ("deletion", at_x, at_b, -1.0),
+            ("insertion", at_b, at_x, 1.0),
+        ):
+            a1 = np.empty((nodes.size, m + 1, at_x.size))
+            a1[:, 0] = start
+            a1[:, 1:] = start + sign * moved
+            a1[:, m] = end
+            out[kind][nodes] = node_values(params, a1, layer, nodes)
+    return out
+
+
+def normalised(curve, value, reference, min_change=1e-3):
+    """(curve - f(baseline)) / (f(x) - f(baseline)) per node; NaN rows where the change is small."""
+    change = np.asarray(value, dtype=np.float64) - np.asarray(reference, dtype=np.float64)
+    ok = np.abs(change) >= min_change
+    safe = np.where(ok, change, 1.0)
+    return np.where(ok[:, None], (curve - np.asarray(reference)[:, None]) / safe[:, None], np.nan)
+
+
+def area(curve_normalised):
+    """Trapezoidal area of normalised curves (nodes, m+1) over the fraction moved in [0, 1]."""
+    c = np.asarray(curve_normalised, dtype=np.float64)
+    m = c.shape[1] - 1
+    if m == 0:
+        return np.full(c.shape[0], np.nan)
+    return (c[:, 1:] + c[:, :-1]).sum(axis=1) / (2.0 * m)
+
+
+def random_influence(nodes, pixels, seed):
+    """A random ranking (the chance level of the curves): independent uniform scores."""
+    return np.random.default_rng(seed).random((nodes, pixels))
