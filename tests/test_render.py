@@ -57,3 +57,162 @@ def test_montage_is_deterministic_and_grows_with_methods():
         "node",
     )
     assert two.size[1] > a.size[1]
+
+
+METHOD_COLUMNS = [("z1", 3), ("z2", 17), ("z3", 0), ("z3", 9), ("a3", 4)]
+SIZES = {"z1": 50, "z2": 100, "a3": 10, "z3": 10}
+
+
+def _methods_args(methods=("insertion", "occlusion"), sign=1.0, mode="layer", columns=None):
+    rng = np.random.default_rng(0)
+    maps = {m: {k: np.full((n, 28, 28), sign) for k, n in SIZES.items()} for m in methods}
+    scale = (lambda n: np.ones(n)) if mode == "node" else (lambda n: 1.0)
+    scales = {m: {k: scale(n) for k, n in SIZES.items()} for m in methods}
+    residuals = {m: {k: rng.normal(size=n) * 1e-3 for k, n in SIZES.items()} for m in methods}
+    probs = np.linspace(0.01, 0.19, 10)
+    cols = METHOD_COLUMNS if columns is None else columns
+    return np.zeros((28, 28)), cols, maps, scales, residuals, probs, "t", mode
+
+
+@pytest.mark.parametrize("zoom", [1, 2])
+@pytest.mark.parametrize("mode", ["layer", "node", "shared"])
+def test_methods_figure_draws_one_panel_per_method_and_column(zoom, mode):
+    """Flipping the sign of every map changes exactly the 2 x 5 panels, to white / black."""
+    bright = np.asarray(render.methods_figure(*_methods_args(sign=1.0, mode=mode), zoom=zoom))
+    dark = np.asarray(render.methods_figure(*_methods_args(sign=-1.0, mode=mode), zoom=zoom))
+    assert bright.shape == dark.shape
+    changed = bright != dark
+    assert changed.sum() == 2 * len(METHOD_COLUMNS) * (28 * zoom) ** 2
+    assert set(np.unique(bright[changed])) == {255} and set(np.unique(dark[changed])) == {0}
+
+
+def test_methods_figure_draws_the_chosen_node_with_its_own_scale():
+    """Only node 17 of z2 differs; with per-node scales node j (values j + 1) is at full range."""
+    args = list(_methods_args(methods=("m",), mode="node", columns=[("z2", 17), ("z2", 3)]))
+    maps, scales = args[2], args[3]
+    maps["m"]["z2"] = np.arange(1.0, 101.0)[:, None, None] * np.ones((100, 28, 28))
+    scales["m"]["z2"] = np.arange(1.0, 101.0)
+    a = np.asarray(render.methods_figure(*args))
+    maps["m"]["z2"] = maps["m"]["z2"].copy()
+    maps["m"]["z2"][17] *= -1
+    b = np.asarray(render.methods_figure(*args))
+    changed = a != b
+    assert changed.sum() == 56**2  # one panel, drawn at zoom 2
+    assert set(np.unique(a[changed])) == {255} and set(np.unique(b[changed])) == {0}
+
+
+def test_methods_figure_residual_label_is_over_the_shown_nodes():
+    args = _methods_args()
+    base = render.methods_figure(*args)
+    residuals = args[4]
+    residuals["insertion"]["z2"][50] = 123.0  # node 50 is not shown: nothing changes
+    assert render.methods_figure(*args).tobytes() == base.tobytes()
+    residuals["insertion"]["z2"][17] = 123.0  # node 17 is shown: its row label and panel change
+    assert render.methods_figure(*args).tobytes() != base.tobytes()
+
+
+def test_methods_figure_is_deterministic_and_grows_with_rows_and_columns():
+    one = render.methods_figure(*_methods_args(methods=("insertion",)))
+    again = render.methods_figure(*_methods_args(methods=("insertion",)))
+    assert one.mode == "L" and one.tobytes() == again.tobytes()
+    three = render.methods_figure(*_methods_args(methods=("a", "b", "c")))
+    assert three.size[1] > one.size[1]
+    wide = render.methods_figure(
+        *_methods_args(methods=("insertion",), columns=METHOD_COLUMNS + [("z1", 4), ("z1", 5)])
+    )
+    assert wide.size[0] > one.size[0]
+
+
+def test_methods_figure_draws_the_input_image():
+    args = list(_methods_args())
+    dark = np.asarray(render.methods_figure(*args))
+    args[0] = np.ones((28, 28))
+    light = np.asarray(render.methods_figure(*args))
+    assert (dark != light).sum() == (56 * 2) ** 2  # drawn at twice the zoom, like montage
+
+
+def _curve_panel(series, title="deletion"):
+    return {
+        "title": title,
+        "x": np.linspace(0.0, 1.0, 21),
+        "series": series,
+        "note": {m: "AUC 0.5" for m in series},
+        "xlabel": "fraction of pixels",
+        "ylabel": "f",
+    }
+
+
+def _curve(slope=1.0):
+    c = np.clip(1.0 - slope * np.linspace(0.0, 1.0, 21), 0, 1)
+    return c, c - 0.1, c + 0.1
+
+
+CURVE_METHODS = ["insertion", "occlusion", "random"]
+
+
+def _count(img, color):
+    return int(np.all(np.asarray(img) == color, axis=-1).sum())
+
+
+def test_curves_figure_draws_each_line_in_its_colour():
+    color = render.CURVE_COLORS["occlusion"]
+    empty_panel = {**_curve_panel({}), "note": {"occlusion": "AUC 0.5"}}
+    empty = render.curves_figure([[empty_panel]], CURVE_METHODS, "t")
+    drawn = render.curves_figure([[_curve_panel({"occlusion": _curve()})]], CURVE_METHODS, "t")
+    assert empty.mode == drawn.mode == "RGB"
+    # a line across the 240 px wide plot: at least one pixel per column, in the exact colour
+    # (the legend and the note swatch are the same in both pictures)
+    assert _count(drawn, color) - _count(empty, color) >= 240
+    # the band is blended towards white: lighter pixels of the method's hue appear
+    band = np.asarray(drawn).astype(int)
+    light = np.all(band > np.array(color), axis=-1) & np.all(band < 255, axis=-1)
+    empty_light = np.all(np.asarray(empty).astype(int) > np.array(color), axis=-1)
+    assert light.sum() - (empty_light & np.all(np.asarray(empty) < 255, axis=-1)).sum() > 1000
+
+
+def test_curves_figure_skips_non_finite_values():
+    color = render.CURVE_COLORS["insertion"]
+    c, lo, hi = _curve()
+    whole = render.curves_figure([[_curve_panel({"insertion": (c, lo, hi)})]], ["insertion"], "t")
+    c, lo, hi = c.copy(), lo.copy(), hi.copy()
+    c[5:9], lo[7], hi[0] = np.nan, np.inf, np.nan
+    gaps = render.curves_figure([[_curve_panel({"insertion": (c, lo, hi)})]], ["insertion"], "t")
+    assert whole.size == gaps.size
+    assert 0 < _count(gaps, color) < _count(whole, color)
+    all_nan = (np.full(21, np.nan),) * 3
+    render.curves_figure([[_curve_panel({"insertion": all_nan})]], ["insertion"], "t")
+
+
+def test_curves_figure_is_deterministic_and_grows_with_panels():
+    row = [
+        _curve_panel({m: _curve(1 + i) for i, m in enumerate(CURVE_METHODS)}),
+        _curve_panel({"random": _curve()}, "insertion"),
+    ]
+    a = render.curves_figure([row], CURVE_METHODS, "title", "subtitle")
+    b = render.curves_figure([row], CURVE_METHODS, "title", "subtitle")
+    assert a.tobytes() == b.tobytes()
+    two_rows = render.curves_figure([row, row], CURVE_METHODS, "title", "subtitle")
+    assert two_rows.size[0] == a.size[0] and two_rows.size[1] > a.size[1]
+    one_col = render.curves_figure([row[:1]], CURVE_METHODS, "title", "subtitle")
+    assert one_col.size[0] < a.size[0]
+
+
+def test_curves_figure_rejects_a_method_without_a_colour():
+    with pytest.raises(ValueError, match="not in methods"):
+        render.curves_figure([[_curve_panel({"other": _curve()})]], ["insertion"], "t")
+
+
+def test_curve_colors_fixed_for_known_names_and_distinct():
+    colors = render.curve_colors(["deeplift", "mine", "random", "yours"])
+    assert colors["deeplift"] == render.CURVE_COLORS["deeplift"]
+    assert colors["random"] == render.CURVE_COLORS["random"]
+    assert len(set(colors.values())) == 4
+
+
+def test_curve_axes_include_zero_and_one_nearby_and_round_ticks():
+    lo, hi = render._y_range([(np.array([0.3, 0.7]),)])
+    assert lo < 0.0 and hi > 1.0
+    lo, hi = render._y_range([(np.array([100.0, 101.0]),)])
+    assert lo > 99.0
+    assert [t for _, t in render._ticks(0.0, 1.0)] == ["0.0", "0.2", "0.4", "0.6", "0.8", "1.0"]
+    assert [t for _, t in render._ticks(0.0, 784.0)] == ["0", "200", "400", "600"]
