@@ -18,6 +18,7 @@ include: "workflow/rules/data.smk"
 include: "workflow/rules/network.smk"
 include: "workflow/rules/influence.smk"
 include: "workflow/rules/images.smk"
+include: "workflow/rules/faithfulness.smk"
 
 
 localrules:
@@ -32,3 +33,6 @@ rule all:
         expand("results/influence/{sample}.h5", sample=SAMPLES),
         expand("results/images/{sample}.png", sample=SAMPLES),
         layer_pictures(SAMPLES),
+        expand("results/images/{sample}/methods.png", sample=SAMPLES),
+        "results/faithfulness.csv",
+        "results/faithfulness.png",

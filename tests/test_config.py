@@ -8,6 +8,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = config_checks.load_schema(ROOT / "workflow" / "schemas" / "config.schema.yaml")
 
 
+W = {"w": {"fill": 1.0}}
+
+
 def problems(cfg, exists=lambda p: True):
     return config_checks.problems(cfg, SCHEMA, exists)
 
@@ -57,6 +60,34 @@ def test_default_config_is_valid():
         ({"samples": {"w": {"fill": 1.0}}, "scale": "log"}, "config.scale: 'log' is not one of"),
         ({"samples": {"w": {"fill": 1.0}}, "layer": ["z1"]}, "('layer' was unexpected)"),
         ({"layers": ["z1"]}, "config: 'samples' is a required property"),
+        (
+            {"samples": W, "method_parameters": {"shapley_sampling": {"permutations": 7}}},
+            "config.method_parameters.shapley_sampling.permutations: 7 is not a multiple of 2",
+        ),
+        (
+            {"samples": W, "method_parameters": {"integrated_gradients": {"nodes": 0}}},
+            "config.method_parameters.integrated_gradients.nodes: 0 is less than the minimum",
+        ),
+        (
+            {"samples": W, "method_parameters": {"deeplift": {"nodes": 3}}},
+            "config.method_parameters: Additional properties are not allowed ('deeplift'",
+        ),
+        (
+            {"samples": W, "faithfulness": {"min_change": -1}},
+            "config.faithfulness.min_change: -1 is less than the minimum of 0",
+        ),
+        (
+            {"samples": W, "methods_figure": {"nodes": {"z1": [50]}}},
+            "config.methods_figure.nodes.z1[0]: 50 is greater than the maximum of 49",
+        ),
+        (
+            {"samples": W, "methods_figure": {"nodes": {"z3": [1]}}},
+            "config.methods_figure.nodes: Additional properties are not allowed ('z3'",
+        ),
+        (
+            {"samples": W, "layers": ["z3"], "methods_figure": {"nodes": {"z2": [1]}}},
+            "config.methods_figure.nodes.z2: layer 'z2' is not in config.layers ['z3']",
+        ),
     ],
 )
 def test_bad_config_names_the_offending_key(cfg, expected):

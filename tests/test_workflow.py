@@ -13,6 +13,15 @@ from PIL import Image
 from conftest import ROOT, SHARED_DATA, needs_data
 
 DEFAULT_SAMPLES = ["white"] + [f"digit{d}" for d in range(10)]
+METHODS = [
+    "insertion",
+    "occlusion",
+    "gradient_input",
+    "integrated_gradients",
+    "deeplift",
+    "shapley_sampling",
+]
+LAYERS = ["z1", "z2", "a3", "z3"]
 
 
 def snakemake(workdir, *args, check=True):
@@ -96,6 +105,88 @@ def test_influence_files_hold_what_the_issue_lists(run, real_params):
         np.testing.assert_allclose(f["insertion"]["z1"][()], expected, rtol=1e-6, atol=1e-9)
 
 
+def test_every_method_is_stored_with_residual_parameters_and_stderr(run):
+    with h5py.File(run / "results/influence/digit3.h5") as f:
+        assert list(f.attrs["methods"]) == METHODS
+        assert f["integrated_gradients"].attrs["nodes"] == 64
+        assert f["shapley_sampling"].attrs["permutations"] == 256
+        assert f["shapley_sampling"].attrs["seed"] == 0
+        x = f["image"][()]
+        for method in METHODS:
+            for layer in LAYERS:
+                maps = f[method][layer][()]
+                assert maps.shape[1:] == (28, 28) and np.all(maps[:, x == 0] == 0)
+                residual = np.abs(f[method][f"{layer}_residual"][()])
+                if method in ("integrated_gradients", "deeplift", "shapley_sampling"):
+                    assert residual.max() < 1e-12, (method, layer)
+                else:
+                    assert residual.max() > 1e-3, (method, layer)
+        stderr = f["shapley_sampling/z3_stderr"][()]
+        assert stderr.shape == (10, 28, 28) and np.all(stderr[:, x == 0] == 0)
+        assert 0 < np.median(stderr[:, x > 0]) < np.abs(f["shapley_sampling/z3"][()]).max()
+        assert "integrated_gradients/z3_stderr" not in f
+
+
+def test_faithfulness_curves_run_from_f_x_to_f_baseline(run):
+    for sample in ("white", "digit0", "digit8"):
+        with h5py.File(run / f"results/influence/{sample}.h5") as f:
+            g = f["faithfulness"]
+            x = f["image"][()]
+            m = int(np.sum(x != f["baseline_image"][()]))
+            assert g.attrs["changed_pixels"] == m and g["fraction"].shape == (m + 1,)
+            assert list(g) == ["fraction", *METHODS, "random"]
+            for method in [*METHODS, "random"]:
+                for layer in LAYERS:
+                    value, base = f["value"][layer][()], f["baseline"][layer][()]
+                    deletion = g[method][f"{layer}_deletion"][()]
+                    insertion = g[method][f"{layer}_insertion"][()]
+                    assert deletion.shape == insertion.shape == (value.size, m + 1)
+                    for got, first, last in ((deletion, value, base), (insertion, base, value)):
+                        np.testing.assert_allclose(got[:, 0], first, rtol=1e-6, atol=1e-6)
+                        np.testing.assert_allclose(got[:, -1], last, rtol=1e-6, atol=1e-6)
+                    assert g[method][f"{layer}_deletion_area"].shape == (value.size,)
+
+
+def test_faithfulness_table_matches_the_sample_files(run):
+    import csv
+
+    with open(run / "results/faithfulness.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == [
+        "sample",
+        "method",
+        "layer",
+        "node",
+        "residual",
+        "deletion_area",
+        "insertion_area",
+        "change",
+    ]
+    assert len(rows) == len(DEFAULT_SAMPLES) * (len(METHODS) + 1) * 170
+    picked = [r for r in rows if r["sample"] == "digit5" and r["layer"] == "z2"]
+    with h5py.File(run / "results/influence/digit5.h5") as f:
+        for r in picked[::37]:
+            node, method = int(r["node"]), r["method"]
+            area = f["faithfulness"][method]["z2_deletion_area"][node]
+            assert float(r["deletion_area"]) == pytest.approx(area, abs=1e-6)
+            if method != "random":
+                expected = f[method]["z2_residual"][node]
+                assert float(r["residual"]) == pytest.approx(expected, rel=1e-6, abs=1e-300)
+    # a map ranks pixels better than chance: median deletion area below the random one
+    for layer in LAYERS:
+        median = {
+            m: np.nanmedian(
+                [
+                    float(r["deletion_area"])
+                    for r in rows
+                    if r["method"] == m and r["layer"] == layer
+                ]
+            )
+            for m in [*METHODS, "random"]
+        }
+        assert max(median[m] for m in METHODS) < median["random"] - 0.5, (layer, median)
+
+
 def test_default_digits_are_the_first_test_image_of_each_label(run):
     with h5py.File(run / "results/mnist/mnist.h5") as f:
         labels = f["test/labels"][()]
@@ -109,9 +200,14 @@ def test_pictures_exist_for_every_sample_and_layer(run):
     for sample in DEFAULT_SAMPLES:
         with Image.open(run / f"results/images/{sample}.png") as img:
             assert img.mode == "L" and img.size[0] > 1000
-        for layer in ("z1", "z2", "a3", "z3"):
-            with Image.open(run / f"results/images/{sample}/insertion/{layer}.png") as img:
-                assert img.mode == "L"
+        for method in METHODS:
+            for layer in LAYERS:
+                with Image.open(run / f"results/images/{sample}/{method}/{layer}.png") as img:
+                    assert img.mode == "L"
+        with Image.open(run / f"results/images/{sample}/methods.png") as img:
+            assert img.mode == "L" and img.size[1] > 6 * 56
+    with Image.open(run / "results/faithfulness.png") as img:
+        assert img.mode == "RGB" and img.size[1] > 4 * 150
 
 
 def test_adding_a_sample_runs_only_its_jobs(run, tmp_path):
@@ -124,7 +220,14 @@ def test_adding_a_sample_runs_only_its_jobs(run, tmp_path):
     (run / "config/config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
     try:
         dry = snakemake(run, "-n", "--cores", "2", "--config", mirror()).stdout
-        assert job_counts(dry) == {"all": 1, "influence": 1, "montage": 1, "total": 3}, dry
+        assert job_counts(dry) == {
+            "all": 1,
+            "faithfulness": 1,
+            "influence": 1,
+            "methods_figure": 1,
+            "montage": 1,
+            "total": 5,
+        }, dry
         assert "results/influence/mine.h5" in dry
         snakemake(run, "--cores", "2", "--config", mirror())
         with h5py.File(run / "results/influence/mine.h5") as f:
@@ -140,18 +243,22 @@ def test_scale_options(tmp_path, scale):
     def edit(cfg):
         cfg["samples"] = {"white": {"fill": 1.0}, "digit7": {"split": "test", "index": 0}}
         cfg["layers"] = ["z3"]
+        cfg["methods_figure"] = {"nodes": {}}
         cfg["scale"] = scale
 
     workdir = workdir_with_config(tmp_path, edit)
-    snakemake(workdir, "results/images/digit7.png", "--cores", "2", "--config", mirror())
-    assert (workdir / "results/images/digit7.png").is_file()
+    targets = ["results/images/digit7.png", "results/images/digit7/methods.png"]
+    snakemake(workdir, *targets, "--cores", "2", "--config", mirror())
+    assert all((workdir / target).is_file() for target in targets)
     if scale == "shared":
         with (
             h5py.File(workdir / "results/images/shared_scale.h5") as f,
             h5py.File(workdir / "results/influence/white.h5") as w,
         ):
             # the white image moves z3 most, so it sets the shared scale
-            assert f["insertion/z3"][()] == pytest.approx(np.abs(w["insertion/z3"][()]).max())
+            for method in METHODS:
+                largest = np.abs(w[f"{method}/z3"][()]).max()
+                assert f[f"{method}/z3"][()] == pytest.approx(largest)
 
 
 @pytest.mark.parametrize(
@@ -220,8 +327,11 @@ def test_dag_shows_every_rule(tmp_path):
         "baseline",
         "influence",
         "montage",
+        "methods_figure",
+        "faithfulness",
     }
     assert out.count('label = "influence') == out.count('label = "montage') == 11
+    assert out.count('label = "methods_figure') == 11
 
 
 @needs_data

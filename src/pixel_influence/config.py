@@ -45,4 +45,12 @@ def problems(config, schema, exists=lambda p: Path(p).is_file()):
         return found
     for name, spec in config["samples"].items():
         found += samples.check(name, spec, exists)
+    layers = config.get("layers", schema["properties"]["layers"]["default"])
+    shown = config.get("methods_figure", {}).get("nodes", {})
+    for layer in shown:
+        if layer not in layers:
+            found.append(
+                f"config.methods_figure.nodes.{layer}: layer {layer!r} is not in "
+                f"config.layers {layers}; add it there or remove it here"
+            )
     return found

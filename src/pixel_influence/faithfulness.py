@@ -101,3 +101,99 @@ def area(curve_normalised):
 def random_influence(nodes, pixels, seed):
     """A random ranking (the chance level of the curves): independent uniform scores."""
     return np.random.default_rng(seed).random((nodes, pixels))
+
+
+RANDOM = "random"
+
+
+def evaluate(params, x, baseline, maps, value, reference, layers, min_change=1e-3, seed=0):
+    """Curves and areas of every method's maps, plus a random ranking as the chance level.
+
+    ``maps``: {method: {layer: (nodes, ...)}}; ``value``/``reference``: f(x) and f(baseline)
+    per layer. Returns {"fraction": (m+1,), "curves": {method: {layer: {kind: (nodes, m+1)}}},
+    "areas": {method: {layer: {kind: (nodes,)}}}} with method ``RANDOM`` added last.
+    """
+    x = np.asarray(x, dtype=np.float64).reshape(-1)
+    m = int(np.sum(x != np.asarray(baseline, dtype=np.float64).reshape(-1)))
+    rankings = {name: per_layer for name, per_layer in maps.items()}
+    rankings[RANDOM] = {
+        layer: random_influence(len(value[layer]), x.size, [seed, k])
+        for k, layer in enumerate(layers)
+    }
+    curves_out, areas = {}, {}
+    for name, per_layer in rankings.items():
+        curves_out[name], areas[name] = {}, {}
+        for layer in layers:
+            influence = np.asarray(per_layer[layer]).reshape(len(value[layer]), -1)
+            got = curves(params, x, baseline, influence, layer)
+            curves_out[name][layer] = got
+            areas[name][layer] = {
+                kind: area(normalised(got[kind], value[layer], reference[layer], min_change))
+                for kind in KINDS
+            }
+    fraction = np.arange(m + 1) / max(m, 1)
+    return {"fraction": fraction, "curves": curves_out, "areas": areas}
+
+
+COLUMNS = (
+    "sample",
+    "method",
+    "layer",
+    "node",
+    "residual",
+    "deletion_area",
+    "insertion_area",
+    "change",
+)
+
+
+def table_rows(data):
+    """CSV rows (dicts keyed by ``COLUMNS``) of one sample's ``h5io.read_faithfulness``."""
+    rows = []
+    for method in data["methods"]:
+        for layer in data["layers"]:
+            change = data["value"][layer] - data["baseline"][layer]
+            residual = data["residuals"].get(method, {}).get(layer)
+            areas = data["areas"][method][layer]
+            for node in range(change.size):
+                rows.append(
+                    {
+                        "sample": data["sample"],
+                        "method": method,
+                        "layer": layer,
+                        "node": node,
+                        "residual": "" if residual is None else f"{residual[node]:.6e}",
+                        "deletion_area": f"{areas['deletion'][node]:.6f}",
+                        "insertion_area": f"{areas['insertion'][node]:.6f}",
+                        "change": f"{change[node]:.6e}",
+                    }
+                )
+    return rows
+
+
+GRID = np.linspace(0.0, 1.0, 101)
+
+
+def resampled(data, method, layer, kind):
+    """One sample's normalised curves of a method and layer on ``GRID``; NaN rows dropped."""
+    curve = normalised(
+        data["curves"][method][layer][kind],
+        data["value"][layer],
+        data["baseline"][layer],
+        data["min_change"],
+    )
+    curve = curve[~np.isnan(curve).any(axis=1)]
+    if len(data["fraction"]) < 2:
+        return np.empty((0, GRID.size))
+    return np.array([np.interp(GRID, data["fraction"], row) for row in curve]).reshape(
+        -1, GRID.size
+    )
+
+
+def band(curves, low=25, high=75):
+    """Median and percentile band over curves (n, points); NaNs if there are none."""
+    if len(curves) == 0:
+        nan = np.full(GRID.size, np.nan)
+        return nan, nan, nan
+    lo, mid, hi = np.percentile(curves, [low, 50, high], axis=0)
+    return mid, lo, hi

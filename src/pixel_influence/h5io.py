@@ -14,6 +14,7 @@ import numpy as np
 from . import SOFTWARE
 from .errors import InputError
 from .files import atomic_write
+from .faithfulness import KINDS, RANDOM
 from .methods import METHOD_MEANING
 from .network import LAYER_MEANING, LAYERS, PARAM_MEANING, PARAM_SHAPES, check_params
 
@@ -90,7 +91,7 @@ def write_mnist(path, splits, checksums):
         source_sha256=[f"{name} {digest}" for name, digest in sorted(checksums.items())],
     ) as f:
         for split, (images, labels) in splits.items():
-            g = f.create_group(split)
+            g = f.create_group(split, track_order=True)
             put(
                 g,
                 "images",
@@ -136,7 +137,7 @@ def write_baseline(path, image, values, description):
             "row, col",
             units="pixel value / 255",
         )
-        write_values(f.create_group("value"), values, LAYERS, "f(baseline)")
+        write_values(f.create_group("value", track_order=True), values, LAYERS, "f(baseline)")
 
 
 def read_baseline(path):
@@ -150,7 +151,7 @@ def read_baseline(path):
 
 
 def read_influence(path, methods, layers):
-    """What the montages need from a sample's influence file."""
+    """What the pictures need from a sample's influence file."""
     with open_checked(path) as f:
         return {
             "sample": str(f.attrs["sample"]),
@@ -164,11 +165,117 @@ def read_influence(path, methods, layers):
         }
 
 
-def write_influence(path, result, image, baseline_image, provenance, dtype="float32"):
+FAITHFULNESS_MEANING = (
+    "deletion and insertion curves: the changed pixels (x != baseline) of each node ranked by "
+    "decreasing influence on the node oriented by the sign of its change f(x) - f(baseline); "
+    "deletion sets them back to the baseline one at a time starting from x, insertion copies "
+    "them from x into the baseline one at a time"
+)
+AREA_MEANING = (
+    "area under the normalised {kind} curve (f(state) - f(baseline)) / (f(x) - f(baseline)) "
+    "over the fraction of changed pixels moved (trapezoidal rule on [0, 1]); {better}; NaN "
+    "where |f(x) - f(baseline)| < min_change"
+)
+BETTER = {"deletion": "lower = more faithful", "insertion": "higher = more faithful"}
+RANDOM_MEANING = "a random ranking of the pixels (independent uniform scores): the chance level"
+
+
+def _write_method(f, method, result, layers, baseline, dtype):
+    g = f.create_group(method, track_order=True)
+    g.attrs["meaning"] = METHOD_MEANING[method]
+    for key, value in result["parameters"][method].items():
+        g.attrs[key] = value
+    for layer in layers:
+        put(
+            g,
+            layer,
+            result["maps"][method][layer],
+            f"{METHOD_MEANING[method]}; node: {LAYER_MEANING[layer]}",
+            "node, row, col (pixel of the input image)",
+            dtype=dtype,
+            units=f"change of {layer}",
+            method=method,
+            layer=layer,
+            baseline=baseline,
+            computed_in="float64",
+        )
+        put(
+            g,
+            f"{layer}_residual",
+            result["residuals"][method][layer],
+            "f(x) - f(baseline) - sum over pixels of the map: what the per-pixel values leave "
+            "unexplained (0 for a complete method; pixel interactions for insertion)",
+            "node",
+            units=f"change of {layer}",
+            method=method,
+            layer=layer,
+        )
+        if method in result["stderr"]:
+            put(
+                g,
+                f"{layer}_stderr",
+                result["stderr"][method][layer],
+                "standard error of each sampled value: standard deviation of the antithetic "
+                "pair means / sqrt(number of pairs)",
+                "node, row, col (pixel of the input image)",
+                dtype=dtype,
+                units=f"change of {layer}",
+                method=method,
+                layer=layer,
+            )
+
+
+def _write_faithfulness(f, faithfulness, layers, settings, dtype):
+    g = f.create_group("faithfulness", track_order=True)
+    g.attrs["meaning"] = FAITHFULNESS_MEANING
+    g.attrs["changed_pixels"] = len(faithfulness["fraction"]) - 1
+    for key, value in settings.items():
+        g.attrs[key] = value
+    put(
+        g,
+        "fraction",
+        faithfulness["fraction"],
+        "fraction of the changed pixels moved at each step of the curves",
+        "step",
+    )
+    for method, per_layer in faithfulness["curves"].items():
+        h = g.create_group(method, track_order=True)
+        h.attrs["meaning"] = RANDOM_MEANING if method == RANDOM else METHOD_MEANING[method]
+        for layer in layers:
+            for kind in KINDS:
+                put(
+                    h,
+                    f"{layer}_{kind}",
+                    per_layer[layer][kind],
+                    f"{kind} curve: node value after each step ({FAITHFULNESS_MEANING}); "
+                    f"node: {LAYER_MEANING[layer]}",
+                    "node, step",
+                    dtype=dtype,
+                    compress=True,
+                    units=f"value of {layer}",
+                    method=method,
+                    layer=layer,
+                )
+                put(
+                    h,
+                    f"{layer}_{kind}_area",
+                    faithfulness["areas"][method][layer][kind],
+                    AREA_MEANING.format(kind=kind, better=BETTER[kind]),
+                    "node",
+                    units="fraction of f(x) - f(baseline)",
+                    method=method,
+                    layer=layer,
+                )
+
+
+def write_influence(
+    path, result, image, baseline_image, provenance, dtype="float32", faithfulness=None, **settings
+):
     """A sample's influence file; ``result`` as returned by ``methods.compute``.
 
     ``provenance`` holds the root attributes: sample, title, source, label, baseline,
-    weights_sha256 (every value a str, int or float).
+    weights_sha256 (every value a str, int or float). ``faithfulness`` as returned by
+    ``faithfulness.evaluate``, written under /faithfulness with ``settings`` as attributes.
     """
     methods = list(result["maps"])
     layers = list(next(iter(result["maps"].values())))
@@ -188,41 +295,53 @@ def write_influence(path, result, image, baseline_image, provenance, dtype="floa
             "row, col",
             units="pixel value / 255",
         )
-        write_values(f.create_group("value"), result["value"], LAYERS, "f(x): node values for x")
         write_values(
-            f.create_group("baseline"),
+            f.create_group("value", track_order=True),
+            result["value"],
+            LAYERS,
+            "f(x): node values for x",
+        )
+        write_values(
+            f.create_group("baseline", track_order=True),
             result["baseline"],
             LAYERS,
             "f(baseline): node values for the baseline image",
         )
         for method in methods:
-            g = f.create_group(method)
-            g.attrs["meaning"] = METHOD_MEANING[method]
-            for layer in layers:
-                put(
-                    g,
-                    layer,
-                    result["maps"][method][layer],
-                    f"{METHOD_MEANING[method]}; node: {LAYER_MEANING[layer]}",
-                    "node, row, col (pixel of the input image)",
-                    dtype=dtype,
-                    units=f"change of {layer}",
-                    method=method,
-                    layer=layer,
-                    baseline=provenance["baseline"],
-                    computed_in="float64",
-                )
-                put(
-                    g,
-                    f"{layer}_residual",
-                    result["residuals"][method][layer],
-                    "f(x) - f(baseline) - sum over pixels of the map: what the per-pixel "
-                    "values leave unexplained (pixel interactions for insertion)",
-                    "node",
-                    units=f"change of {layer}",
-                    method=method,
-                    layer=layer,
-                )
+            _write_method(f, method, result, layers, provenance["baseline"], dtype)
+        if faithfulness is not None:
+            _write_faithfulness(f, faithfulness, layers, settings, dtype)
+
+
+def read_faithfulness(path):
+    """A sample's faithfulness results: sample name, layers, methods (random last),
+    f(x), f(baseline), residuals, the fraction axis, curves and areas."""
+    with open_checked(path) as f:
+        layers = [str(v) for v in f.attrs["layers"]]
+        g = f["faithfulness"]
+        names = [str(m) for m in f.attrs["methods"]] + [RANDOM]
+        return {
+            "sample": str(f.attrs["sample"]),
+            "layers": layers,
+            "methods": names,
+            "value": {layer: f["value"][layer][()] for layer in layers},
+            "baseline": {layer: f["baseline"][layer][()] for layer in layers},
+            "residuals": {
+                m: {layer: f[m][f"{layer}_residual"][()] for layer in layers}
+                for m in names
+                if m != RANDOM
+            },
+            "fraction": g["fraction"][()],
+            "min_change": float(g.attrs["min_change"]),
+            "curves": {
+                m: {layer: {k: g[m][f"{layer}_{k}"][()] for k in KINDS} for layer in layers}
+                for m in names
+            },
+            "areas": {
+                m: {layer: {k: g[m][f"{layer}_{k}_area"][()] for k in KINDS} for layer in layers}
+                for m in names
+            },
+        }
 
 
 def write_shared_scale(path, scales, sources):

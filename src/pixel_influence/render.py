@@ -48,6 +48,14 @@ def scale_of(maps, mode):
     return a if mode == "node" else float(a.max())
 
 
+def scales(maps, mode, shared=None):
+    """Scales of nested maps {method: {layer: maps}} for a scale mode; ``shared`` holds
+    {(method, layer): value} from ``h5io.read_shared_scale`` for mode "shared"."""
+    if mode == "shared":
+        return {m: {layer: shared[m, layer] for layer in per} for m, per in maps.items()}
+    return {m: {layer: scale_of(v, mode) for layer, v in per.items()} for m, per in maps.items()}
+
+
 def _font(size):
     return ImageFont.load_default(size=size)
 

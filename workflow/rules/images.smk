@@ -53,3 +53,32 @@ rule montage:
         zoom=config["zoom"],
     script:
         "../scripts/montage.py"
+
+
+rule methods_figure:
+    input:
+        unpack(montage_inputs),
+    output:
+        report(
+            "results/images/{sample}/methods.png",
+            caption="../report/methods.rst",
+            category="Method comparison",
+            labels={"sample": "{sample}"},
+        ),
+    log:
+        "logs/methods_figure/{sample}.log",
+    benchmark:
+        "results/benchmarks/methods_figure/{sample}.tsv"
+    conda:
+        ENV
+    resources:
+        mem_mb=500,
+        runtime=5,
+    params:
+        layers=LAYERS,
+        methods=METHODS,
+        nodes=config["methods_figure"]["nodes"],
+        scale=config["scale"],
+        zoom=config["zoom"],
+    script:
+        "../scripts/methods_figure.py"

@@ -13,12 +13,14 @@ rule influence:
     conda:
         ENV
     resources:
-        mem_mb=500,
+        mem_mb=1000,
         runtime=10,
     params:
         spec=lambda wildcards: config["samples"][wildcards.sample],
         layers=LAYERS,
         methods=METHODS,
+        method_parameters=config["method_parameters"],
+        faithfulness=config["faithfulness"],
         dtype=config["influence_dtype"],
     script:
         "../scripts/influence.py"

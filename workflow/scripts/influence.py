@@ -4,7 +4,7 @@ import logging
 
 import numpy as np
 
-from pixel_influence import h5io, methods, samples
+from pixel_influence import faithfulness, h5io, methods, samples
 from pixel_influence.jobs import run
 
 
@@ -24,7 +24,21 @@ def job(smk):
         pixels, label = h5io.read_mnist_image(smk.input.mnist, spec["split"], spec["index"])
         image = samples.mnist_image(pixels[None], 0)
         title = f"{name}: {spec['split']} image #{spec['index']}, label {label}"
-    result = methods.compute(params, image, baseline_image, smk.params.layers, smk.params.methods)
+    layers = smk.params.layers
+    result = methods.compute(
+        params, image, baseline_image, layers, smk.params.methods, smk.params.method_parameters
+    )
+    settings = dict(smk.params.faithfulness)
+    curves = faithfulness.evaluate(
+        params,
+        image,
+        baseline_image,
+        result["maps"],
+        result["value"],
+        result["baseline"],
+        layers,
+        **settings,
+    )
     probabilities = result["value"]["z3"]
     title += f"; predicted {int(np.argmax(probabilities))} ({probabilities.max():.3f})"
     provenance = {
@@ -35,10 +49,27 @@ def job(smk):
         "baseline": baseline_text,
         "weights_sha256": weights_sha256,
     }
-    h5io.write_influence(smk.output[0], result, image, baseline_image, provenance, smk.params.dtype)
+    h5io.write_influence(
+        smk.output[0],
+        result,
+        image,
+        baseline_image,
+        provenance,
+        smk.params.dtype,
+        faithfulness=curves,
+        **settings,
+    )
     for method, per_layer in result["residuals"].items():
         for layer, r in per_layer.items():
-            logging.info("%s %s: max |residual| %.4g", method, layer, np.abs(r).max())
+            areas = curves["areas"][method][layer]
+            logging.info(
+                "%s %s: max |residual| %.4g, median deletion area %.3f, insertion area %.3f",
+                method,
+                layer,
+                np.abs(r).max(),
+                np.nanmedian(areas["deletion"]),
+                np.nanmedian(areas["insertion"]),
+            )
 
 
 run(job, snakemake)

@@ -7,14 +7,8 @@ from pixel_influence.jobs import run
 def job(smk):
     p = smk.params
     data = h5io.read_influence(smk.input.influence, p.methods, p.layers)
-    if p.scale == "shared":
-        shared = h5io.read_shared_scale(smk.input.shared_scale)
-        scales = {m: {layer: shared[m, layer] for layer in p.layers} for m in p.methods}
-    else:
-        scales = {
-            m: {layer: render.scale_of(data["maps"][m][layer], p.scale) for layer in p.layers}
-            for m in p.methods
-        }
+    shared = h5io.read_shared_scale(smk.input.shared_scale) if p.scale == "shared" else None
+    scales = render.scales(data["maps"], p.scale, shared)
 
     def draw(methods, layers):
         def pick(nested):

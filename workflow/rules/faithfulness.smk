@@ -1,0 +1,24 @@
+# How faithful is each map? Deletion/insertion areas of every sample, method, layer and node.
+
+
+rule faithfulness:
+    input:
+        expand("results/influence/{sample}.h5", sample=SAMPLES),
+    output:
+        table="results/faithfulness.csv",
+        figure=report(
+            "results/faithfulness.png",
+            caption="../report/faithfulness.rst",
+            category="Faithfulness",
+        ),
+    log:
+        "logs/faithfulness/faithfulness.log",
+    benchmark:
+        "results/benchmarks/faithfulness/faithfulness.tsv"
+    conda:
+        ENV
+    resources:
+        mem_mb=500,
+        runtime=5,
+    script:
+        "../scripts/faithfulness.py"

@@ -1,0 +1,62 @@
+"""Gather every sample's deletion/insertion areas into one table and one figure."""
+
+import csv
+import logging
+
+import numpy as np
+
+from pixel_influence import faithfulness, h5io, render
+from pixel_influence.files import atomic_write
+from pixel_influence.jobs import run
+
+
+def job(smk):
+    data = [h5io.read_faithfulness(path) for path in smk.input]
+    with atomic_write(smk.output.table) as tmp, open(tmp, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=faithfulness.COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for sample in data:
+            writer.writerows(faithfulness.table_rows(sample))
+    layers, methods = data[0]["layers"], data[0]["methods"]
+    panels = []
+    for layer in layers:
+        row = []
+        for kind in faithfulness.KINDS:
+            series, note = {}, {}
+            for method in methods:
+                curves = np.concatenate(
+                    [faithfulness.resampled(d, method, layer, kind) for d in data]
+                )
+                areas = np.concatenate([d["areas"][method][layer][kind] for d in data])
+                series[method] = faithfulness.band(curves)
+                note[method] = f"{np.nanmedian(areas):.3f}" if np.isfinite(areas).any() else "-"
+                logging.info(
+                    "%s %s %s: median area %s over %d nodes",
+                    layer,
+                    kind,
+                    method,
+                    note[method],
+                    int(np.isfinite(areas).sum()),
+                )
+            row.append(
+                {
+                    "title": f"{kind}, {layer}",
+                    "x": faithfulness.GRID,
+                    "series": series,
+                    "note": note,
+                    "xlabel": f"fraction of changed pixels {'removed' if kind == 'deletion' else 'added'}",
+                    "ylabel": "(f - f(baseline)) / (f(x) - f(baseline))",
+                }
+            )
+        panels.append(row)
+    figure = render.curves_figure(
+        panels,
+        methods,
+        f"Faithfulness of the maps: {len(data)} samples, every node",
+        "line: median over nodes and samples, band: 25-75 %; numbers: median area "
+        "(deletion: lower is better, insertion: higher is better)",
+    )
+    render.save_png(figure, smk.output.figure)
+
+
+run(job, snakemake)

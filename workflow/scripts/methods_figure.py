@@ -1,0 +1,30 @@
+"""Draw a sample's method comparison: one row per method, one column per chosen node."""
+
+from pixel_influence import h5io, render
+from pixel_influence.jobs import run
+from pixel_influence.network import LAYER_SIZES
+
+
+def job(smk):
+    p = smk.params
+    data = h5io.read_influence(smk.input.influence, p.methods, p.layers)
+    shared = h5io.read_shared_scale(smk.input.shared_scale) if p.scale == "shared" else None
+    columns = [(layer, node) for layer in p.layers for node in p.nodes.get(layer, [])]
+    outputs = [layer for layer in p.layers if layer in render.OUTPUT_LAYERS]
+    if outputs:  # every output node of the last output layer (z3 when both are drawn)
+        columns += [(outputs[-1], node) for node in range(LAYER_SIZES[outputs[-1]])]
+    figure = render.methods_figure(
+        data["image"],
+        columns,
+        data["maps"],
+        render.scales(data["maps"], p.scale, shared),
+        data["residuals"],
+        data["probabilities"],
+        f"{data['title']}: the methods side by side",
+        p.scale,
+        zoom=p.zoom,
+    )
+    render.save_png(figure, smk.output[0])
+
+
+run(job, snakemake)
