@@ -35,4 +35,5 @@ rule all:
         layer_pictures(SAMPLES),
         expand("results/images/{sample}/methods.png", sample=SAMPLES),
         "results/faithfulness.csv",
+        "results/faithfulness_summary.csv",
         "results/faithfulness.png",

@@ -187,6 +187,28 @@ def test_faithfulness_table_matches_the_sample_files(run):
         assert max(median[m] for m in METHODS) < median["random"] - 0.5, (layer, median)
 
 
+def test_faithfulness_summary(run):
+    import csv
+
+    with open(run / "results/faithfulness_summary.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["layer"], r["method"]) for r in rows] == [
+        (layer, method) for layer in LAYERS for method in [*METHODS, "random"]
+    ]
+    for layer in LAYERS:
+        ranked = [r for r in rows if r["layer"] == layer and r["method"] != "random"]
+        for kind in ("deletion", "insertion"):
+            shares = [float(r[f"best_{kind}_share"]) for r in ranked]
+            assert sum(shares) == pytest.approx(1.0, abs=3.1e-3)  # rounded to 3 decimals
+    # at z1 every deterministic method ranks the pixels of a node alike (each map is a
+    # monotone function of x_i W1[i, j]), so their areas are identical
+    z1 = [r for r in rows if r["layer"] == "z1" and r["method"] in METHODS[:5]]
+    assert len({(r["median_deletion_area"], r["best_deletion_share"]) for r in z1}) == 1
+    for r in rows:
+        if r["method"] in ("integrated_gradients", "deeplift", "shapley_sampling"):
+            assert float(r["median_abs_residual"]) < 1e-12
+
+
 def test_default_digits_are_the_first_test_image_of_each_label(run):
     with h5py.File(run / "results/mnist/mnist.h5") as f:
         labels = f["test/labels"][()]

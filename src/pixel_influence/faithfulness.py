@@ -197,3 +197,75 @@ def band(curves, low=25, high=75):
         return nan, nan, nan
     lo, mid, hi = np.percentile(curves, [low, 50, high], axis=0)
     return mid, lo, hi
+
+
+SUMMARY_COLUMNS = (
+    "layer",
+    "method",
+    "nodes",
+    "median_abs_residual",
+    "median_deletion_area",
+    "median_insertion_area",
+    "best_deletion_share",
+    "best_insertion_share",
+)
+
+
+def _best_share(areas, lower_is_better):
+    """Per method the share of nodes where it is best; ties split the node evenly.
+
+    ``areas`` (methods, nodes); nodes where any method has NaN are left out.
+    """
+    areas = areas[:, np.isfinite(areas).all(axis=0)]
+    if areas.shape[1] == 0:
+        return np.full(areas.shape[0], np.nan)
+    best = areas.min(axis=0) if lower_is_better else areas.max(axis=0)
+    # areas within 1e-9 of the best tie: identical rankings give identical curves
+    winners = np.abs(areas - best) <= 1e-9
+    return (winners / winners.sum(axis=0)).sum(axis=1) / areas.shape[1]
+
+
+def summary(samples, methods, layers):
+    """Per layer and method: medians of the areas and how often each method is best.
+
+    ``samples`` are ``h5io.read_faithfulness`` results; ``methods`` the compared methods
+    (the chance level ``RANDOM`` is reported but not ranked). Returns rows keyed by
+    ``SUMMARY_COLUMNS``.
+    """
+    rows = []
+    for layer in layers:
+        gathered = {
+            kind: {
+                m: np.concatenate([s["areas"][m][layer][kind] for s in samples])
+                for m in [*methods, RANDOM]
+            }
+            for kind in KINDS
+        }
+        shares = {
+            kind: _best_share(np.array([gathered[kind][m] for m in methods]), kind == "deletion")
+            for kind in KINDS
+        }
+        for k, method in enumerate([*methods, RANDOM]):
+            if method == RANDOM:
+                residual = ""
+            else:
+                r = np.concatenate([s["residuals"][method][layer] for s in samples])
+                residual = f"{np.median(np.abs(r)):.3g}"
+            deletion, insertion = gathered["deletion"][method], gathered["insertion"][method]
+            rows.append(
+                {
+                    "layer": layer,
+                    "method": method,
+                    "nodes": int(np.isfinite(deletion).sum()),
+                    "median_abs_residual": residual,
+                    "median_deletion_area": f"{np.nanmedian(deletion):.3f}",
+                    "median_insertion_area": f"{np.nanmedian(insertion):.3f}",
+                    "best_deletion_share": ""
+                    if method == RANDOM
+                    else f"{shares['deletion'][k]:.3f}",
+                    "best_insertion_share": ""
+                    if method == RANDOM
+                    else f"{shares['insertion'][k]:.3f}",
+                }
+            )
+    return rows

@@ -6,6 +6,11 @@ rule faithfulness:
         expand("results/influence/{sample}.h5", sample=SAMPLES),
     output:
         table="results/faithfulness.csv",
+        summary=report(
+            "results/faithfulness_summary.csv",
+            caption="../report/faithfulness_summary.rst",
+            category="Faithfulness",
+        ),
         figure=report(
             "results/faithfulness.png",
             caption="../report/faithfulness.rst",

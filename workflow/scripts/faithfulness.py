@@ -18,6 +18,13 @@ def job(smk):
         for sample in data:
             writer.writerows(faithfulness.table_rows(sample))
     layers, methods = data[0]["layers"], data[0]["methods"]
+    compared = [m for m in methods if m != faithfulness.RANDOM]
+    with atomic_write(smk.output.summary) as tmp, open(tmp, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=faithfulness.SUMMARY_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for row in faithfulness.summary(data, compared, layers):
+            writer.writerow(row)
+            logging.info("%s", " ".join(f"{k}={v}" for k, v in row.items()))
     panels = []
     for layer in layers:
         row = []
