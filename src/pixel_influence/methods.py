@@ -242,7 +242,8 @@ def shapley_sampling(
     steps = d[:, None] * params["W1"][changed]  # (m, hidden): pixel i's change of a1
     pairs = permutations // 2
     width = sum(v.shape[-1] for v in start.values())
-    chunk = max(1, int(memory // (8 * 2 * max(m, 1) * (width + steps.shape[1]))))
+    # a chunk of n pairs holds about four (2n, m, width) float64 arrays at once
+    chunk = max(1, int(memory // (4 * 8 * 2 * max(m, 1) * (width + steps.shape[1]))))
     rng = np.random.default_rng(seed)
     count, mean, m2 = 0, np.zeros((m, width)), np.zeros((m, width))
     if m:
