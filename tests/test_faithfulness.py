@@ -109,3 +109,17 @@ def test_real_digit_methods_beat_a_random_ranking(real_params, real_test_split):
         curve = faithfulness.curves(real_params, x, b, maps.reshape(100, -1), "z2")["deletion"]
         got = np.nanmedian(faithfulness.area(faithfulness.normalised(curve, fx, fb)))
         assert got < chance - 0.5, name
+
+
+def test_an_image_equal_to_the_baseline_has_single_point_curves(random_params):
+    """Nothing differs from the baseline: every map is 0, curves have one point, areas NaN."""
+    x = np.zeros(784)
+    result = methods.compute(random_params, x, x, ["z2"], list(methods.METHODS))
+    got = faithfulness.evaluate(
+        random_params, x, x, result["maps"], result["value"], result["baseline"], ["z2"]
+    )
+    assert got["fraction"].tolist() == [0.0]
+    for name in [*methods.METHODS, faithfulness.RANDOM]:
+        assert got["curves"][name]["z2"]["deletion"].shape == (100, 1)
+        assert np.all(np.isnan(got["areas"][name]["z2"]["insertion"]))
+    assert np.isnan(faithfulness.nanmedian([np.nan])) and faithfulness.nanmedian([1, np.nan]) == 1

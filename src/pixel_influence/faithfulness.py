@@ -225,6 +225,13 @@ def _best_share(areas, lower_is_better):
     return (winners / winners.sum(axis=0)).sum(axis=1) / areas.shape[1]
 
 
+def nanmedian(values):
+    """Median of the finite values; NaN (without a warning) if there are none."""
+    values = np.asarray(values, dtype=np.float64)
+    finite = values[np.isfinite(values)]
+    return float(np.median(finite)) if finite.size else float("nan")
+
+
 def summary(samples, methods, layers):
     """Per layer and method: medians of the areas and how often each method is best.
 
@@ -258,8 +265,8 @@ def summary(samples, methods, layers):
                     "method": method,
                     "nodes": int(np.isfinite(deletion).sum()),
                     "median_abs_residual": residual,
-                    "median_deletion_area": f"{np.nanmedian(deletion):.3f}",
-                    "median_insertion_area": f"{np.nanmedian(insertion):.3f}",
+                    "median_deletion_area": f"{nanmedian(deletion):.3f}",
+                    "median_insertion_area": f"{nanmedian(insertion):.3f}",
                     "best_deletion_share": ""
                     if method == RANDOM
                     else f"{shares['deletion'][k]:.3f}",

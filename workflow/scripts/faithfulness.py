@@ -36,7 +36,7 @@ def job(smk):
                 )
                 areas = np.concatenate([d["areas"][method][layer][kind] for d in data])
                 series[method] = faithfulness.band(curves)
-                note[method] = f"{np.nanmedian(areas):.3f}" if np.isfinite(areas).any() else "-"
+                note[method] = f"{faithfulness.nanmedian(areas):.3f}"
                 logging.info(
                     "%s %s %s: median area %s over %d nodes",
                     layer,

@@ -67,8 +67,8 @@ def job(smk):
                 method,
                 layer,
                 np.abs(r).max(),
-                np.nanmedian(areas["deletion"]),
-                np.nanmedian(areas["insertion"]),
+                faithfulness.nanmedian(areas["deletion"]),
+                faithfulness.nanmedian(areas["insertion"]),
             )
 
 
