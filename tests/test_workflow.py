@@ -66,6 +66,33 @@ def test_accuracy_file_is_the_books(run):
     assert (run / "results/network/accuracy.txt").read_text() == "Accuracy:0.9352\n"
 
 
+def _outputs(workdir):
+    """Every result and download by relative path (timing benchmarks excepted)."""
+    files = {}
+    for top in ("results", "resources"):
+        for path in sorted((workdir / top).rglob("*")):
+            rel = path.relative_to(workdir).as_posix()
+            if path.is_file() and not rel.startswith("results/benchmarks/"):
+                files[rel] = path.read_bytes()
+    return files
+
+
+def test_a_second_folder_gives_the_same_bytes(run, tmp_path):
+    """Byte reproducibility: no timestamps, paths or host names inside any output."""
+    other = workdir_with_config(tmp_path / "again")
+    snakemake(other, "--cores", "2", "--config", mirror())
+    first, second = _outputs(run), _outputs(other)
+    assert sorted(first) == sorted(second)
+    assert sum(name.endswith((".h5", ".png")) for name in first) > 100
+    assert [name for name in first if first[name] != second[name]] == []
+    for name, data in second.items():
+        assert str(other).encode() not in data and str(tmp_path).encode() not in data, name
+    with h5py.File(other / "results/influence/digit3.h5") as f:
+        provenance = yaml.safe_load(f.attrs["config"])
+    assert provenance["sample"] == {"split": "test", "index": 18}
+    assert provenance["method_parameters"]["shapley_sampling"] == {"permutations": 256, "seed": 0}
+
+
 def test_second_run_has_nothing_to_do(run):
     out = snakemake(run, "--cores", "2", "--config", mirror())
     assert "Nothing to be done" in out.stdout + out.stderr

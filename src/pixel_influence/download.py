@@ -9,7 +9,7 @@ import urllib.request
 from pathlib import Path
 
 from .errors import InputError
-from .files import atomic_write
+from .files import atomic_write, crash_point
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,7 @@ FILES = {
 }
 
 CHUNK = 1 << 20
+MIN_RATE = 1024  # bytes per second, on average, once the timeout has passed
 
 
 class DownloadError(InputError):
@@ -64,16 +65,30 @@ def _open(source, timeout):
     return open(source, "rb")  # a plain path: a local mirror
 
 
-def _copy_verified(source, tmp, size, sha256, timeout):
+class TooSlow(OSError):
+    """The source sends data, but too slowly to finish (a stalled or dripping server)."""
+
+
+def _copy_verified(source, tmp, size, sha256, timeout, dest, min_rate=MIN_RATE):
     digest = hashlib.sha256()
     written = 0
+    start = time.monotonic()
     with _open(source, timeout) as src, open(tmp, "wb") as dst:
-        while chunk := src.read(CHUNK):
+        # read1 returns whatever has arrived, so a dripping server is noticed between reads
+        read = getattr(src, "read1", src.read)
+        while chunk := read(CHUNK):
             written += len(chunk)
             if written > size:
                 raise DownloadError(f"more than the expected {size} bytes")
             digest.update(chunk)
             dst.write(chunk)
+            crash_point(dest, "partial")
+            elapsed = time.monotonic() - start
+            if elapsed > timeout and written < min_rate * elapsed:
+                raise TooSlow(
+                    f"too slow: {written} of {size} bytes in {elapsed:.0f} s "
+                    f"(below {min_rate} bytes/s after the {timeout} s timeout)"
+                )
     if written != size:
         raise DownloadError(f"got {written} bytes, expected {size}")
     if digest.hexdigest() != sha256:
@@ -106,7 +121,7 @@ def fetch(sources, dest, size, sha256, timeout=60.0, retries=2, wait=1.0):
         for attempt in range(1 + retries):
             try:
                 with atomic_write(dest) as tmp:
-                    _copy_verified(source, tmp, size, sha256, timeout)
+                    _copy_verified(source, tmp, size, sha256, timeout, dest)
                 log.info("%s: verified %d bytes from %s", dest, size, source)
                 return source
             except (DownloadError, OSError) as e:  # URLError and timeouts are OSErrors

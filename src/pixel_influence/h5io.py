@@ -6,30 +6,39 @@ to a temporary name in the same folder and renamed into place, so a killed job n
 a half-written file at the final path.
 """
 
+import os
 from contextlib import contextmanager
+from pathlib import Path
 
 import h5py
 import numpy as np
 
 from . import SOFTWARE
 from .errors import InputError
-from .files import atomic_write
+from .files import CRASH_VARIABLE, atomic_write, crash_point
 from .faithfulness import KINDS, RANDOM
 from .methods import METHOD_MEANING
 from .network import LAYER_MEANING, LAYERS, PARAM_MEANING, PARAM_SHAPES, check_params
 
 FORMAT_VERSION = 1
 
+_writing = {}  # temporary file name -> [final path, datasets written], for crash tests
+CRASH_AFTER = 5  # the "writing" crash point fires after this many datasets
+
 
 @contextmanager
 def atomic_h5(path, **root_attrs):
     """Open a new HDF5 file for writing; it appears at ``path`` only if the block succeeds."""
     with atomic_write(path) as tmp, h5py.File(tmp, "w", track_order=True) as f:
+        _writing[f.filename] = [Path(path), 0]
         f.attrs["format_version"] = FORMAT_VERSION
         f.attrs["software"] = SOFTWARE
         for key, value in root_attrs.items():
             f.attrs[key] = value
-        yield f
+        try:
+            yield f
+        finally:
+            _writing.pop(f.filename, None)
 
 
 def put(group, name, data, meaning, axes, dtype=None, compress=False, **attrs):
@@ -37,6 +46,12 @@ def put(group, name, data, meaning, axes, dtype=None, compress=False, **attrs):
     data = np.asarray(data, dtype=dtype)
     options = {"compression": "gzip", "compression_opts": 4, "shuffle": True} if compress else {}
     ds = group.create_dataset(name, data=data, track_times=False, **options)
+    state = _writing.get(group.file.filename)
+    if state is not None:
+        state[1] += 1
+        if state[1] == CRASH_AFTER and os.environ.get(CRASH_VARIABLE) == f"{state[0].name}:writing":
+            group.file.flush()  # some datasets on disk, not all: a half-written file
+            crash_point(state[0], "writing")
     ds.attrs["meaning"] = meaning
     ds.attrs["axes"] = axes
     for key, value in attrs.items():
@@ -122,12 +137,12 @@ def write_values(group, values, layers, meaning):
         put(group, layer, values[layer], f"{meaning}; {LAYER_MEANING[layer]}", "node")
 
 
-def write_baseline(path, image, values, description):
-
+def write_baseline(path, image, values, description, weights_sha256):
     with atomic_h5(
         path,
         meaning="node values of the network for the baseline image",
         baseline=description,
+        weights_sha256=weights_sha256,
     ) as f:
         put(
             f,

@@ -7,10 +7,10 @@ from pixel_influence.jobs import run
 
 
 def job(smk):
-    params, _ = h5io.read_weights(smk.input[0])
+    params, weights_sha256 = h5io.read_weights(smk.input[0])
     image = np.zeros((28, 28))
     values = network.forward(params, image.reshape(-1))
-    h5io.write_baseline(smk.output[0], image, values, "all-zero image")
+    h5io.write_baseline(smk.output[0], image, values, "all-zero image", weights_sha256)
 
 
 run(job, snakemake)

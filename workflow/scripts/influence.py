@@ -1,5 +1,6 @@
 """Influence maps of one sample for every configured method and layer."""
 
+import json
 import logging
 
 import numpy as np
@@ -48,6 +49,18 @@ def job(smk):
         "label": label,
         "baseline": baseline_text,
         "weights_sha256": weights_sha256,
+        # the settings that shaped this file, stable text: no paths, times or host names
+        "config": json.dumps(
+            {
+                "sample": spec,
+                "layers": list(layers),
+                "methods": list(smk.params.methods),
+                "method_parameters": result["parameters"],
+                "faithfulness": settings,
+                "influence_dtype": smk.params.dtype,
+            },
+            sort_keys=True,
+        ),
     }
     h5io.write_influence(
         smk.output[0],

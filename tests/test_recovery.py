@@ -1,0 +1,134 @@
+"""Crash safety: a workflow killed with SIGKILL anywhere resumes to the same bytes.
+
+The kill is injected with ``PIXEL_INFLUENCE_CRASH=<file>:<stage>`` (see
+``pixel_influence.files``), which SIGKILLs the whole process group (Snakemake and its jobs)
+when that file is being written, or from outside at a moment the test picks. Each crashed run
+is then resumed as the README says (``--unlock``, then ``--rerun-incomplete``), and every
+output must equal, byte for byte, that of an uninterrupted run in another folder.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import ROOT, SHARED_DATA, needs_data
+
+pytestmark = needs_data
+
+
+def _config(cfg):
+    cfg["samples"] = {"white": {"fill": 1.0}, "digit7": {"split": "test", "index": 0}}
+    cfg["layers"] = ["z2", "z3"]
+    cfg["methods"] = ["insertion", "deeplift", "shapley_sampling"]
+    cfg["method_parameters"] = {"shapley_sampling": {"permutations": 8, "seed": 0}}
+    cfg["methods_figure"] = {"nodes": {"z2": [0, 1]}}
+    cfg["local_mirror"] = str(SHARED_DATA)
+    return cfg
+
+
+def _workdir(path):
+    (path / "config").mkdir(parents=True)
+    cfg = _config(yaml.safe_load((ROOT / "config/config.yaml").read_text()))
+    (path / "config/config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+    return path
+
+
+def _start(workdir, *args, env=None):
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(workdir)]
+    return subprocess.Popen(
+        cmd + ["--cores", "2", *args],
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # its own process group: the kill spares pytest
+    )
+
+
+def _run(workdir, *args):
+    proc = _start(workdir, *args)
+    out, _ = proc.communicate(timeout=600)
+    assert proc.returncode == 0, out
+    return out
+
+
+def _outputs(workdir):
+    """Every result and download, by relative path (timing benchmarks and logs excepted)."""
+    files = {}
+    for top in ("results", "resources"):
+        for path in sorted((workdir / top).rglob("*")):
+            rel = path.relative_to(workdir).as_posix()
+            if path.is_file() and not rel.startswith("results/benchmarks/"):
+                files[rel] = path.read_bytes()
+    return files
+
+
+def _temporaries(workdir):
+    return [p for top in ("results", "resources") for p in (workdir / top).rglob(".*.tmp")]
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    workdir = _workdir(tmp_path_factory.mktemp("reference"))
+    _run(workdir)
+    return _outputs(workdir)
+
+
+def _resume(workdir):
+    _run(workdir, "--unlock")
+    _run(workdir, "--rerun-incomplete")
+
+
+@pytest.mark.parametrize(
+    "crash, final, partial",
+    [
+        # in the middle of copying a download (the first 1 MiB of 1.6 MB written)
+        ("t10k-images-idx3-ubyte.gz:partial", "resources/mnist/t10k-images-idx3-ubyte.gz", True),
+        # in the middle of writing an HDF5 file: some datasets on disk, not all
+        ("digit7.h5:writing", "results/influence/digit7.h5", True),
+        ("weights.h5:writing", "results/network/weights.h5", True),
+        # a complete temporary not yet renamed into place
+        ("digit7.png:written", "results/images/digit7.png", True),
+        ("faithfulness.csv:written", "results/faithfulness.csv", True),
+    ],
+)
+def test_killed_while_writing_resumes_to_the_same_bytes(tmp_path, reference, crash, final, partial):
+    workdir = _workdir(tmp_path)
+    proc = _start(workdir, env={"PIXEL_INFLUENCE_CRASH": crash})
+    out, _ = proc.communicate(timeout=600)
+    assert proc.returncode == -signal.SIGKILL, out  # Snakemake itself was killed
+    assert not (workdir / final).exists()  # nothing half-written at the final path
+    if partial:
+        leftovers = [p.name for p in _temporaries(workdir)]
+        assert any(name.startswith(f".{Path(final).name}.") for name in leftovers), leftovers
+    _resume(workdir)
+    assert _temporaries(workdir) == []
+    got = _outputs(workdir)
+    assert sorted(got) == sorted(reference)
+    different = [name for name in reference if got[name] != reference[name]]
+    assert different == []
+
+
+@pytest.mark.parametrize("when", ["influence", "montage"])
+def test_killed_from_outside_resumes_to_the_same_bytes(tmp_path, reference, when):
+    """SIGKILL at the moment the first output of a step appears, as a power cut would."""
+    workdir = _workdir(tmp_path)
+    proc = _start(workdir)
+    folder = workdir / ("results/influence" if when == "influence" else "results/images")
+    deadline = time.monotonic() + 300
+    while not (folder.is_dir() and any(folder.iterdir())) and proc.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.communicate(timeout=60)
+    _resume(workdir)
+    assert _temporaries(workdir) == []
+    got = _outputs(workdir)
+    assert sorted(got) == sorted(reference)
+    assert [name for name in reference if got[name] != reference[name]] == []
