@@ -106,3 +106,24 @@ def test_all_problems_are_reported_at_once():
     cfg = {"samples": {"d": {"split": "test", "index": 10000}}, "layers": ["z9"]}
     found = problems(cfg)
     assert len(found) == 2
+
+
+def test_a_key_given_twice_is_named_with_its_lines():
+    text = """samples:
+  digit3: {split: test, index: 18}
+  white: {fill: 1.0}
+  digit3: {split: test, index: 30}
+layers: [z1]
+methods_figure:
+  nodes: {z1: [0], z1: [1]}
+layers: [z2]
+"""
+    assert config_checks.duplicate_keys(text, "config/config.yaml") == [
+        "config/config.yaml line 4: config.samples.digit3 is given twice (first at line 2); "
+        "YAML would silently keep only the last, rename or remove one",
+        "config/config.yaml line 7: config.methods_figure.nodes.z1 is given twice (first at "
+        "line 7); YAML would silently keep only the last, rename or remove one",
+        "config/config.yaml line 8: config.layers is given twice (first at line 5); YAML "
+        "would silently keep only the last, rename or remove one",
+    ]
+    assert config_checks.duplicate_keys((ROOT / "config" / "config.yaml").read_text()) == []

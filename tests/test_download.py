@@ -2,6 +2,7 @@ import hashlib
 import http.server
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +19,18 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         kind = self.routes.get(self.path, "404")
         if kind == "stall":
             time.sleep(3)
+            return
+        if kind == "drip":  # headers at once, then a byte every 0.1 s: never a read timeout
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(PAYLOAD)))
+            self.end_headers()
+            try:
+                for byte in PAYLOAD:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(0.1)
+            except OSError:
+                pass  # the client gave up
             return
         if kind == "404":
             self.send_error(404)
@@ -128,3 +141,28 @@ def test_missing_local_file_is_not_retried(tmp_path):
         fetch([str(tmp_path / "absent.bin")], tmp_path / "o", 1, SHA, retries=5, wait=1)
     assert time.monotonic() - start < 1
     assert "attempt 2" not in str(info.value)
+
+
+def test_a_dripping_server_is_abandoned_and_the_next_mirror_used(server, tmp_path, caplog):
+    """Bytes arrive (no read ever times out) but far too slowly: give up after the timeout."""
+    _Handler.routes = {"/d/f": "drip", "/g/f": "good"}
+    sources = [f"{server}/d/f", f"{server}/g/f"]
+    start = time.monotonic()
+    with caplog.at_level("INFO"):
+        used = fetch(sources, tmp_path / "f", len(PAYLOAD), SHA, timeout=0.5, retries=0, wait=0)
+    assert used == sources[1] and (tmp_path / "f").read_bytes() == PAYLOAD
+    assert time.monotonic() - start < 5
+    assert "too slow" in caplog.text and "bytes/s after the 0.5 s timeout" in caplog.text
+
+
+def test_temporaries_of_a_killed_writer_are_removed(tmp_path):
+    from pixel_influence.files import atomic_write
+
+    stale = tmp_path / ".f.abc123.tmp"
+    stale.write_bytes(b"half")
+    other = tmp_path / ".g.abc123.tmp"  # another output's temporary is left alone
+    other.write_bytes(b"half")
+    with atomic_write(tmp_path / "f") as tmp:
+        Path(tmp).write_bytes(b"whole")
+    assert not stale.exists() and other.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".g.abc123.tmp", "f"]

@@ -332,6 +332,17 @@ def test_bad_config_is_rejected_before_any_job(tmp_path, edit, message):
     assert not (workdir / "results").exists() and not (workdir / "resources").exists()
 
 
+def test_a_sample_given_twice_is_rejected_before_any_job(tmp_path):
+    workdir = workdir_with_config(tmp_path)
+    path = workdir / "config/config.yaml"
+    text = path.read_text().replace("samples:\n", "samples:\n  digit7: {fill: 0.5}\n", 1)
+    path.write_text(text)
+    out = snakemake(workdir, "--cores", "1", "--config", mirror(), check=False)
+    assert out.returncode != 0
+    assert "config.samples.digit7 is given twice (first at line 2)" in out.stderr
+    assert not (workdir / "results").exists() and not (workdir / "resources").exists()
+
+
 def test_lint_is_clean():
     out = subprocess.run(
         [sys.executable, "-m", "snakemake", "--lint", "-s", str(ROOT / "Snakefile")],

@@ -34,6 +34,42 @@ def _message(error):
     return error.message
 
 
+def duplicate_keys(text, source="config"):
+    """Keys given twice in one mapping of a YAML text, as messages; [] if none.
+
+    YAML loaders keep the last of duplicate keys without a word, so a sample listed twice
+    under the same name would silently replace the first.
+    """
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError:
+        return []  # Snakemake reports syntax errors itself
+    found = []
+
+    def walk(node, where):
+        if isinstance(node, yaml.MappingNode):
+            seen = {}
+            for key, value in node.value:
+                name = key.value if isinstance(key, yaml.ScalarNode) else str(key)
+                line = key.start_mark.line + 1
+                if name in seen:
+                    found.append(
+                        f"{source} line {line}: {where}.{name} is given twice (first at line "
+                        f"{seen[name]}); YAML would silently keep only the last, rename or "
+                        "remove one"
+                    )
+                else:
+                    seen[name] = line
+                walk(value, f"{where}.{name}")
+        elif isinstance(node, yaml.SequenceNode):
+            for i, item in enumerate(node.value):
+                walk(item, f"{where}[{i}]")
+
+    if root is not None:
+        walk(root, "config")
+    return found
+
+
 def problems(config, schema, exists=lambda p: Path(p).is_file()):
     """Every problem of ``config`` as a message naming the offending key; [] if none."""
     validator = Draft202012Validator(schema)

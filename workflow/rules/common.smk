@@ -1,6 +1,7 @@
 # Config checks and input functions shared by the rules.
 
 import re
+from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
@@ -12,7 +13,12 @@ from pixel_influence.download import FILES
 SCHEMA = "../schemas/config.schema.yaml"
 
 # every problem at once, each naming its key, before any job runs
-_problems = config_checks.problems(
+_problems = [
+    problem
+    for path in workflow.configfiles
+    for problem in config_checks.duplicate_keys(Path(path).read_text(), str(path))
+]
+_problems += config_checks.problems(
     config, config_checks.load_schema(workflow.source_path(SCHEMA))
 )
 if _problems:
