@@ -61,12 +61,24 @@ def put(group, name, data, meaning, axes, dtype=None, compress=False, **attrs):
 
 def open_checked(path):
     """Open an HDF5 file of this project for reading, refusing other format versions."""
-    f = h5py.File(path, "r")
-    version = f.attrs.get("format_version")
-    if version != FORMAT_VERSION:
-        f.close()
+    try:
+        f = h5py.File(path, "r")
+    except OSError as e:
         raise InputError(
-            f"{path}: format_version {version!r}, this software ({SOFTWARE}) reads version "
+            f"{path}: not a readable HDF5 file ({e}); delete it and re-run the workflow"
+        ) from None
+    version = f.attrs.get("format_version")
+    if isinstance(version, np.generic):
+        version = version.item()
+    if version != FORMAT_VERSION or isinstance(version, bool):
+        f.close()
+        found = (
+            "has no format_version attribute (not written by this workflow?)"
+            if version is None
+            else f"format_version {version!r}"
+        )
+        raise InputError(
+            f"{path}: {found}, this software ({SOFTWARE}) reads version "
             f"{FORMAT_VERSION}; re-run the workflow to regenerate it"
         )
     return f
