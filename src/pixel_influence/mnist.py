@@ -1,6 +1,8 @@
 """Reading the MNIST IDX files (gzip-compressed, big-endian header, uint8 payload)."""
 
 import gzip
+import math
+import os
 import struct
 import zlib
 
@@ -11,6 +13,9 @@ from .errors import InputError
 IMAGE_MAGIC = 0x00000803
 LABEL_MAGIC = 0x00000801
 ROWS = COLS = 28
+# kind -> (magic number, header length in bytes)
+KINDS = {"images": (IMAGE_MAGIC, 16), "labels": (LABEL_MAGIC, 8)}
+_CHUNK = 1 << 20  # decompressed bytes read at a time: memory follows the data, not the header
 
 # name of each split's files and the number of items each must hold
 SPLITS = {
@@ -19,34 +24,21 @@ SPLITS = {
 }
 
 
-def _read_gzip(path):
-    try:
-        with gzip.open(path, "rb") as f:
-            return f.read()
-    except (OSError, EOFError, zlib.error) as e:
-        raise InputError(f"{path}: not a readable gzip file ({e})") from None
-
-
-def parse_idx(data, kind, source="IDX data"):
-    """Parse the decompressed bytes of an IDX file.
-
-    ``kind`` is "images" (magic 0x803, returns uint8 (n, 28, 28)) or "labels" (magic 0x801,
-    returns uint8 (n,)). Every header field and the payload length are checked.
-    """
-    if kind == "images":
-        magic, header = IMAGE_MAGIC, 16
-    elif kind == "labels":
-        magic, header = LABEL_MAGIC, 8
-    else:
+def _header(data, kind, source):
+    """Check the IDX header at the start of ``data``; return (shape, header length, file size)."""
+    if kind not in KINDS:
         raise ValueError(f"kind must be 'images' or 'labels', not {kind!r}")
+    magic, header = KINDS[kind]
+    found = struct.unpack(">I", data[:4])[0] if len(data) >= 4 else magic
+    if found != magic:
+        other = {m: k for k, (m, _) in KINDS.items()}.get(found)
+        hint = f" (this is an IDX {other} file)" if other else ""
+        raise InputError(
+            f"{source}: magic number 0x{found:08x}, expected 0x{magic:08x} for IDX {kind}{hint}"
+        )
     if len(data) < header:
         raise InputError(
             f"{source}: {len(data)} bytes is shorter than the {header}-byte IDX {kind} header"
-        )
-    found = struct.unpack(">I", data[:4])[0]
-    if found != magic:
-        raise InputError(
-            f"{source}: magic number 0x{found:08x}, expected 0x{magic:08x} for IDX {kind}"
         )
     if kind == "images":
         n, rows, cols = struct.unpack(">III", data[4:16])
@@ -56,21 +48,70 @@ def parse_idx(data, kind, source="IDX data"):
     else:
         (n,) = struct.unpack(">I", data[4:8])
         shape = (n,)
-    expected = header + int(np.prod(shape))
+    return shape, header, header + math.prod(shape)
+
+
+def parse_idx(data, kind, source="IDX data"):
+    """Parse the decompressed bytes of an IDX file.
+
+    ``kind`` is "images" (magic 0x803, returns uint8 (n, 28, 28)) or "labels" (magic 0x801,
+    returns uint8 (n,)). Every header field and the payload length are checked.
+    """
+    shape, header, expected = _header(data, kind, source)
     if len(data) != expected:
         raise InputError(
-            f"{source}: header announces {n} {kind} ({expected} bytes in all) "
+            f"{source}: header announces {shape[0]} {kind} ({expected} bytes in all) "
             f"but the file holds {len(data)} bytes"
         )
     out = np.frombuffer(data, dtype=np.uint8, offset=header).reshape(shape)
     if kind == "labels" and out.size and out.max() > 9:
-        raise InputError(f"{source}: label {int(out.max())} is outside 0..9")
+        bad = int(np.argmax(out > 9))
+        raise InputError(f"{source}: label {int(out[bad])} is outside 0..9 (item {bad})")
     return out
 
 
+def _read_up_to(f, limit, start=b""):
+    """``start`` and what follows in ``f``, at most ``limit`` bytes in all, read in chunks so a
+    huge ``limit`` allocates nothing."""
+    parts, got = [start], len(start)
+    while got < limit:
+        part = f.read(min(_CHUNK, limit - got))
+        if not part:
+            break
+        parts.append(part)
+        got += len(part)
+    return b"".join(parts)
+
+
 def read_idx(path, kind):
-    """Read a gzip-compressed IDX file; see ``parse_idx``."""
-    return parse_idx(_read_gzip(path), kind, source=str(path))
+    """Read a gzip-compressed IDX file; see ``parse_idx``.
+
+    The header is checked first, then at most the size it announces plus one byte (to notice
+    extra data) is decompressed in chunks: a header announcing billions of images costs
+    nothing, and a stream holding more than announced is refused without reading it whole.
+    """
+    source = str(path)
+    if kind not in KINDS:
+        raise ValueError(f"kind must be 'images' or 'labels', not {kind!r}")
+    try:
+        if os.path.getsize(path) == 0:
+            raise InputError(f"{source}: file is empty, expected a gzip-compressed IDX file")
+        with gzip.open(path, "rb") as f:
+            head = _read_up_to(f, KINDS[kind][1])
+            shape, _, expected = _header(head, kind, source)
+            data = _read_up_to(f, expected + 1, start=head)
+    except IsADirectoryError:
+        raise InputError(f"{source}: is a directory, expected a gzip-compressed IDX file") from None
+    except FileNotFoundError:
+        raise InputError(f"{source}: file does not exist") from None
+    except (OSError, EOFError, zlib.error, struct.error) as e:
+        raise InputError(f"{source}: not a readable gzip file ({e})") from None
+    if len(data) > expected:
+        raise InputError(
+            f"{source}: header announces {shape[0]} {kind} ({expected} bytes in all) "
+            "but the file holds more data"
+        )
+    return parse_idx(data, kind, source=source)
 
 
 def read_split(images_path, labels_path, expected_count=None):

@@ -5,7 +5,11 @@ MNIST image) or ``{png: path}`` (a 28x28 8-bit grayscale PNG, white digit on bla
 """
 
 import json
+import math
+import numbers
+import os
 import re
+import warnings
 
 import numpy as np
 
@@ -13,6 +17,7 @@ from .errors import InputError
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 SPLIT_SIZES = {"train": 60000, "test": 10000}
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def kind(spec):
@@ -29,11 +34,16 @@ def describe(spec):
     return json.dumps(spec, sort_keys=True)
 
 
+def _is_number(value):
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
 def check(name, spec, exists=lambda path: True):
     """Problems with one sample entry beyond what the JSON schema checks, as messages."""
     problems = []
     where = f"config.samples.{name}"
-    if not re.match(NAME_PATTERN, str(name)):
+    # fullmatch: with re.match, "$" would also accept a name ending in a newline
+    if not re.fullmatch(NAME_PATTERN, str(name)):
         problems.append(
             f"{where}: the sample name becomes a file name; use letters, digits, '_', '-' "
             "and '.', starting with a letter or digit"
@@ -41,15 +51,26 @@ def check(name, spec, exists=lambda path: True):
     k = kind(spec)
     if k == "mnist":
         size = SPLIT_SIZES[spec["split"]]
-        if not 0 <= spec["index"] < size:
+        index = spec["index"]
+        if not isinstance(index, int) or isinstance(index, bool):
             problems.append(
-                f"{where}.index: {spec['index']} is out of range for the {spec['split']} split "
+                f"{where}.index: {index!r} is not a whole number, expected an integer "
+                f"0..{size - 1} written without a decimal point"
+            )
+        elif not 0 <= index < size:
+            problems.append(
+                f"{where}.index: {index} is out of range for the {spec['split']} split "
                 f"(0..{size - 1})"
             )
     elif k == "png" and not exists(spec["png"]):
         problems.append(f"{where}.png: file {spec['png']!r} does not exist")
-    elif k == "fill" and not 0.0 <= spec["fill"] <= 1.0:
-        problems.append(f"{where}.fill: {spec['fill']} is outside [0, 1]")
+    elif k == "fill":
+        value = spec["fill"]
+        # NaN passes the schema's minimum/maximum (every comparison with it is false)
+        if not _is_number(value) or math.isnan(value):
+            problems.append(f"{where}.fill: {value!r} is not a number, expected a value in [0, 1]")
+        elif not 0.0 <= value <= 1.0:
+            problems.append(f"{where}.fill: {value} is outside [0, 1]")
     return problems
 
 
@@ -58,16 +79,46 @@ def fill_image(value):
 
 
 def png_image(path):
-    """A 28x28 8-bit grayscale PNG as float64 values in [0, 1] (pixel / 255)."""
-    from PIL import Image, UnidentifiedImageError
+    """A 28x28 8-bit grayscale PNG as float64 values in [0, 1] (pixel / 255).
 
+    Size and mode are checked from the header before any pixel is decoded, so a huge image is
+    refused cheaply (Pillow's own ``Image.MAX_IMAGE_PIXELS`` limit applies as well), and every
+    failure of Pillow becomes an InputError naming the file.
+    """
+    from PIL import Image
+
+    if os.path.isdir(path):
+        raise InputError(f"{path}: is a directory, expected a PNG file")
+    if not os.path.exists(path):
+        raise InputError(f"{path}: file does not exist")
     try:
-        with Image.open(path) as img:
-            img.load()
-            mode, size = img.mode, img.size
-            pixels = np.asarray(img)
-    except (UnidentifiedImageError, OSError) as e:
-        raise InputError(f"{path}: not a readable image ({e})") from None
+        with open(path, "rb") as f:
+            start = f.read(len(PNG_SIGNATURE))
+    except OSError as e:
+        raise InputError(f"{path}: not a readable file ({e})") from None
+    if not start:
+        raise InputError(f"{path}: file is empty, expected a PNG image")
+    if start != PNG_SIGNATURE:
+        raise InputError(
+            f"{path}: not a readable image: not a PNG file (it starts with {start!r}, "
+            f"a PNG with {PNG_SIGNATURE!r})"
+        )
+    pixels = None
+    try:
+        with warnings.catch_warnings():
+            # Pillow's warnings about a damaged file (e.g. "Invalid APNG") are errors here
+            warnings.filterwarnings("error", category=UserWarning, module=r"PIL\.")
+            # an image between MAX_IMAGE_PIXELS and twice that is refused below by its size
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path, formats=["PNG"]) as img:
+                mode, size = img.mode, img.size
+                if size == (28, 28) and mode == "L":
+                    img.load()
+                    pixels = np.asarray(img)
+    except Image.DecompressionBombError as e:
+        raise InputError(f"{path}: image is far too large, expected 28x28 ({e})") from None
+    except Exception as e:  # noqa: BLE001 - Pillow raises OSError, SyntaxError, ValueError, ...
+        raise InputError(f"{path}: not a readable image ({str(e) or type(e).__name__})") from None
     if size != (28, 28):
         raise InputError(f"{path}: image is {size[0]}x{size[1]}, expected 28x28 as MNIST")
     if mode != "L":

@@ -1,0 +1,497 @@
+"""Fuzzing the readers of outside data: IDX (raw and gzip), PNG samples, the weights pickle.
+
+Every input either gives a well-formed result or an InputError; any other exception fails the
+test naming the seed and iteration, so a failure can be replayed. Seeds and counts are fixed
+and small enough for the whole file to run in a few seconds.
+"""
+
+import gzip
+import io
+import pickle
+import pickletools
+import random
+import struct
+import time
+import tracemalloc
+import warnings
+import zlib
+
+import numpy as np
+import pytest
+from PIL import Image, PngImagePlugin
+
+from conftest import idx_bytes, write_gz
+from pixel_influence import mnist, network, samples
+from pixel_influence.errors import InputError
+
+SEED = 20240611
+
+
+def _outcome(label, call):
+    """``call()``'s result, or None for an InputError; any other exception fails the test,
+    and so does a warning (Pillow, numpy and pickletools warn about some damaged input)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = call()
+        except InputError:
+            result = None
+        except Exception as e:  # noqa: BLE001 - the point of the test
+            pytest.fail(f"{label}: {type(e).__name__} escaped: {e}", pytrace=False)
+    if caught:
+        pytest.fail(f"{label}: warning escaped: {caught[0].message!r}", pytrace=False)
+    return result
+
+
+def _flip(rng, data, count=None, positions=None):
+    data = bytearray(data)
+    if data:
+        for _ in range(count or rng.randint(1, 4)):
+            i = rng.choice(positions) if positions else rng.randrange(len(data))
+            data[i] ^= rng.randint(1, 255)
+    return bytes(data)
+
+
+def _generic_mutation(rng, data):
+    """Flipped bytes, a truncation or appended random bytes."""
+    op = rng.randrange(3)
+    if op == 0:
+        return _flip(rng, data)
+    if op == 1:
+        return data[: rng.randrange(len(data) + 1)]
+    return data + rng.randbytes(rng.randint(1, 64))
+
+
+# ---------------------------------------------------------------- IDX
+
+
+def _valid_idx(rng, kind):
+    if kind == "images":
+        n = rng.randint(0, 3)
+        array = np.frombuffer(rng.randbytes(n * 784), np.uint8).reshape(n, 28, 28)
+        return idx_bytes(array, mnist.IMAGE_MAGIC)
+    return idx_bytes([rng.randint(0, 9) for _ in range(rng.randint(0, 30))], mnist.LABEL_MAGIC)
+
+
+def _mutate_idx(rng, data, kind):
+    op = rng.randrange(6)
+    if op < 3:
+        return _generic_mutation(rng, data)
+    data = bytearray(data)
+    if op == 3:  # magic
+        magic = rng.choice(
+            [0x801, 0x803, 0x802, 0x804, 0x0803_0000, 0x0801_0000, rng.getrandbits(32)]
+        )
+        data[:4] = struct.pack(">I", magic)
+    elif op == 4:  # a dimension: count, rows or cols
+        field = rng.randrange(3 if kind == "images" else 1)
+        n = struct.unpack(">I", data[4 + 4 * field : 8 + 4 * field])[0]
+        value = rng.choice([0, 1, 27, 28, 29, n - 1, n + 1, 2**31, 2**32 - 1, rng.getrandbits(32)])
+        data[4 + 4 * field : 8 + 4 * field] = struct.pack(">I", value % 2**32)
+    elif kind == "labels" and len(data) > 8:  # a label outside 0..9
+        data[rng.randrange(8, len(data))] = rng.randint(10, 255)
+    else:
+        return _flip(rng, bytes(data), positions=list(range(min(len(data), 16))))
+    return bytes(data)
+
+
+def _check_idx(label, out, data, kind):
+    """A returned array must be exactly what the header of ``data`` announces."""
+    header = 16 if kind == "images" else 8
+    magic = mnist.IMAGE_MAGIC if kind == "images" else mnist.LABEL_MAGIC
+    assert struct.unpack(">I", data[:4])[0] == magic, label
+    n = struct.unpack(">I", data[4:8])[0]
+    shape = (n, 28, 28) if kind == "images" else (n,)
+    assert out.dtype == np.uint8 and out.shape == shape, f"{label}: {out.dtype} {out.shape}"
+    assert out.tobytes() == data[header:], label
+    if kind == "labels":
+        assert out.size == 0 or out.max() <= 9, label
+
+
+@pytest.mark.parametrize("kind", ["images", "labels"])
+def test_idx_parser_on_random_bytes(kind):
+    rng = random.Random(SEED)
+    magic = mnist.IMAGE_MAGIC if kind == "images" else mnist.LABEL_MAGIC
+    for i in range(400):
+        data = rng.randbytes(rng.randint(0, 2000))
+        if i % 2:  # past the magic number, so the dimensions are random too
+            data = struct.pack(">I", magic) + data
+        label = f"seed {SEED} iteration {i} ({kind}, {len(data)} random bytes)"
+        out = _outcome(label, lambda data=data: mnist.parse_idx(data, kind, source="fuzz.idx"))
+        if out is not None:
+            _check_idx(label, out, data, kind)
+
+
+@pytest.mark.parametrize("kind", ["images", "labels"])
+def test_idx_parser_on_mutated_files(kind):
+    rng = random.Random(SEED)
+    for i in range(600):
+        data = _mutate_idx(rng, _valid_idx(rng, kind), kind)
+        label = f"seed {SEED} iteration {i} ({kind}, data {data[:24].hex()}...)"
+        out = _outcome(label, lambda data=data: mnist.parse_idx(data, kind, source="fuzz.idx"))
+        if out is not None:
+            _check_idx(label, out, data, kind)
+
+
+@pytest.mark.parametrize("kind", ["images", "labels"])
+def test_idx_reader_on_mutated_gzip_files(tmp_path, kind):
+    rng = random.Random(SEED)
+    path = tmp_path / "fuzz.gz"
+    for i in range(150):
+        data = _mutate_idx(rng, _valid_idx(rng, kind), kind)
+        write_gz(path, data)
+        label = f"seed {SEED} iteration {i} ({kind}, data {data[:24].hex()}...)"
+        out = _outcome(label, lambda: mnist.read_idx(path, kind))
+        if out is not None:
+            _check_idx(label, out, data, kind)
+
+
+def _mutate_gzip(rng, blob):
+    op = rng.randrange(5)
+    if op < 3:
+        return _generic_mutation(rng, blob)
+    blob = bytearray(blob)
+    if op == 3:  # header: flags (FEXTRA, FNAME, ...), method, or the first bytes
+        blob[rng.choice([2, 3, 3, 3, 0, 1])] = rng.randrange(256)
+    else:  # trailer: CRC32 or ISIZE
+        blob[-rng.randint(1, 8)] ^= rng.randint(1, 255)
+    return bytes(blob)
+
+
+@pytest.mark.parametrize("kind", ["images", "labels"])
+def test_idx_reader_on_corrupted_gzip_streams(tmp_path, kind):
+    rng = random.Random(SEED)
+    path = tmp_path / "fuzz.gz"
+    for i in range(200):
+        blob = _mutate_gzip(rng, gzip.compress(_valid_idx(rng, kind), mtime=0))
+        if i % 10 == 0:
+            blob = rng.randbytes(rng.randint(0, 300))
+        path.write_bytes(blob)
+        label = f"seed {SEED} iteration {i} ({kind}, gzip {blob[:16].hex()}...)"
+        out = _outcome(label, lambda: mnist.read_idx(path, kind))
+        if out is not None:  # only a stream gzip itself accepts may give an array
+            try:
+                data = gzip.decompress(blob)
+            except (OSError, EOFError, zlib.error) as e:
+                pytest.fail(f"{label}: read_idx accepted a stream gzip refuses ({e})")
+            _check_idx(label, out, data, kind)
+
+
+def _fails_fast(call, message):
+    """``call`` raises an InputError matching ``message`` quickly and allocating little."""
+    tracemalloc.start()
+    start = time.perf_counter()
+    try:
+        with pytest.raises(InputError, match=message):
+            call()
+        elapsed = time.perf_counter() - start
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert elapsed < 1.0 and peak < 16 * 2**20, (elapsed, peak)
+
+
+@pytest.mark.parametrize(
+    "header, kind, message",
+    [
+        ((0x803, 2**31, 28, 28), "images", "header announces 2147483648 images"),
+        ((0x803, 2**32 - 1, 28, 28), "images", "header announces 4294967295 images"),
+        ((0x801, 2**32 - 1), "labels", "header announces 4294967295 labels"),
+        ((0x803, 2**31, 2**31, 2**31), "images", "images are 2147483648x2147483648"),
+    ],
+)
+def test_huge_declared_dimensions_fail_fast(tmp_path, header, kind, message):
+    data = struct.pack(f">{len(header)}I", *header) + bytes(784)
+    _fails_fast(lambda: mnist.parse_idx(data, kind, source="huge.idx"), "huge.idx: " + message)
+    path = write_gz(tmp_path / "huge.gz", data)
+    _fails_fast(lambda: mnist.read_idx(path, kind), "huge.gz: " + message)
+
+
+def test_gzip_holding_far_more_than_its_header_is_not_read_whole(tmp_path):
+    # a 60 kB stream of 32 MiB after a header announcing one image: refused after ~1 MiB
+    data = idx_bytes(np.zeros((1, 28, 28)), mnist.IMAGE_MAGIC) + bytes(32 << 20)
+    path = tmp_path / "bomb.gz"
+    path.write_bytes(gzip.compress(data, compresslevel=1, mtime=0))
+    _fails_fast(
+        lambda: mnist.read_idx(path, "images"),
+        r"bomb.gz: header announces 1 images \(800 bytes in all\) but the file holds more data",
+    )
+
+
+# ---------------------------------------------------------------- PNG
+
+
+def _png(img, **options):
+    buf = io.BytesIO()
+    img.save(buf, "PNG", **options)
+    return buf.getvalue()
+
+
+def _png_bases():
+    rng = np.random.default_rng(SEED)
+    gray = Image.fromarray(rng.integers(0, 256, (28, 28), dtype=np.uint8), mode="L")
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", "a digit " * 20, zip=True)
+    info.add_itxt("Title", "seven", zip=True)
+    return [
+        _png(gray),
+        _png(gray, pnginfo=info),
+        _png(gray, optimize=True),
+        _png(Image.new("L", (28, 28), 255)),
+        _png(gray.convert("RGB")),
+        _png(gray.convert("RGBA")),
+        _png(gray.convert("LA")),
+        _png(gray.convert("P")),
+        _png(gray.convert("1")),
+        _png(Image.fromarray(rng.integers(0, 2**16, (28, 28), dtype=np.uint16))),  # I;16
+        _png(gray.resize((31, 17))),
+        _png(gray.resize((1, 1))),
+    ]
+
+
+def _chunks(data):
+    """(offset, type, data length) of each PNG chunk, as far as the bytes allow."""
+    out, pos = [], 8
+    while pos + 8 <= len(data):
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        out.append((pos, data[pos + 4 : pos + 8], length))
+        pos += 12 + length
+    return out
+
+
+def _chunk(kind, body):
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+
+def _mutate_png(rng, data):
+    op = rng.randrange(7)
+    if op < 3:
+        return _generic_mutation(rng, data)
+    chunks = _chunks(data)
+    if not chunks or len(data) < 33:
+        return _generic_mutation(rng, data)
+    if op == 3:  # IHDR fields with a correct CRC: width, height, bit depth, colour type, ...
+        fields = list(struct.unpack(">IIBBBBB", data[16:29]))
+        field = rng.randrange(7)
+        if field < 2:
+            fields[field] = rng.choice([0, 1, 27, 29, 2**16, 2**31 - 1, rng.getrandbits(31)])
+        else:
+            fields[field] = rng.choice([0, 1, 2, 3, 4, 6, 8, 16, rng.randrange(256)])
+        return data[:8] + _chunk(b"IHDR", struct.pack(">IIBBBBB", *fields)) + data[33:]
+    pos, kind, length = rng.choice(chunks)
+    body = data[pos + 8 : pos + 8 + length]
+    if op == 4:  # one chunk's body changed, its CRC made right so the decoder goes on
+        body = _generic_mutation(rng, body) if body else rng.randbytes(8)
+        return data[:pos] + _chunk(kind, body) + data[pos + 12 + length :]
+    if op == 5:  # one chunk removed or repeated
+        whole = data[pos : pos + 12 + length]
+        rest = data[pos + 12 + length :]
+        return data[:pos] + (whole + whole if rng.random() < 0.5 else b"") + rest
+    # a valid-CRC chunk of random contents inserted before a random chunk
+    kind = rng.choice(
+        [b"tEXt", b"zTXt", b"iTXt", b"iCCP", b"PLTE", b"tRNS", b"gAMA", b"sBIT", b"pHYs"]
+        + [b"IDAT", b"IEND", b"acTL", b"fcTL", b"fdAT", b"eXIf", bytes(rng.randbytes(4))]
+    )
+    body = rng.randbytes(rng.randint(0, 40))
+    if kind in (b"zTXt", b"iCCP") and rng.random() < 0.5:
+        body = b"key\x00\x00" + zlib.compress(rng.randbytes(20))[: rng.randint(0, 30)]
+    return data[:pos] + _chunk(kind, body) + data[pos:]
+
+
+def _check_png(label, out):
+    assert out.shape == (28, 28) and out.dtype == np.float64, f"{label}: {out.dtype} {out.shape}"
+    assert np.all((out >= 0) & (out <= 1)), label
+
+
+def test_png_loader_on_random_bytes(tmp_path):
+    rng = random.Random(SEED)
+    path = tmp_path / "fuzz.png"
+    for i in range(200):
+        data = rng.randbytes(rng.randint(0, 2000))
+        if i % 2:  # past the signature
+            data = b"\x89PNG\r\n\x1a\n" + data
+        path.write_bytes(data)
+        label = f"seed {SEED} iteration {i} ({len(data)} random bytes)"
+        out = _outcome(label, lambda: samples.png_image(path))
+        if out is not None:
+            _check_png(label, out)
+
+
+def test_png_loader_on_mutated_images(tmp_path):
+    rng = random.Random(SEED)
+    bases = _png_bases()
+    path = tmp_path / "fuzz.png"
+    for base in range(4):  # the unchanged 28x28 8-bit grayscale ones load
+        path.write_bytes(bases[base])
+        _check_png(f"base {base}", samples.png_image(path))
+    for i in range(800):
+        base = rng.randrange(len(bases))
+        data = _mutate_png(rng, bases[base])
+        if rng.random() < 0.3:
+            data = _mutate_png(rng, data)
+        path.write_bytes(data)
+        label = f"seed {SEED} iteration {i} (base {base}, {len(data)} bytes)"
+        out = _outcome(label, lambda: samples.png_image(path))
+        if out is not None:
+            _check_png(label, out)
+
+
+def _png_header_only(width, height):
+    """A PNG whose IHDR announces width x height 8-bit gray, with one tiny IDAT."""
+    ihdr = _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+    idat = _chunk(b"IDAT", zlib.compress(bytes(100)))
+    return b"\x89PNG\r\n\x1a\n" + ihdr + idat + _chunk(b"IEND", b"")
+
+
+@pytest.mark.parametrize(
+    "width, height, message",
+    [
+        (100_000, 100_000, "image is far too large, expected 28x28"),
+        (2**31 - 1, 2**31 - 1, "image is far too large, expected 28x28"),
+        # between Image.MAX_IMAGE_PIXELS and twice that: Pillow only warns
+        (10_000, 10_000, "image is 10000x10000, expected 28x28"),
+        (2_000, 28, "image is 2000x28, expected 28x28"),
+    ],
+)
+def test_huge_png_is_refused_without_decoding(tmp_path, monkeypatch, width, height, message):
+    def no_decoding(self):
+        raise AssertionError("pixels were decoded")
+
+    monkeypatch.setattr(PngImagePlugin.PngImageFile, "load", no_decoding)
+    path = tmp_path / "huge.png"
+    path.write_bytes(_png_header_only(width, height))
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(InputError, match=message) as info:
+            samples.png_image(path)
+    assert time.perf_counter() - start < 1.0
+    assert str(info.value).startswith(f"{path}: ")
+
+
+def _with_chunk_before_iend(kind, body):
+    data = _png(Image.new("L", (28, 28)))
+    return data[:-12] + _chunk(kind, body) + data[-12:]
+
+
+@pytest.mark.parametrize(
+    "data, problem",
+    [
+        # found by the fuzzer: Pillow's ValueError from Image.open
+        (
+            b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", struct.pack(">IIBBBB", 28, 28, 8, 0, 0, 0)),
+            "Truncated IHDR chunk",
+        ),
+        # found by the fuzzer: Pillow's SyntaxError from load() for a chunk after the pixels
+        (
+            _with_chunk_before_iend(b"iCCP", b"icc\x00\x6f" + zlib.compress(b"x" * 10)),
+            "Unknown compression method 111 in iCCP chunk",
+        ),
+        # pixel data cut short
+        (_png(Image.new("L", (28, 28)))[:-30], "image file is truncated"),
+    ],
+    ids=["truncated-ihdr", "bad-iccp", "truncated-idat"],
+)
+def test_damaged_png_is_an_input_error(tmp_path, data, problem):
+    path = tmp_path / "damaged.png"
+    path.write_bytes(data)
+    with pytest.raises(InputError) as info:
+        samples.png_image(path)
+    assert str(info.value).startswith(f"{path}: not a readable image (")
+    assert problem in str(info.value)
+
+
+# ---------------------------------------------------------------- weights pickle
+
+
+def _params(rng, small):
+    shapes = {k: (2,) * len(s) for k, s in network.PARAM_SHAPES.items()} if small else None
+    shapes = shapes or network.PARAM_SHAPES
+    return {k: rng.standard_normal(s).astype(np.float32) for k, s in shapes.items()}
+
+
+def _structure_positions(blob):
+    """Byte offsets outside the large array payloads, where a flip changes the structure."""
+    payload = []
+    for op, arg, pos in pickletools.genops(blob):
+        if isinstance(arg, (bytes, bytearray)) and len(arg) > 64:
+            payload.append((pos, pos + len(arg) + 9))
+    return [i for i in range(len(blob)) if not any(a <= i < b for a, b in payload)]
+
+
+def _check_params(label, out):
+    assert set(out) == set(network.PARAM_SHAPES), label
+    for k, shape in network.PARAM_SHAPES.items():
+        assert isinstance(out[k], np.ndarray) and out[k].shape == shape, label
+        assert out[k].dtype in (np.float32, np.float64), label
+
+
+def test_pickle_loader_on_random_bytes():
+    rng = random.Random(SEED)
+    for i in range(400):
+        data = rng.randbytes(rng.randint(0, 2000))
+        if i % 2:  # a protocol header, so the opcodes after it are read
+            data = bytes([0x80, rng.randint(2, 5)]) + data
+        label = f"seed {SEED} iteration {i} ({len(data)} random bytes)"
+        out = _outcome(label, lambda data=data: network.load_pickle(data, source="fuzz.pkl"))
+        if out is not None:
+            _check_params(label, out)
+
+
+@pytest.mark.parametrize("protocol", [2, 3, 4, 5])
+def test_pickle_loader_on_mutated_pickles(protocol):
+    rng = random.Random(SEED + protocol)
+    nrng = np.random.default_rng(SEED)
+    valid = network.load_pickle(pickle.dumps(_params(nrng, small=False), protocol=protocol))
+    _check_params(f"protocol {protocol} unchanged", valid)
+    bases = [pickle.dumps(_params(nrng, small), protocol=protocol) for small in (False, True)]
+    positions = [_structure_positions(b) for b in bases]
+    for i in range(250):
+        base = rng.randrange(2)
+        data = bases[base]
+        if rng.random() < 0.6:  # flip bytes of the structure, not of the float payloads
+            data = _flip(rng, data, positions=positions[base])
+        else:
+            data = _generic_mutation(rng, data)
+        label = f"seed {SEED + protocol} protocol {protocol} iteration {i} (base {base})"
+        out = _outcome(label, lambda data=data: network.load_pickle(data, source="fuzz.pkl"))
+        if out is not None:
+            _check_params(label, out)
+
+
+def _dtype_flags_offsets(blob):
+    """Offsets of the last byte of each pickled dtype state: numpy's dtype flags."""
+    ops = list(pickletools.genops(blob))
+    return [
+        ops[j - 1][2] + 1
+        for j, (op, _, _) in enumerate(ops)
+        if op.name == "TUPLE" and ops[j - 1][0].name == "BININT1" and ops[j - 2][0].name == "BININT"
+    ]
+
+
+@pytest.mark.parametrize("flags", [1, 3, 0x3F])
+def test_pickle_dtype_flags_are_not_trusted(flags):
+    # Found by the fuzzer: numpy believed a flipped flags byte, made a float32 array it took
+    # for an array of Python objects and failed with RuntimeError / SystemError on it.
+    blob = bytearray(pickle.dumps(_params(np.random.default_rng(0), small=False), protocol=3))
+    offsets = _dtype_flags_offsets(bytes(blob))
+    assert offsets  # one: the pickle memoizes the float32 dtype all arrays share
+    for offset in offsets:
+        blob[offset] = flags
+    loaded = network.load_pickle(bytes(blob))
+    _check_params("flags", loaded)
+    assert all(not v.dtype.hasobject for v in loaded.values())
+
+
+def test_pickle_huge_memo_index_is_refused_cheaply():
+    # Found by the fuzzer: "store None at memo index 2**26" made the C unpickler allocate and
+    # clear a 1 GiB memo table for an 11-byte pickle.
+    blob = b"\x80\x02N" + b"r" + struct.pack("<I", 2**26) + b"."
+    tracemalloc.start()
+    start = time.perf_counter()
+    try:
+        with pytest.raises(InputError, match="fuzz.pkl: memo index 67108864 is larger"):
+            network.load_pickle(blob, source="fuzz.pkl")
+    finally:
+        tracemalloc.stop()
+    assert time.perf_counter() - start < 0.5
