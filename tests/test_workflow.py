@@ -171,7 +171,7 @@ def test_faithfulness_curves_run_from_f_x_to_f_baseline(run):
                     for got, first, last in ((deletion, value, base), (insertion, base, value)):
                         np.testing.assert_allclose(got[:, 0], first, rtol=1e-6, atol=1e-6)
                         np.testing.assert_allclose(got[:, -1], last, rtol=1e-6, atol=1e-6)
-                    assert g[method][f"{layer}_deletion_area"].shape == (value.size,)
+                    assert g[method][f"{layer}_deletion_auc"].shape == (value.size,)
 
 
 def test_faithfulness_table_matches_the_sample_files(run):
@@ -185,8 +185,8 @@ def test_faithfulness_table_matches_the_sample_files(run):
         "layer",
         "node",
         "residual",
-        "deletion_area",
-        "insertion_area",
+        "deletion_auc",
+        "insertion_auc",
         "change",
     ]
     assert len(rows) == len(DEFAULT_SAMPLES) * (len(METHODS) + 1) * 170
@@ -194,8 +194,8 @@ def test_faithfulness_table_matches_the_sample_files(run):
     with h5py.File(run / "results/influence/digit5.h5") as f:
         for r in picked[::37]:
             node, method = int(r["node"]), r["method"]
-            area = f["faithfulness"][method]["z2_deletion_area"][node]
-            assert float(r["deletion_area"]) == pytest.approx(area, abs=1e-6)
+            area = f["faithfulness"][method]["z2_deletion_auc"][node]
+            assert float(r["deletion_auc"]) == pytest.approx(area, abs=1e-6)
             if method != "random":
                 expected = f[method]["z2_residual"][node]
                 assert float(r["residual"]) == pytest.approx(expected, rel=1e-6, abs=1e-300)
@@ -204,7 +204,7 @@ def test_faithfulness_table_matches_the_sample_files(run):
         median = {
             m: np.nanmedian(
                 [
-                    float(r["deletion_area"])
+                    float(r["deletion_auc"])
                     for r in rows
                     if r["method"] == m and r["layer"] == layer
                 ]
@@ -230,7 +230,7 @@ def test_faithfulness_summary(run):
     # at z1 every deterministic method ranks the pixels of a node alike (each map is a
     # monotone function of x_i W1[i, j]), so their areas are identical
     z1 = [r for r in rows if r["layer"] == "z1" and r["method"] in METHODS[:5]]
-    assert len({(r["median_deletion_area"], r["best_deletion_share"]) for r in z1}) == 1
+    assert len({(r["median_deletion_auc"], r["best_deletion_share"]) for r in z1}) == 1
     for r in rows:
         if r["method"] in ("integrated_gradients", "deeplift", "shapley_sampling"):
             assert float(r["median_abs_residual"]) < 1e-12

@@ -141,8 +141,8 @@ COLUMNS = (
     "layer",
     "node",
     "residual",
-    "deletion_area",
-    "insertion_area",
+    "deletion_auc",
+    "insertion_auc",
     "change",
 )
 
@@ -163,8 +163,8 @@ def table_rows(data):
                         "layer": layer,
                         "node": node,
                         "residual": "" if residual is None else f"{residual[node]:.6e}",
-                        "deletion_area": f"{areas['deletion'][node]:.6f}",
-                        "insertion_area": f"{areas['insertion'][node]:.6f}",
+                        "deletion_auc": f"{areas['deletion'][node]:.6f}",
+                        "insertion_auc": f"{areas['insertion'][node]:.6f}",
                         "change": f"{change[node]:.6e}",
                     }
                 )
@@ -204,8 +204,8 @@ SUMMARY_COLUMNS = (
     "method",
     "nodes",
     "median_abs_residual",
-    "median_deletion_area",
-    "median_insertion_area",
+    "median_deletion_auc",
+    "median_insertion_auc",
     "best_deletion_share",
     "best_insertion_share",
 )
@@ -265,8 +265,8 @@ def summary(samples, methods, layers):
                     "method": method,
                     "nodes": int(np.isfinite(deletion).sum()),
                     "median_abs_residual": residual,
-                    "median_deletion_area": f"{nanmedian(deletion):.3f}",
-                    "median_insertion_area": f"{nanmedian(insertion):.3f}",
+                    "median_deletion_auc": f"{nanmedian(deletion):.3f}",
+                    "median_insertion_auc": f"{nanmedian(insertion):.3f}",
                     "best_deletion_share": ""
                     if method == RANDOM
                     else f"{shares['deletion'][k]:.3f}",

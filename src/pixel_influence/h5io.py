@@ -285,7 +285,7 @@ def _write_faithfulness(f, faithfulness, layers, settings, dtype):
                 )
                 put(
                     h,
-                    f"{layer}_{kind}_area",
+                    f"{layer}_{kind}_auc",
                     faithfulness["areas"][method][layer][kind],
                     AREA_MEANING.format(kind=kind, better=BETTER[kind]),
                     "node",
@@ -365,7 +365,7 @@ def read_faithfulness(path):
                 for m in names
             },
             "areas": {
-                m: {layer: {k: g[m][f"{layer}_{k}_area"][()] for k in KINDS} for layer in layers}
+                m: {layer: {k: g[m][f"{layer}_{k}_auc"][()] for k in KINDS} for layer in layers}
                 for m in names
             },
         }

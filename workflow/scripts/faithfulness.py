@@ -60,7 +60,7 @@ def job(smk):
         panels,
         methods,
         f"Faithfulness of the maps: {len(data)} samples, every node",
-        "line: median over nodes and samples, band: 25-75 %; numbers: median area "
+        "line: median over nodes and samples, band: 25-75 %; numbers: median AUC "
         "(deletion: lower is better, insertion: higher is better)",
     )
     render.save_png(figure, smk.output.figure)
