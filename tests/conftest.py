@@ -54,3 +54,15 @@ def real_test_split():
 
     images, labels, _ = mnist.SPLITS["test"]
     return mnist.read_split(SHARED_DATA / "mnist" / images, SHARED_DATA / "mnist" / labels, 10000)
+
+
+def output_files(workdir):
+    """Every result and download of a workflow run by relative path, as bytes (the timing
+    benchmarks excepted: they differ from run to run by nature)."""
+    files = {}
+    for top in ("results", "resources"):
+        for path in sorted((workdir / top).rglob("*")):
+            rel = path.relative_to(workdir).as_posix()
+            if path.is_file() and not rel.startswith("results/benchmarks/"):
+                files[rel] = path.read_bytes()
+    return files

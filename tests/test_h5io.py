@@ -2,7 +2,7 @@ import h5py
 import numpy as np
 import pytest
 
-from pixel_influence import h5io, methods, network
+from pixel_influence import h5io, methods
 from pixel_influence.errors import InputError
 
 
@@ -69,7 +69,7 @@ def test_every_reader_refuses_another_format_version(tmp_path, random_params, ve
 def test_a_file_that_is_not_hdf5_is_a_clear_error(tmp_path, content):
     path = tmp_path / "junk.h5"
     path.write_bytes(content)
-    for name, read in _readers(path).items():
+    for read in _readers(path).values():
         with pytest.raises(InputError, match="not a readable HDF5 file .*delete it and re-run"):
             read()
 
@@ -87,4 +87,3 @@ def test_no_dataset_lacks_its_description(tmp_path, random_params):
             )
         )
     assert missing == []
-    assert network.LAYER_SIZES["z3"] == 10

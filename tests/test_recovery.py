@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT, SHARED_DATA, needs_data
+from conftest import ROOT, SHARED_DATA, needs_data, output_files
 
 pytestmark = needs_data
 
@@ -58,17 +58,6 @@ def _run(workdir, *args):
     return out
 
 
-def _outputs(workdir):
-    """Every result and download, by relative path (timing benchmarks and logs excepted)."""
-    files = {}
-    for top in ("results", "resources"):
-        for path in sorted((workdir / top).rglob("*")):
-            rel = path.relative_to(workdir).as_posix()
-            if path.is_file() and not rel.startswith("results/benchmarks/"):
-                files[rel] = path.read_bytes()
-    return files
-
-
 def _temporaries(workdir):
     return [p for top in ("results", "resources") for p in (workdir / top).rglob(".*.tmp")]
 
@@ -77,7 +66,7 @@ def _temporaries(workdir):
 def reference(tmp_path_factory):
     workdir = _workdir(tmp_path_factory.mktemp("reference"))
     _run(workdir)
-    return _outputs(workdir)
+    return output_files(workdir)
 
 
 def _resume(workdir):
@@ -109,7 +98,7 @@ def test_killed_while_writing_resumes_to_the_same_bytes(tmp_path, reference, cra
         assert any(name.startswith(f".{Path(final).name}.") for name in leftovers), leftovers
     _resume(workdir)
     assert _temporaries(workdir) == []
-    got = _outputs(workdir)
+    got = output_files(workdir)
     assert sorted(got) == sorted(reference)
     different = [name for name in reference if got[name] != reference[name]]
     assert different == []
@@ -129,6 +118,6 @@ def test_killed_from_outside_resumes_to_the_same_bytes(tmp_path, reference, when
     proc.communicate(timeout=60)
     _resume(workdir)
     assert _temporaries(workdir) == []
-    got = _outputs(workdir)
+    got = output_files(workdir)
     assert sorted(got) == sorted(reference)
     assert [name for name in reference if got[name] != reference[name]] == []

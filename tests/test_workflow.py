@@ -10,7 +10,7 @@ import pytest
 import yaml
 from PIL import Image
 
-from conftest import ROOT, SHARED_DATA, needs_data
+from conftest import ROOT, SHARED_DATA, needs_data, output_files
 
 DEFAULT_SAMPLES = ["white"] + [f"digit{d}" for d in range(10)]
 METHODS = [
@@ -66,22 +66,11 @@ def test_accuracy_file_is_the_books(run):
     assert (run / "results/network/accuracy.txt").read_text() == "Accuracy:0.9352\n"
 
 
-def _outputs(workdir):
-    """Every result and download by relative path (timing benchmarks excepted)."""
-    files = {}
-    for top in ("results", "resources"):
-        for path in sorted((workdir / top).rglob("*")):
-            rel = path.relative_to(workdir).as_posix()
-            if path.is_file() and not rel.startswith("results/benchmarks/"):
-                files[rel] = path.read_bytes()
-    return files
-
-
 def test_a_second_folder_gives_the_same_bytes(run, tmp_path):
     """Byte reproducibility: no timestamps, paths or host names inside any output."""
     other = workdir_with_config(tmp_path / "again")
     snakemake(other, "--cores", "2", "--config", mirror())
-    first, second = _outputs(run), _outputs(other)
+    first, second = output_files(run), output_files(other)
     assert sorted(first) == sorted(second)
     assert sum(name.endswith((".h5", ".png")) for name in first) > 100
     assert [name for name in first if first[name] != second[name]] == []
@@ -203,11 +192,7 @@ def test_faithfulness_table_matches_the_sample_files(run):
     for layer in LAYERS:
         median = {
             m: np.nanmedian(
-                [
-                    float(r["deletion_auc"])
-                    for r in rows
-                    if r["method"] == m and r["layer"] == layer
-                ]
+                [float(r["deletion_auc"]) for r in rows if r["method"] == m and r["layer"] == layer]
             )
             for m in [*METHODS, "random"]
         }

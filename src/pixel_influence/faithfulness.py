@@ -115,7 +115,7 @@ def evaluate(params, x, baseline, maps, value, reference, layers, min_change=1e-
     """
     x = np.asarray(x, dtype=np.float64).reshape(-1)
     m = int(np.sum(x != np.asarray(baseline, dtype=np.float64).reshape(-1)))
-    rankings = {name: per_layer for name, per_layer in maps.items()}
+    rankings = dict(maps)
     rankings[RANDOM] = {
         layer: random_influence(len(value[layer]), x.size, [seed, k])
         for k, layer in enumerate(layers)

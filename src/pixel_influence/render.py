@@ -176,6 +176,18 @@ def _draw_block(img, draw, lay, x0, y0, layer, maps, scale, probabilities, resid
     return width
 
 
+def _draw_input(img, draw, lay, image, y):
+    """The label "input" at height y and below it the input image at twice the zoom."""
+    draw.text((lay.margin, y), "input", fill=INK, font=lay.font)
+    big = np.clip(np.rint(np.asarray(image, dtype=np.float64) * 255), 0, 255).astype(np.uint8)
+    big = big.repeat(2 * lay.zoom, axis=0).repeat(2 * lay.zoom, axis=1)
+    iy = y + lay.line
+    img.paste(Image.fromarray(big, mode="L"), (lay.margin, iy))
+    draw.rectangle(
+        [lay.margin - 1, iy - 1, lay.margin + big.shape[1], iy + big.shape[0]], outline=128
+    )
+
+
 def montage(image, maps, scales, probabilities, title, scale_mode, residuals=None, zoom=2):
     """Draw one picture: the input image, then per method a row of layer blocks.
 
@@ -211,7 +223,7 @@ def montage(image, maps, scales, probabilities, title, scale_mode, residuals=Non
     )
     subtitle = f"gray = 0, brighter = positive, darker = negative; {SCALE_TEXT[scale_mode]}"
     text_width = max(lay.title_font.getlength(title), lay.small.getlength(subtitle))
-    width = max(width, lay.margin * 2 + int(math.ceil(text_width)))
+    width = max(width, lay.margin * 2 + math.ceil(text_width))
     header = lay.line * 2 + 4
     height = lay.margin * 2 + header
     height += sum(lay.line + max(h for _, h in s[3]) + lay.block_gap for s in sections)
@@ -220,14 +232,7 @@ def montage(image, maps, scales, probabilities, title, scale_mode, residuals=Non
     draw.text((lay.margin, lay.margin), title, fill=INK, font=lay.title_font)
     draw.text((lay.margin, lay.margin + lay.line + 2), subtitle, fill=INK, font=lay.small)
     y = lay.margin + header
-    draw.text((lay.margin, y + lay.line), "input", fill=INK, font=lay.font)
-    big = np.clip(np.rint(np.asarray(image, dtype=np.float64) * 255), 0, 255).astype(np.uint8)
-    big = big.repeat(2 * zoom, axis=0).repeat(2 * zoom, axis=1)
-    iy = y + 2 * lay.line
-    img.paste(Image.fromarray(big, mode="L"), (lay.margin, iy))
-    draw.rectangle(
-        [lay.margin - 1, iy - 1, lay.margin + big.shape[1], iy + big.shape[0]], outline=128
-    )
+    _draw_input(img, draw, lay, image, y + lay.line)
     for method, layers, prob_layer, sizes in sections:
         x = lay.margin + input_w + lay.block_gap
         draw.text((x, y), f"method: {method}", fill=INK, font=lay.title_font)
@@ -370,14 +375,7 @@ def methods_figure(
     draw = ImageDraw.Draw(img)
     draw.text((lay.margin, lay.margin), title, fill=INK, font=lay.title_font)
     draw.text((lay.margin, lay.margin + lay.line + 2), subtitle, fill=INK, font=lay.small)
-    draw.text((lay.margin, top), "input", fill=INK, font=lay.font)
-    big = np.clip(np.rint(np.asarray(image, dtype=np.float64) * 255), 0, 255).astype(np.uint8)
-    big = big.repeat(2 * zoom, axis=0).repeat(2 * zoom, axis=1)
-    iy = top + lay.line
-    img.paste(Image.fromarray(big, mode="L"), (lay.margin, iy))
-    draw.rectangle(
-        [lay.margin - 1, iy - 1, lay.margin + big.shape[1], iy + big.shape[0]], outline=128
-    )
+    _draw_input(img, draw, lay, image, top)
 
     for layer, idx in groups:
         x0, x1 = gx + xs[idx[0]], gx + xs[idx[-1]] + widths[idx[-1]] - 1
