@@ -19,6 +19,7 @@ include: "workflow/rules/network.smk"
 include: "workflow/rules/influence.smk"
 include: "workflow/rules/images.smk"
 include: "workflow/rules/faithfulness.smk"
+include: "workflow/rules/sweep.smk"
 
 
 localrules:
@@ -37,3 +38,4 @@ rule all:
         "results/faithfulness.csv",
         "results/faithfulness_summary.csv",
         "results/faithfulness.png",
+        sweep_targets(),

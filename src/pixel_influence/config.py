@@ -6,6 +6,7 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from . import samples
+from .sweep import BLOCK, blocks
 
 
 def load_schema(path):
@@ -70,6 +71,27 @@ def duplicate_keys(text, source="config"):
     return found
 
 
+def sweep_problems(sweep):
+    """Problems of the ``sweep`` section that the schema cannot express."""
+    if sweep is None:
+        return []
+    split = sweep.get("split", "test")
+    size = samples.SPLIT_SIZES[split]
+    images = sweep.get("images") or size
+    if images > size:
+        return [
+            f"config.sweep.images: {images} is more than the {size} images of the {split} "
+            f"split; use at most {size} or null for all"
+        ]
+    shards = sweep.get("shards", 4)
+    if shards > blocks(images):
+        return [
+            f"config.sweep.shards: {shards} shards for {images} images, but shards are cut "
+            f"in blocks of {BLOCK} images, so at most {blocks(images)}"
+        ]
+    return []
+
+
 def problems(config, schema, exists=lambda p: Path(p).is_file()):
     """Every problem of ``config`` as a message naming the offending key; [] if none."""
     validator = Draft202012Validator(schema)
@@ -89,4 +111,5 @@ def problems(config, schema, exists=lambda p: Path(p).is_file()):
                 f"config.methods_figure.nodes.{layer}: layer {layer!r} is not in "
                 f"config.layers {layers}; add it there or remove it here"
             )
+    found += sweep_problems(config.get("sweep"))
     return found

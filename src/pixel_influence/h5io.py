@@ -7,7 +7,8 @@ a half-written file at the final path.
 """
 
 import os
-from contextlib import contextmanager
+from collections.abc import Mapping
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import h5py
@@ -15,10 +16,11 @@ import numpy as np
 
 from . import SOFTWARE
 from .errors import InputError
-from .files import CRASH_VARIABLE, atomic_write, crash_point
 from .faithfulness import KINDS, RANDOM
+from .files import CRASH_VARIABLE, atomic_write, crash_point
 from .methods import METHOD_MEANING
 from .network import LAYER_MEANING, LAYERS, PARAM_MEANING, PARAM_SHAPES, check_params
+from .sweep import Exact, moments, split_layers
 
 FORMAT_VERSION = 1
 
@@ -41,10 +43,27 @@ def atomic_h5(path, **root_attrs):
             _writing.pop(f.filename, None)
 
 
+MAPS_PER_CHUNK = 10  # node maps stored (and decompressed) together: one output layer
+
+
+def map_chunks(shape):
+    """Chunks of a stack of maps (..., nodes, rows, cols): ``MAPS_PER_CHUNK`` whole maps,
+    so reading one node decompresses little."""
+    return (1,) * (len(shape) - 3) + (min(shape[-3], MAPS_PER_CHUNK),) + tuple(shape[-2:])
+
+
 def put(group, name, data, meaning, axes, dtype=None, compress=False, **attrs):
-    """Create dataset ``name`` with its describing attributes; returns the dataset."""
+    """Create dataset ``name`` with its describing attributes; returns the dataset.
+
+    ``compress``: lossless gzip with byte shuffling, chunked as h5py chooses or, for a
+    stack of maps (``compress="maps"``), by ``map_chunks``.
+    """
     data = np.asarray(data, dtype=dtype)
-    options = {"compression": "gzip", "compression_opts": 4, "shuffle": True} if compress else {}
+    options = {}
+    if compress:
+        options = {"compression": "gzip", "compression_opts": 4, "shuffle": True}
+        if compress == "maps":
+            options["chunks"] = map_chunks(data.shape)
     ds = group.create_dataset(name, data=data, track_times=False, **options)
     state = _writing.get(group.file.filename)
     if state is not None:
@@ -137,6 +156,12 @@ def read_mnist_image(path, split, index):
         return f[split]["images"][index], int(f[split]["labels"][index])
 
 
+def read_mnist_range(path, split, first, stop):
+    """Images [first, stop) of a split (uint8 (n, 28, 28)) and their labels."""
+    with open_checked(path) as f:
+        return f[split]["images"][first:stop], f[split]["labels"][first:stop]
+
+
 def read_mnist_split(path, split):
     with open_checked(path) as f:
         return f[split]["images"][()], f[split]["labels"][()]
@@ -220,6 +245,7 @@ def _write_method(f, method, result, layers, baseline, dtype):
             f"{METHOD_MEANING[method]}; node: {LAYER_MEANING[layer]}",
             "node, row, col (pixel of the input image)",
             dtype=dtype,
+            compress="maps",
             units=f"change of {layer}",
             method=method,
             layer=layer,
@@ -246,6 +272,7 @@ def _write_method(f, method, result, layers, baseline, dtype):
                 "pair means / sqrt(number of pairs)",
                 "node, row, col (pixel of the input image)",
                 dtype=dtype,
+                compress="maps",
                 units=f"change of {layer}",
                 method=method,
                 layer=layer,
@@ -393,3 +420,232 @@ def write_shared_scale(path, scales, sources):
 def read_shared_scale(path):
     with open_checked(path) as f:
         return {(m, layer): float(f[m][layer][()]) for m in f for layer in f[m]}
+
+
+LIMBS_MEANING = (
+    "exact sum on a fixed-point grid: value = hi * 2**-11 + lo * 2**-62 "
+    "(see pixel_influence.sweep.Exact)"
+)
+
+
+def write_sweep_shard(path, sums, provenance):
+    """One shard's exact per-class sums (``sweep.Sums``), merged later by ``sweep_classes``."""
+    with atomic_h5(path, meaning="exact per-class sums of one shard of a sweep", **provenance) as f:
+        put(f, "count", sums.count, "images per class in this shard", "class")
+        put(
+            f,
+            "confusion",
+            sums.confusion,
+            "images per (label, predicted class)",
+            "label, predicted",
+        )
+        for key in sums.shapes:
+            g = f.require_group(key)
+            for stat, exact in (("sum", sums.sum[key]), ("sumsq", sums.sumsq[key])):
+                for limb in ("hi", "lo"):
+                    put(g, f"{stat}_{limb}", getattr(exact, limb), LIMBS_MEANING, "class, ...")
+
+
+class _MergedStat(Mapping):
+    """{key: Exact} merged over open shard files on access, one key in memory at a time."""
+
+    def __init__(self, files, stat, keys):
+        self.files, self.stat, self.keys_ = files, stat, keys
+
+    def __getitem__(self, key):
+        total = None
+        for f in self.files:
+            g = f[key]
+            part = Exact.of(g[f"{self.stat}_hi"][()], g[f"{self.stat}_lo"][()])
+            total = part if total is None else total.merge(part)
+        return total
+
+    def __iter__(self):
+        return iter(self.keys_)
+
+    def __len__(self):
+        return len(self.keys_)
+
+
+class MergedShards:
+    """The exact sums of several shard files, read lazily key by key (bounded memory).
+
+    Behaves like ``sweep.Sums`` for ``sweep.moments``. Checks that the shards were made
+    with the same settings and tile the images [0, images) with no gap or overlap.
+    """
+
+    SAME = ("split", "images", "layers", "methods", "config", "weights_sha256", "baseline")
+
+    def __init__(self, files):
+        self.files = files
+        attrs = [dict(f.attrs) for f in files]
+        for f, a in zip(files, attrs, strict=True):
+            for name in self.SAME:
+                if not np.array_equal(a[name], attrs[0][name]):
+                    raise InputError(
+                        f"{f.filename}: its {name} differs from {files[0].filename}'s; "
+                        "delete the shards and re-run"
+                    )
+        end = 0
+        for f, a in sorted(zip(files, attrs, strict=True), key=lambda fa: int(fa[1]["first"])):
+            if int(a["first"]) != end:
+                raise InputError(
+                    f"{f.filename}: starts at image {int(a['first'])}, expected {end}; "
+                    "the shards do not tile the split, delete them and re-run"
+                )
+            end = int(a["stop"])
+        if end != int(attrs[0]["images"]):
+            raise InputError(
+                f"the shards end at image {end}, not at {int(attrs[0]['images'])}; "
+                "delete them and re-run"
+            )
+        self.attrs = attrs[0]
+        self.shapes = {}
+
+        def collect(name, obj):  # returns None: visititems stops at any other value
+            if name.endswith("/sum_hi"):
+                self.shapes[name.rsplit("/", 1)[0]] = obj.shape[1:]
+
+        files[0].visititems(collect)
+        self.count = sum(f["count"][()] for f in files)
+        self.confusion = sum(f["confusion"][()] for f in files)
+        self.sum = _MergedStat(files, "sum", list(self.shapes))
+        self.sumsq = _MergedStat(files, "sumsq", list(self.shapes))
+
+
+@contextmanager
+def merged_sweep_shards(paths):
+    """Open the shard files of a sweep and yield their ``MergedShards``."""
+    with ExitStack() as stack:
+        files = [stack.enter_context(open_checked(p)) for p in paths]
+        yield MergedShards(files)
+
+
+def _put_moments(g, name, mean, std, meaning, axes, dtype, compress=False, **attrs):
+    put(
+        g,
+        f"{name}_mean",
+        mean,
+        f"mean over the class of: {meaning}",
+        axes,
+        dtype,
+        compress,
+        **attrs,
+    )
+    put(
+        g,
+        f"{name}_std",
+        std,
+        f"standard deviation (ddof=1) over the class of: {meaning}",
+        axes,
+        dtype,
+        compress,
+        **attrs,
+    )
+
+
+def write_classes(path, sums, layers, methods, provenance, dtype="float32", shape=(28, 28)):
+    """Per-class statistics of a sweep from its merged exact ``sums``."""
+    classes = len(sums.count)
+    with atomic_h5(
+        path,
+        meaning="influence of every pixel on every node, averaged per class (digit label) "
+        "over a whole MNIST split",
+        methods=list(methods),
+        layers=list(layers),
+        **provenance,
+    ) as f:
+        put(f, "count", sums.count, "images per class (label)", "class")
+        put(
+            f,
+            "confusion",
+            sums.confusion,
+            "images per (label, predicted class = argmax of z3)",
+            "label, predicted",
+        )
+        mean, std = moments(sums, "image")
+        _put_moments(
+            f,
+            "image",
+            mean.reshape((classes,) + shape),
+            std.reshape((classes,) + shape),
+            "the input image x",
+            "class, row, col",
+            dtype,
+            units="pixel value / 255",
+        )
+        mean, std = moments(sums, "value")
+        g = f.create_group("value", track_order=True)
+        mean, std = split_layers(mean, LAYERS), split_layers(std, LAYERS)
+        for layer in LAYERS:
+            _put_moments(
+                g,
+                layer,
+                mean[layer],
+                std[layer],
+                f"f(x); {LAYER_MEANING[layer]}",
+                "class, node",
+                dtype,
+                units=f"value of {layer}",
+            )
+        for method in methods:
+            g = f.create_group(method, track_order=True)
+            g.attrs["meaning"] = METHOD_MEANING[method]
+            maps_mean, maps_std = moments(sums, f"{method}/maps")
+            # (class, pixel, node) -> (class, node, row, col)
+            maps_mean, maps_std = (
+                split_layers(a.transpose(0, 2, 1).reshape((classes, -1) + shape), layers)
+                for a in (maps_mean, maps_std)
+            )
+            res_mean, res_std = (
+                split_layers(a, layers) for a in moments(sums, f"{method}/residual")
+            )
+            for layer in layers:
+                common = {"units": f"change of {layer}", "method": method, "layer": layer}
+                _put_moments(
+                    g,
+                    layer,
+                    maps_mean[layer],
+                    maps_std[layer],
+                    f"{METHOD_MEANING[method]}; node: {LAYER_MEANING[layer]}",
+                    "class, node, row, col (pixel of the input image)",
+                    dtype,
+                    "maps",
+                    **common,
+                )
+                _put_moments(
+                    g,
+                    f"{layer}_residual",
+                    res_mean[layer],
+                    res_std[layer],
+                    "f(x) - f(baseline) - sum over pixels of the map",
+                    "class, node",
+                    dtype,
+                    **common,
+                )
+
+
+def read_class(path, label, methods, layers, shared_scale=False):
+    """What the picture of one class needs from a sweep's classes.h5; with
+    ``shared_scale``, also {(method, layer): largest |mean| over all classes}."""
+    with open_checked(path) as f:
+        out = {
+            "split": str(f.attrs["split"]),
+            "count": int(f["count"][label]),
+            "predicted_right": int(f["confusion"][label, label]),
+            "image": f["image_mean"][label],
+            "probabilities": f["value"]["z3_mean"][label],
+            "maps": {m: {layer: f[m][f"{layer}_mean"][label] for layer in layers} for m in methods},
+            "residuals": {
+                m: {layer: f[m][f"{layer}_residual_mean"][label] for layer in layers}
+                for m in methods
+            },
+            "shared_scale": None,
+        }
+        if shared_scale:
+            out["shared_scale"] = {
+                (m, layer): float(np.nanmax(np.abs(f[m][f"{layer}_mean"][()]), initial=0.0))
+                for m in methods
+                for layer in layers
+            }
+        return out

@@ -56,6 +56,15 @@ def scales(maps, mode, shared=None):
     return {m: {layer: scale_of(v, mode) for layer, v in per.items()} for m, per in maps.items()}
 
 
+def nan_to_zero(nested):
+    """Replace NaN by 0 in every array of a nested dict (a class with no image)."""
+    if isinstance(nested, dict):
+        return {k: nan_to_zero(v) for k, v in nested.items()}
+    if isinstance(nested, np.ndarray) and nested.dtype.kind == "f":
+        return np.nan_to_num(nested, nan=0.0)
+    return nested
+
+
 def _font(size):
     return ImageFont.load_default(size=size)
 

@@ -9,6 +9,8 @@ from snakemake.utils import validate
 from pixel_influence import config as config_checks
 from pixel_influence import samples as sample_sources
 from pixel_influence.download import FILES
+from pixel_influence.network import LAYER_SIZES
+from pixel_influence.samples import SPLIT_SIZES
 
 SCHEMA = "../schemas/config.schema.yaml"
 
@@ -26,6 +28,7 @@ if _problems:
 validate(config, SCHEMA)  # fills in the schema's defaults
 
 SAMPLES = list(config["samples"])
+SWEEP = config.get("sweep") or {}
 LAYERS = config["layers"]
 METHODS = config["methods"]
 ENV = "../../environment.yml"
@@ -33,6 +36,9 @@ ENV = "../../environment.yml"
 
 wildcard_constraints:
     sample="|".join(map(re.escape, SAMPLES)),
+    split="train|test",
+    shard=r"\d+",
+    label="[0-9]",
     resource="|".join(map(re.escape, FILES)),
 
 
@@ -65,3 +71,42 @@ def layer_pictures(samples):
         method=METHODS,
         layer=LAYERS,
     )
+
+
+def sweep_targets():
+    """The sweep's outputs, or none when the config has no sweep."""
+    if not SWEEP:
+        return []
+    return [f"results/sweep/{SWEEP['split']}/classes.h5"] + expand(
+        "results/sweep/{split}/images/class{label}.png",
+        split=SWEEP["split"],
+        label=range(10),
+    )
+
+
+def sweep_shards(wildcards):
+    return expand(
+        "results/sweep/{split}/shards/{shard}.h5",
+        split=wildcards.split,
+        shard=range(SWEEP["shards"]),
+    )
+
+
+def sweep_memory_mb(wildcards):
+    """A shard job's memory: per method, per-class float block sums and exact sums of the
+    maps and their squares (6 arrays of classes x nodes x 784 float64), plus the process.
+    """
+    nodes = sum(LAYER_SIZES[layer] for layer in SWEEP["layers"])
+    per_method = 6 * 10 * nodes * 784 * 8 / 1e6
+    return int(250 + per_method * len(SWEEP["methods"]))
+
+
+# milliseconds per image on one core, measured (README, "Speed"), with room to spare
+SWEEP_MS_PER_IMAGE = {"integrated_gradients": 10, "shapley_sampling": 300}
+
+
+def sweep_runtime_min(wildcards):
+    """Minutes per shard: three times the measured time per image and method."""
+    images = SWEEP["images"] or SPLIT_SIZES[wildcards.split]
+    ms = sum(SWEEP_MS_PER_IMAGE.get(m, 2) for m in SWEEP["methods"])
+    return int(10 + 3 * images * ms / 1000 / 60 / SWEEP["shards"])

@@ -1,0 +1,269 @@
+"""Per-class influence statistics over a whole MNIST split, computed in shards.
+
+A sweep computes every configured method for every image of a split and reduces the maps
+to per-class sums: count, sum and sum of squares of the maps, the residuals and the node
+values. The reduction is exact and independent of how the split is cut into shards:
+
+* images are summed in float64 within fixed blocks of ``BLOCK`` consecutive images (the
+  block grid is global, shard boundaries fall on it, so a block's float sum is the same
+  in every run), then
+* each block sum is added to an exact fixed-point accumulator (``Exact``): two int64
+  limbs holding the value on a grid of 2**-62. Integer addition is associative, so the
+  shards can be merged in any grouping and give the same bits as one shard.
+
+Only the block sums are rounded to the grid (2**-62 ~ 2e-19, far below float32 storage);
+the means and standard deviations are then derived from the exact sums.
+"""
+
+import json
+import logging
+import time
+
+import numpy as np
+
+from .errors import InputError
+from .methods import compute, parameters_of
+from .network import LAYER_SIZES, LAYERS
+
+BLOCK = 500  # images per block: the grid on which shards are cut
+CLASSES = 10
+HI_SHIFT = 11  # value = hi * 2**-11 + lo * 2**-62
+LO_BITS = 51
+GRID = 2.0 ** -(HI_SHIFT + LO_BITS)
+LIMIT = 2.0**40  # largest |block sum| the limbs hold with room for 2**12 blocks
+
+
+class Exact:
+    """An exact sum of float64 arrays on the fixed-point grid ``GRID``.
+
+    ``hi`` counts units of 2**-11 (any sign), ``lo`` units of 2**-62 in [0, 2**51): the
+    represented value is ``hi * 2**-11 + lo * 2**-62``.
+    """
+
+    def __init__(self, shape):
+        self.hi = np.zeros(shape, dtype=np.int64)
+        self.lo = np.zeros(shape, dtype=np.int64)
+        self._pending = 0  # additions to lo since the last carry: 2**12 fit in int64
+
+    @classmethod
+    def of(cls, hi, lo):
+        out = cls(np.shape(hi))
+        out.hi[...], out.lo[...] = hi, lo
+        out.carry()
+        return out
+
+    def add(self, x, what="value"):
+        """Add the float64 array ``x`` (rounded to the grid): exact, in place."""
+        x = np.asarray(x, dtype=np.float64)
+        if not (x.max(initial=0.0) < LIMIT and x.min(initial=0.0) > -LIMIT):  # NaN: false
+            bad = x[~(np.abs(x) < LIMIT)].flat[0]
+            raise InputError(f"sweep: a {what} sum of {bad} cannot be accumulated exactly")
+        y = x * 2.0**HI_SHIFT  # exact: a power of two
+        hi = np.floor(y)
+        np.add(self.hi, hi, out=self.hi, casting="unsafe")  # hi holds an integer exactly
+        y -= hi  # exact: the fraction bits of y, in [0, 1)
+        y *= 2.0**LO_BITS
+        np.add(self.lo, np.rint(y, out=y), out=self.lo, casting="unsafe")
+        self._pending += 1
+        if self._pending >= 1 << 11:
+            self.carry()
+        return self
+
+    def merge(self, other):
+        """Add another exact sum: integer addition, so the grouping does not matter."""
+        self.carry()
+        other.carry()
+        self.hi += other.hi
+        self.lo += other.lo
+        self.carry()
+        return self
+
+    def carry(self):
+        """Normalise lo into [0, 2**51) (the represented value does not change)."""
+        self.hi += self.lo >> LO_BITS
+        self.lo &= (1 << LO_BITS) - 1
+        self._pending = 0
+
+    def value(self):
+        """The sum as float64, correctly rounded from the exact value."""
+        self.carry()
+        return np.ldexp(self.hi.astype(np.float64), -HI_SHIFT) + np.ldexp(
+            self.lo.astype(np.float64), -(HI_SHIFT + LO_BITS)
+        )
+
+    def longdouble(self):
+        self.carry()
+        return np.ldexp(self.hi.astype(np.longdouble), -HI_SHIFT) + np.ldexp(
+            self.lo.astype(np.longdouble), -(HI_SHIFT + LO_BITS)
+        )
+
+
+def blocks(images, block=BLOCK):
+    return -(-images // block)
+
+
+def shard_range(images, shards, shard, block=BLOCK):
+    """Images [start, stop) of shard ``shard`` (0-based) of ``shards``: whole blocks,
+    as even as possible."""
+    if not 0 <= shard < shards:
+        raise InputError(f"sweep: shard {shard} is not in 0..{shards - 1}")
+    n = blocks(images, block)
+    first, last = shard * n // shards, (shard + 1) * n // shards
+    return min(first * block, images), min(last * block, images)
+
+
+def _nodes(layers):
+    return sum(LAYER_SIZES[layer] for layer in layers)
+
+
+def statistics(layers, methods, pixels=784):
+    """The quantities a sweep sums per class, with the shape of one image's contribution.
+
+    Maps are kept as (pixels, nodes), so that the pixels an image changes are whole rows.
+    """
+    nodes = _nodes(layers)
+    shapes = {"image": (pixels,), "value": (_nodes(LAYERS),)}
+    for method in methods:
+        shapes[f"{method}/maps"] = (pixels, nodes)
+        shapes[f"{method}/residual"] = (nodes,)
+    return shapes
+
+
+def _contributions(result, image, changed, layers, methods):
+    """One image's arrays keyed like ``statistics``; maps only on the ``changed`` pixels
+    (rows): every method gives exactly 0 to a pixel equal to the baseline."""
+    out = {
+        "image": image.reshape(-1),
+        "value": np.concatenate([result["value"][layer] for layer in LAYERS]),
+    }
+    for method in methods:
+        maps = result["maps"][method]
+        out[f"{method}/maps"] = np.concatenate(
+            [maps[layer].reshape(len(maps[layer]), -1)[:, changed] for layer in layers]
+        ).T
+        out[f"{method}/residual"] = np.concatenate(
+            [result["residuals"][method][layer] for layer in layers]
+        )
+    return out
+
+
+class Sums:
+    """Per-class exact sums (and sums of squares) of every statistic, plus the counts and
+    the confusion matrix (label, predicted)."""
+
+    def __init__(self, shapes, classes=CLASSES):
+        self.shapes = dict(shapes)
+        self.count = np.zeros(classes, dtype=np.int64)
+        self.confusion = np.zeros((classes, classes), dtype=np.int64)
+        self.sum = {k: Exact((classes,) + s) for k, s in shapes.items()}
+        self.sumsq = {k: Exact((classes,) + s) for k, s in shapes.items()}
+
+    def merge(self, other):
+        if other.shapes != self.shapes:
+            raise InputError("sweep: shards of different layers or methods cannot be merged")
+        self.count += other.count
+        self.confusion += other.confusion
+        for k in self.shapes:
+            self.sum[k].merge(other.sum[k])
+            self.sumsq[k].merge(other.sumsq[k])
+        return self
+
+
+def shard_sums(
+    params, images, labels, baseline_image, layers, methods, parameters=None, first=0, log=None
+):
+    """Sums over ``images`` (n, 28, 28) uint8 with their ``labels``, whose first image has
+    index ``first`` in the split (a multiple of ``BLOCK``: blocks follow the global grid).
+
+    Each image goes through ``methods.compute`` exactly as a single sample would.
+    ``log(done, total, seconds)`` is called after every block.
+    """
+    if first % BLOCK:
+        raise InputError(f"sweep: a shard must start on a block boundary, not image {first}")
+    images, labels = np.asarray(images), np.asarray(labels)
+    shapes = statistics(layers, methods, pixels=images[0].size if len(images) else 784)
+    sums = Sums(shapes)
+    baseline = np.asarray(baseline_image, dtype=np.float64).reshape(-1)
+    start = time.perf_counter()
+    for b0 in range(0, len(images), BLOCK):
+        block_sum = {k: np.zeros((CLASSES,) + s) for k, s in shapes.items()}
+        block_sumsq = {k: np.zeros((CLASSES,) + s) for k, s in shapes.items()}
+        for i in range(b0, min(b0 + BLOCK, len(images))):
+            x = images[i] / 255.0
+            label = int(labels[i])
+            result = compute(params, x, baseline_image, layers, methods, parameters)
+            sums.count[label] += 1
+            sums.confusion[label, int(np.argmax(result["value"]["z3"]))] += 1
+            changed = np.flatnonzero(x.reshape(-1) != baseline)
+            for k, v in _contributions(result, x, changed, layers, methods).items():
+                rows = (label, changed) if k.endswith("/maps") else label
+                block_sum[k][rows] += v
+                block_sumsq[k][rows] += v * v
+        for k in shapes:
+            sums.sum[k].add(block_sum[k], k)
+            sums.sumsq[k].add(block_sumsq[k], k)
+        if log is not None:
+            log(min(b0 + BLOCK, len(images)), len(images), time.perf_counter() - start)
+    return sums
+
+
+def provenance(sweep, method_parameters, images):
+    """The settings that shape a sweep's numbers, as stable text (not the shard count,
+    which does not change a single bit of the result)."""
+    methods = list(sweep["methods"])
+    return json.dumps(
+        {
+            "split": sweep["split"],
+            "images": images,
+            "layers": list(sweep["layers"]),
+            "methods": methods,
+            "method_parameters": {m: parameters_of(m, method_parameters) for m in methods},
+            "block": BLOCK,
+        },
+        sort_keys=True,
+    )
+
+
+def progress_logger(prefix):
+    """A ``log`` callback for ``shard_sums`` that writes counts, rate and time left."""
+
+    def log(done, total, seconds):
+        rate = done / seconds if seconds > 0 else float("inf")
+        left = (total - done) / rate if rate > 0 else 0.0
+        logging.info(
+            "%s: %d/%d images (%.0f%%), %.0f images/s, %.0f s left",
+            prefix,
+            done,
+            total,
+            100.0 * done / total,
+            rate,
+            left,
+        )
+
+    return log
+
+
+def moments(sums, key):
+    """Per-class mean and standard deviation (ddof=1) of statistic ``key`` from exact sums.
+
+    Classes with no image get NaN; with one image the standard deviation is NaN.
+    """
+    n = sums.count.reshape((-1,) + (1,) * len(sums.shapes[key]))
+    ones = np.maximum(n, 1)
+    total = sums.sum[key]
+    mean = np.where(n > 0, total.value() / ones, np.nan)
+    s1, s2 = total.longdouble(), sums.sumsq[key].longdouble()
+    # the sums are exact; the extended precision keeps s2 - s1^2/n from cancelling
+    var = np.maximum(s2 - s1 * s1 / ones, 0) / np.maximum(n - 1, 1)
+    std = np.where(n > 1, np.sqrt(var.astype(np.float64)), np.nan)
+    return mean, std
+
+
+def split_layers(flat, layers):
+    """(classes, nodes_total, ...) -> {layer: (classes, nodes, ...)} in layer order."""
+    out, start = {}, 0
+    for layer in layers:
+        size = LAYER_SIZES[layer]
+        out[layer] = flat[:, start : start + size]
+        start += size
+    return out

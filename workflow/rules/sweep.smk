@@ -1,0 +1,74 @@
+# Per-class influence over a whole MNIST split: shards of whole 500-image blocks, merged
+# exactly (integer sums), then one montage per class.
+
+
+rule sweep_shard:
+    input:
+        mnist="results/mnist/mnist.h5",
+        weights="results/network/weights.h5",
+        baseline="results/network/baseline.h5",
+    output:
+        temp("results/sweep/{split}/shards/{shard}.h5"),
+    log:
+        "logs/sweep_shard/{split}/{shard}.log",
+    benchmark:
+        "results/benchmarks/sweep_shard/{split}/{shard}.tsv"
+    conda:
+        ENV
+    threads: 1
+    resources:
+        mem_mb=sweep_memory_mb,
+        runtime=sweep_runtime_min,
+    params:
+        sweep=SWEEP,
+        method_parameters=config["method_parameters"],
+    script:
+        "../scripts/sweep_shard.py"
+
+
+rule sweep_classes:
+    input:
+        sweep_shards,
+    output:
+        "results/sweep/{split}/classes.h5",
+    log:
+        "logs/sweep_classes/{split}.log",
+    benchmark:
+        "results/benchmarks/sweep_classes/{split}.tsv"
+    conda:
+        ENV
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        dtype=config["influence_dtype"],
+    script:
+        "../scripts/sweep_classes.py"
+
+
+rule sweep_image:
+    input:
+        "results/sweep/{split}/classes.h5",
+    output:
+        report(
+            "results/sweep/{split}/images/class{label}.png",
+            caption="../report/sweep.rst",
+            category="Class averages",
+            labels={"split": "{split}", "class": "{label}"},
+        ),
+    log:
+        "logs/sweep_image/{split}/class{label}.log",
+    benchmark:
+        "results/benchmarks/sweep_image/{split}/class{label}.tsv"
+    conda:
+        ENV
+    resources:
+        mem_mb=500,
+        runtime=5,
+    params:
+        layers=SWEEP.get("layers"),
+        methods=SWEEP.get("methods"),
+        scale=config["scale"],
+        zoom=config["zoom"],
+    script:
+        "../scripts/sweep_image.py"
