@@ -36,14 +36,15 @@ LIMIT = 2.0**40  # largest |block sum| the limbs hold with room for 2**12 blocks
 class Exact:
     """An exact sum of float64 arrays on the fixed-point grid ``GRID``.
 
-    ``hi`` counts units of 2**-11 (any sign), ``lo`` units of 2**-62 in [0, 2**51): the
-    represented value is ``hi * 2**-11 + lo * 2**-62``.
+    ``hi`` counts units of 2**-11 (any sign), ``lo`` units of 2**-62, in [0, 2**51) once
+    carried: the represented value is ``hi * 2**-11 + lo * 2**-62``. Each added value is
+    rounded to the nearest grid point; everything after that is integer arithmetic.
     """
 
     def __init__(self, shape):
         self.hi = np.zeros(shape, dtype=np.int64)
         self.lo = np.zeros(shape, dtype=np.int64)
-        self._pending = 0  # additions to lo since the last carry: 2**12 fit in int64
+        self._pending = 0  # additions to lo since the last carry: 2**11 fit in int64
 
     @classmethod
     def of(cls, hi, lo):
@@ -59,11 +60,11 @@ class Exact:
             bad = x[~(np.abs(x) < LIMIT)].flat[0]
             raise InputError(f"sweep: a {what} sum of {bad} cannot be accumulated exactly")
         y = x * 2.0**HI_SHIFT  # exact: a power of two
-        hi = np.floor(y)
-        np.add(self.hi, hi, out=self.hi, casting="unsafe")  # hi holds an integer exactly
-        y -= hi  # exact: the fraction bits of y, in [0, 1)
+        whole = np.trunc(y)
+        self.hi += whole.astype(np.int64)
+        y -= whole  # exact: the fraction bits of y, in (-1, 1)
         y *= 2.0**LO_BITS
-        np.add(self.lo, np.rint(y, out=y), out=self.lo, casting="unsafe")
+        self.lo += np.rint(y, out=y).astype(np.int64)  # the only rounding: to the grid
         self._pending += 1
         if self._pending >= 1 << 11:
             self.carry()
