@@ -158,6 +158,7 @@ class Sums:
         self.confusion = np.zeros((classes, classes), dtype=np.int64)
         self.sum = {k: Exact((classes,) + s) for k, s in shapes.items()}
         self.sumsq = {k: Exact((classes,) + s) for k, s in shapes.items()}
+        self.seconds = {}  # where the time went, filled by shard_sums
 
     def merge(self, other):
         if other.shapes != self.shapes:
@@ -177,7 +178,8 @@ def shard_sums(
     index ``first`` in the split (a multiple of ``BLOCK``: blocks follow the global grid).
 
     Each image goes through ``methods.compute`` exactly as a single sample would.
-    ``log(done, total, seconds)`` is called after every block.
+    ``log(done, total, seconds)`` is called after every block. ``sums.seconds`` says where
+    the time went: the methods, the float block sums, the exact sums.
     """
     if first % BLOCK:
         raise InputError(f"sweep: a shard must start on a block boundary, not image {first}")
@@ -185,6 +187,7 @@ def shard_sums(
     shapes = statistics(layers, methods, pixels=images[0].size if len(images) else 784)
     sums = Sums(shapes)
     baseline = np.asarray(baseline_image, dtype=np.float64).reshape(-1)
+    seconds = dict.fromkeys(("methods", "block sums", "exact sums"), 0.0)
     start = time.perf_counter()
     for b0 in range(0, len(images), BLOCK):
         block_sum = {k: np.zeros((CLASSES,) + s) for k, s in shapes.items()}
@@ -192,7 +195,9 @@ def shard_sums(
         for i in range(b0, min(b0 + BLOCK, len(images))):
             x = images[i] / 255.0
             label = int(labels[i])
+            t0 = time.perf_counter()
             result = compute(params, x, baseline_image, layers, methods, parameters)
+            t1 = time.perf_counter()
             sums.count[label] += 1
             sums.confusion[label, int(np.argmax(result["value"]["z3"]))] += 1
             changed = np.flatnonzero(x.reshape(-1) != baseline)
@@ -200,11 +205,16 @@ def shard_sums(
                 rows = (label, changed) if k.endswith("/maps") else label
                 block_sum[k][rows] += v
                 block_sumsq[k][rows] += v * v
+            seconds["methods"] += t1 - t0
+            seconds["block sums"] += time.perf_counter() - t1
+        t0 = time.perf_counter()
         for k in shapes:
             sums.sum[k].add(block_sum[k], k)
             sums.sumsq[k].add(block_sumsq[k], k)
+        seconds["exact sums"] += time.perf_counter() - t0
         if log is not None:
             log(min(b0 + BLOCK, len(images)), len(images), time.perf_counter() - start)
+    sums.seconds = seconds
     return sums
 
 

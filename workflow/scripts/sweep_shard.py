@@ -1,6 +1,5 @@
 """Exact per-class sums of one shard of a sweep (a contiguous run of whole image blocks)."""
 
-import json
 import logging
 
 from pixel_influence import h5io, sweep
@@ -28,6 +27,7 @@ def job(smk):
         first=first,
         log=sweep.progress_logger(f"shard {shard + 1}/{shards}"),
     )
+    logging.info("time: %s", ", ".join(f"{k} {v:.2f} s" for k, v in sums.seconds.items()))
     h5io.write_sweep_shard(
         smk.output[0],
         sums,
