@@ -38,13 +38,18 @@ def _spread(per_changed, changed, pixels, layers):
     return out
 
 
-def _deltas(params, rows, reference, changed, sign):
+def _deltas(params, rows, reference, layers, sign):
     """Node changes of one-pixel edits: row r is ``sign * (f(image r) - f(reference))``.
 
     ``rows`` (m, hidden) are the a1 of the edited images; returns {layer: (nodes, m)}.
     """
     values = forward_from_a1(params, rows)
-    return {layer: sign * (values[layer] - reference[layer]).T for layer in LAYERS}
+    out = {}
+    for layer in layers:
+        delta = values[layer] if layer != "a1" else rows.copy()  # a1 is the caller's rows
+        delta -= reference[layer]  # in place: the values are not needed afterwards
+        out[layer] = (delta if sign > 0 else np.negative(delta, out=delta)).T
+    return out
 
 
 def insertion(params, x, baseline, layers):
@@ -58,7 +63,7 @@ def insertion(params, x, baseline, layers):
     changed, d = _changed(x, baseline)
     reference = forward(params, baseline)
     rows = reference["a1"][None, :] + d[:, None] * params["W1"][changed]
-    return _spread(_deltas(params, rows, reference, changed, 1.0), changed, x.size, layers)
+    return _spread(_deltas(params, rows, reference, layers, 1.0), changed, x.size, layers)
 
 
 def occlusion(params, x, baseline, layers):
@@ -67,7 +72,7 @@ def occlusion(params, x, baseline, layers):
     changed, d = _changed(x, baseline)
     full = forward(params, x)
     rows = full["a1"][None, :] - d[:, None] * params["W1"][changed]
-    return _spread(_deltas(params, rows, full, changed, -1.0), changed, x.size, layers)
+    return _spread(_deltas(params, rows, full, layers, -1.0), changed, x.size, layers)
 
 
 def _sigmoid_slope(a):

@@ -83,8 +83,12 @@ def load_pickle(data, source="weights pickle"):
 
 
 def sigmoid(a):
+    """1 / (1 + exp(-a)), computed in one buffer (large batches: no temporaries)."""
+    out = np.negative(a)
     with np.errstate(over="ignore"):
-        return 1.0 / (1.0 + np.exp(-a))
+        np.exp(out, out=out)
+    out += 1.0
+    return np.reciprocal(out, out=out)
 
 
 def softmax(a):
@@ -104,9 +108,11 @@ def forward(params, x):
 def forward_from_a1(params, a1):
     """All node values given the first pre-activation a1 (..., 50); see ``forward``."""
     z1 = sigmoid(a1)
-    a2 = z1 @ params["W2"] + params["b2"]
+    a2 = z1 @ params["W2"]
+    a2 += params["b2"]  # in place: large batches allocate (and page in) fewer buffers
     z2 = sigmoid(a2)
-    a3 = z2 @ params["W3"] + params["b3"]
+    a3 = z2 @ params["W3"]
+    a3 += params["b3"]
     z3 = softmax(a3)
     return {"a1": a1, "z1": z1, "a2": a2, "z2": z2, "a3": a3, "z3": z3}
 
