@@ -22,7 +22,13 @@ from conftest import ROOT, SHARED_DATA, needs_data, output_files
 pytestmark = needs_data
 
 
-def _config(cfg):
+SWEEP = {"split": "test", "images": 1000, "methods": ["insertion"], "layers": ["z3"], "shards": 2}
+
+
+def _config(cfg, sweep=False):
+    cfg.pop("sweep", None)
+    if sweep:  # two shards of 500 images, merged
+        cfg["sweep"] = SWEEP
     cfg["samples"] = {"white": {"fill": 1.0}, "digit7": {"split": "test", "index": 0}}
     cfg["layers"] = ["z2", "z3"]
     cfg["methods"] = ["insertion", "deeplift", "shapley_sampling"]
@@ -32,9 +38,9 @@ def _config(cfg):
     return cfg
 
 
-def _workdir(path):
+def _workdir(path, sweep=False):
     (path / "config").mkdir(parents=True)
-    cfg = _config(yaml.safe_load((ROOT / "config/config.yaml").read_text()))
+    cfg = _config(yaml.safe_load((ROOT / "config/config.yaml").read_text()), sweep)
     (path / "config/config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
     return path
 
@@ -102,6 +108,36 @@ def test_killed_while_writing_resumes_to_the_same_bytes(tmp_path, reference, cra
     assert sorted(got) == sorted(reference)
     different = [name for name in reference if got[name] != reference[name]]
     assert different == []
+
+
+@pytest.fixture(scope="module")
+def sweep_reference(tmp_path_factory):
+    workdir = _workdir(tmp_path_factory.mktemp("sweep_reference"), sweep=True)
+    _run(workdir)
+    return output_files(workdir)
+
+
+@pytest.mark.parametrize(
+    "crash, final",
+    [
+        ("1.h5:writing", "results/sweep/test/shards/1.h5"),  # a shard's exact sums
+        ("classes.h5:writing", "results/sweep/test/classes.h5"),  # the merge
+    ],
+)
+def test_killed_in_a_sweep_resumes_to_the_same_bytes(tmp_path, sweep_reference, crash, final):
+    workdir = _workdir(tmp_path, sweep=True)
+    proc = _start(workdir, env={"PIXEL_INFLUENCE_CRASH": crash})
+    out, _ = proc.communicate(timeout=600)
+    assert proc.returncode == -signal.SIGKILL, out
+    assert not (workdir / final).exists()
+    leftovers = [p.name for p in _temporaries(workdir)]
+    assert any(name.startswith(f".{Path(final).name}.") for name in leftovers), leftovers
+    _resume(workdir)
+    assert _temporaries(workdir) == []
+    assert not any((workdir / "results/sweep/test/shards").glob("*.h5"))  # merged, removed
+    got = output_files(workdir)
+    assert sorted(got) == sorted(sweep_reference)
+    assert [name for name in sweep_reference if got[name] != sweep_reference[name]] == []
 
 
 @pytest.mark.parametrize("when", ["influence", "montage"])
