@@ -1,11 +1,17 @@
-"""Shared fixtures: the real data (skipped when absent) and small data built here."""
+"""Shared fixtures: the real data (skipped when absent), small data built here, and the
+helpers and the one default run that the workflow tests share."""
 
 import gzip
+import hashlib
+import os
 import struct
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -66,3 +72,93 @@ def output_files(workdir):
             if path.is_file() and not rel.startswith("results/benchmarks/"):
                 files[rel] = path.read_bytes()
     return files
+
+
+# set in the cluster run's Snakemake environment; a job that saw either would show it
+CLUSTER_LEAK = "PIXEL_INFLUENCE_LEAK"
+# pixel_influence.files kills the writer's process group when weights.h5 is being written
+# (test_recovery shows it does); only the weights job, a cluster job, writes that file
+CLUSTER_CRASH = "weights.h5:writing"
+
+
+def output_digests(workdir):
+    """The sha256 of each of ``output_files(workdir)``."""
+    return {name: hashlib.sha256(data).hexdigest() for name, data in output_files(workdir).items()}
+
+
+def snakemake(workdir, *args, check=True, env=None, cwd=None):
+    """Run the workflow in ``workdir``; ``env`` replaces the environment, ``cwd`` is where
+    Snakemake starts (this process's directory unless given)."""
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(workdir)]
+    proc = subprocess.run(
+        cmd + list(args),
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+        cwd=cwd,
+    )
+    if check and proc.returncode != 0:
+        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+# the default config's sweep, made small for the tests: 1,000 test images in two shards
+TEST_SWEEP = {"images": 1000, "methods": ["insertion", "deeplift"], "shards": 2}
+
+
+def workdir_with_config(tmp_path, edit=None):
+    """A working directory with config/config.yaml: the default config, with a small
+    sweep (``TEST_SWEEP``), then ``edit(cfg)`` applied."""
+    (tmp_path / "config").mkdir(parents=True)
+    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    cfg["sweep"].update(TEST_SWEEP)
+    if edit:
+        edit(cfg)
+    (tmp_path / "config" / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+    return tmp_path
+
+
+def job_counts(output):
+    """The "Job stats" table of a snakemake run as {rule: count}."""
+    table = output.split("Job stats:", 1)[1].split("\n\n", 1)[0]
+    rows = (line.split() for line in table.splitlines()[3:])
+    return {row[0]: int(row[1]) for row in rows if len(row) == 2}
+
+
+def mirror():
+    return f"local_mirror={SHARED_DATA}"
+
+
+@pytest.fixture(scope="session")
+def default_run_and_outputs(tmp_path_factory):
+    """One complete run of the default config (the article's samples) on the real data,
+    with ``--cores 2``: its folder, and the sha256 of each output as the run left them
+    (tests may add to the folder afterwards: test_workflow adds a sample)."""
+    if not HAVE_DATA:
+        pytest.skip(f"real MNIST and weights not found at {SHARED_DATA}")
+    workdir = workdir_with_config(tmp_path_factory.mktemp("run"))
+    snakemake(workdir, "--cores", "2", "--config", mirror())
+    return workdir, output_digests(workdir)
+
+
+@pytest.fixture(scope="session")
+def default_run(default_run_and_outputs):
+    """The folder of the one default run that test_workflow and test_cluster share."""
+    return default_run_and_outputs[0]
+
+
+@pytest.fixture(scope="session")
+def cluster_run(tmp_path_factory):
+    """The default config through the local-cluster profile (see tests/test_cluster.py),
+    started from the repository with the profile by name: Snakemake then finds it as the
+    relative path profiles/local-cluster while the working directory is elsewhere. Its
+    folder and the run's output."""
+    if not HAVE_DATA:
+        pytest.skip(f"real MNIST and weights not found at {SHARED_DATA}")
+    workdir = workdir_with_config(tmp_path_factory.mktemp("cluster"))
+    env = {**os.environ, CLUSTER_LEAK: "1", "PIXEL_INFLUENCE_CRASH": CLUSTER_CRASH}
+    args = ("--workflow-profile", "local-cluster", "--config", mirror())
+    out = snakemake(workdir, *args, env=env, cwd=ROOT)
+    return workdir, out.stdout + out.stderr

@@ -5,9 +5,9 @@ import pickle
 
 import numpy as np
 import pytest
+from conftest import idx_bytes, write_gz
 from PIL import Image
 
-from conftest import idx_bytes, write_gz
 from pixel_influence import mnist, network, samples
 from pixel_influence.errors import InputError
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
-
 from conftest import needs_data
+
 from pixel_influence import faithfulness, methods, network
 
 LAYERS = network.LAYERS

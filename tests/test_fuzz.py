@@ -18,9 +18,9 @@ import zlib
 
 import numpy as np
 import pytest
+from conftest import idx_bytes, write_gz
 from PIL import Image, PngImagePlugin
 
-from conftest import idx_bytes, write_gz
 from pixel_influence import mnist, network, samples
 from pixel_influence.errors import InputError
 

@@ -3,8 +3,8 @@ import math
 
 import numpy as np
 import pytest
-
 from conftest import needs_data
+
 from pixel_influence import methods, network
 from pixel_influence.errors import InputError
 

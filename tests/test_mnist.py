@@ -2,8 +2,8 @@ import gzip
 
 import numpy as np
 import pytest
-
 from conftest import SHARED_DATA, idx_bytes, needs_data, write_gz
+
 from pixel_influence import mnist
 from pixel_influence.errors import InputError
 

@@ -2,8 +2,8 @@ import pickle
 
 import numpy as np
 import pytest
-
 from conftest import needs_data
+
 from pixel_influence import network
 from pixel_influence.errors import InputError
 

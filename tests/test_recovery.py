@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import ROOT, SHARED_DATA, needs_data, output_files
 
 pytestmark = needs_data

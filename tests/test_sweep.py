@@ -6,8 +6,7 @@ from fractions import Fraction
 import h5py
 import numpy as np
 import pytest
-from conftest import needs_data
-from test_workflow import mirror, snakemake, workdir_with_config
+from conftest import mirror, needs_data, snakemake, workdir_with_config
 
 from pixel_influence import h5io, methods, network, sweep
 from pixel_influence.config import sweep_problems

@@ -8,9 +8,17 @@ import h5py
 import numpy as np
 import pytest
 import yaml
+from conftest import (
+    ROOT,
+    SHARED_DATA,
+    job_counts,
+    mirror,
+    needs_data,
+    output_files,
+    snakemake,
+    workdir_with_config,
+)
 from PIL import Image
-
-from conftest import ROOT, SHARED_DATA, needs_data, output_files
 
 DEFAULT_SAMPLES = ["white"] + [f"digit{d}" for d in range(10)]
 METHODS = [
@@ -24,58 +32,28 @@ METHODS = [
 LAYERS = ["z1", "z2", "a3", "z3"]
 
 
-def snakemake(workdir, *args, check=True):
-    cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(workdir)]
-    proc = subprocess.run(cmd + list(args), capture_output=True, text=True, timeout=600)
-    if check and proc.returncode != 0:
-        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}")
-    return proc
-
-
-def workdir_with_config(tmp_path, edit=None):
-    (tmp_path / "config").mkdir(parents=True)
-    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
-    if edit:
-        edit(cfg)
-    (tmp_path / "config" / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
-    return tmp_path
-
-
-def job_counts(output):
-    """The "Job stats" table of a snakemake run as {rule: count}."""
-    table = output.split("Job stats:", 1)[1].split("\n\n", 1)[0]
-    rows = (line.split() for line in table.splitlines()[3:])
-    return {row[0]: int(row[1]) for row in rows if len(row) == 2}
-
-
-def mirror():
-    return f"local_mirror={SHARED_DATA}"
-
-
-@pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    """One complete run of the default config (the article's samples) on the real data."""
-    if not (SHARED_DATA / "SHA256SUMS").is_file():
-        pytest.skip(f"real MNIST and weights not found at {SHARED_DATA}")
-    workdir = workdir_with_config(tmp_path_factory.mktemp("run"))
-    snakemake(workdir, "--cores", "2", "--config", mirror())
-    return workdir
+@pytest.fixture
+def run(default_run):
+    """One complete run of the default config on the real data (conftest.default_run, one
+    run for the whole session)."""
+    return default_run
 
 
 def test_accuracy_file_is_the_books(run):
     assert (run / "results/network/accuracy.txt").read_text() == "Accuracy:0.9352\n"
 
 
-def test_a_second_folder_gives_the_same_bytes(run, tmp_path):
-    """Byte reproducibility: no timestamps, paths or host names inside any output."""
-    other = workdir_with_config(tmp_path / "again")
-    snakemake(other, "--cores", "2", "--config", mirror())
+def test_a_second_folder_gives_the_same_bytes(run, cluster_run):
+    """Byte reproducibility: no timestamps, paths or host names inside any output. The
+    second folder is the run through the local-cluster profile (tests/test_cluster.py)."""
+    other, _ = cluster_run
     first, second = output_files(run), output_files(other)
     assert sorted(first) == sorted(second)
     assert sum(name.endswith((".h5", ".png")) for name in first) > 100
+    assert "results/sweep/test/classes.h5" in first
     assert [name for name in first if first[name] != second[name]] == []
     for name, data in second.items():
-        assert str(other).encode() not in data and str(tmp_path).encode() not in data, name
+        assert str(other).encode() not in data and str(other.parent).encode() not in data, name
     with h5py.File(other / "results/influence/digit3.h5") as f:
         provenance = yaml.safe_load(f.attrs["config"])
     assert provenance["sample"] == {"split": "test", "index": 18}
@@ -374,9 +352,13 @@ def test_dag_shows_every_rule(tmp_path):
         "montage",
         "methods_figure",
         "faithfulness",
+        "sweep_shard",
+        "sweep_classes",
+        "sweep_image",
     }
     assert out.count('label = "influence') == out.count('label = "montage') == 11
     assert out.count('label = "methods_figure') == 11
+    assert out.count('label = "sweep_shard') == 2 and out.count('label = "sweep_image') == 10
 
 
 @needs_data

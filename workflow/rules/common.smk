@@ -98,7 +98,7 @@ def sweep_memory_mb(wildcards):
     """
     nodes = sum(LAYER_SIZES[layer] for layer in SWEEP["layers"])
     per_method = 6 * 10 * nodes * 784 * 8 / 1e6
-    return int(250 + per_method * len(SWEEP["methods"]))
+    return int(400 + per_method * len(SWEEP["methods"]))
 
 
 # milliseconds per image on one core, measured (README, "Speed"), with room to spare
