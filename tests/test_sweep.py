@@ -6,7 +6,7 @@ from fractions import Fraction
 import h5py
 import numpy as np
 import pytest
-from conftest import mirror, needs_data, snakemake, workdir_with_config
+from conftest import job_counts, mirror, needs_data, snakemake, workdir_with_config
 
 from pixel_influence import h5io, methods, network, sweep
 from pixel_influence.config import sweep_problems
@@ -310,3 +310,20 @@ def test_workflow_sweep_is_exact_and_shard_independent(tmp_path, real_params, re
         ).reshape(100, 28, 28)
         np.testing.assert_allclose(f["insertion/z2_mean"][7], direct, rtol=1e-5, atol=1e-8)
         assert f["insertion/z2_mean"].dtype == np.float32
+
+
+@pytest.mark.parametrize("sweep, shards", [(None, 0), ({}, 4), ({"shards": 3}, 3)])
+def test_the_sweep_section_turns_the_sweep_on_with_its_defaults(tmp_path, sweep, shards):
+    """No section: no sweep jobs; an empty one: the schema's defaults (test split, 4 shards)."""
+
+    def edit(cfg):
+        cfg.pop("sweep")
+        if sweep is not None:
+            cfg["sweep"] = sweep
+
+    workdir = workdir_with_config(tmp_path, edit)
+    out = snakemake(workdir, "-n", "--config", mirror())
+    counts = job_counts(out.stdout)
+    assert counts.get("sweep_shard", 0) == shards
+    assert counts.get("sweep_image", 0) == (10 if shards else 0)
+    assert ("results/sweep/test/classes.h5" in out.stdout) == bool(shards)

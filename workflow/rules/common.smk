@@ -28,7 +28,7 @@ if _problems:
 validate(config, SCHEMA)  # fills in the schema's defaults
 
 SAMPLES = list(config["samples"])
-SWEEP = config.get("sweep") or {}
+SWEEP = config.get("sweep")  # None: no sweep; {} (or any keys): the schema's defaults
 LAYERS = config["layers"]
 METHODS = config["methods"]
 ENV = "../../environment.yml"
@@ -75,7 +75,7 @@ def layer_pictures(samples):
 
 def sweep_targets():
     """The sweep's outputs, or none when the config has no sweep."""
-    if not SWEEP:
+    if SWEEP is None:
         return []
     return [f"results/sweep/{SWEEP['split']}/classes.h5"] + expand(
         "results/sweep/{split}/images/class{label}.png",

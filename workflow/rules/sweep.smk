@@ -66,8 +66,8 @@ rule sweep_image:
         mem_mb=500,
         runtime=5,
     params:
-        layers=SWEEP.get("layers"),
-        methods=SWEEP.get("methods"),
+        layers=(SWEEP or {}).get("layers"),
+        methods=(SWEEP or {}).get("methods"),
         scale=config["scale"],
         zoom=config["zoom"],
     script:
