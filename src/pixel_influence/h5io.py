@@ -522,6 +522,7 @@ def merged_sweep_shards(paths):
 
 
 def _put_moments(g, name, mean, std, meaning, axes, dtype, compress=False, **attrs):
+    """Datasets ``<name>_mean`` and ``<name>_std`` of a per-class statistic."""
     put(
         g,
         f"{name}_mean",
@@ -544,8 +545,11 @@ def _put_moments(g, name, mean, std, meaning, axes, dtype, compress=False, **att
     )
 
 
-def write_classes(path, sums, layers, methods, provenance, dtype="float32", shape=(28, 28)):
-    """Per-class statistics of a sweep from its merged exact ``sums``."""
+def write_classes(
+    path, sums, layers, methods, provenance, dtype="float32", parameters=None, shape=(28, 28)
+):
+    """Per-class statistics of a sweep from its merged exact ``sums``; ``parameters``
+    {method: {name: value}} become attributes of ``/<method>``, as in a sample's file."""
     classes = len(sums.count)
     with atomic_h5(
         path,
@@ -591,6 +595,8 @@ def write_classes(path, sums, layers, methods, provenance, dtype="float32", shap
         for method in methods:
             g = f.create_group(method, track_order=True)
             g.attrs["meaning"] = METHOD_MEANING[method]
+            for key, value in (parameters or {}).get(method, {}).items():
+                g.attrs[key] = value
             maps_mean, maps_std = moments(sums, f"{method}/maps")
             # (class, pixel, node) -> (class, node, row, col)
             maps_mean, maps_std = (

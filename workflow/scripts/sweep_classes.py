@@ -1,5 +1,6 @@
 """Merge the shards of a sweep exactly into per-class means and standard deviations."""
 
+import json
 import logging
 
 import numpy as np
@@ -13,7 +14,10 @@ def job(smk):
         a = merged.attrs
         layers, methods = [str(v) for v in a["layers"]], [str(v) for v in a["methods"]]
         provenance = {k: a[k] for k in ("split", "images", "weights_sha256", "baseline", "config")}
-        h5io.write_classes(smk.output[0], merged, layers, methods, provenance, smk.params.dtype)
+        parameters = json.loads(a["config"])["method_parameters"]
+        h5io.write_classes(
+            smk.output[0], merged, layers, methods, provenance, smk.params.dtype, parameters
+        )
         count, confusion = merged.count, merged.confusion
     accuracy = np.trace(confusion) / count.sum()
     logging.info(
