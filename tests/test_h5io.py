@@ -87,3 +87,29 @@ def test_no_dataset_lacks_its_description(tmp_path, random_params):
             )
         )
     assert missing == []
+
+
+def test_maps_carry_labelled_dimensions_and_scales(tmp_path, random_params):
+    """Generic HDF5 tools see named, numbered axes: labels from the axes attribute and
+    attached dimension scales (node indices per layer, rows, columns, curve fractions)."""
+    path = tmp_path / "s.h5"
+    _influence_file(path, random_params)
+    with h5py.File(path) as f:
+        maps = f["deeplift/z3"]
+        assert [d.label for d in maps.dims] == ["node", "row", "col"]
+        assert [d[0].name for d in maps.dims] == ["/node_z3", "/row", "/col"]
+        np.testing.assert_array_equal(maps.dims[1][0][()], np.arange(28))
+        np.testing.assert_array_equal(maps.dims[0][0][()], np.arange(10))
+        assert [d[0].name for d in f["value/z1"].dims] == ["/node_z1"]
+        assert [d[0].name for d in f["deeplift/z3_residual"].dims] == ["/node_z3"]
+        assert [d.label for d in f["image"].dims] == ["row", "col"]
+        assert h5py.h5ds.is_scale(f["row"].id) and f["row"].attrs["meaning"].startswith("row")
+        unlabelled = []
+
+        def check(name, obj):
+            if isinstance(obj, h5py.Dataset) and not h5py.h5ds.is_scale(obj.id) and obj.ndim:
+                if not all(d.label for d in obj.dims) or not all(len(d) for d in obj.dims):
+                    unlabelled.append(name)
+
+        f.visititems(check)
+        assert unlabelled == []

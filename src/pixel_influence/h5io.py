@@ -39,11 +39,85 @@ def atomic_h5(path, **root_attrs):
             f.attrs[key] = value
         try:
             yield f
+            dimension_scales(f)
         finally:
             _writing.pop(f.filename, None)
 
 
 MAPS_PER_CHUNK = 10  # node maps stored (and decompressed) together: one output layer
+
+
+SCALES = {
+    "row": ("row of the 28x28 image, 0 = top", 28),
+    "col": ("column of the 28x28 image, 0 = left", 28),
+    "class": ("class: the digit label", 10),
+    "label": ("class: the digit label", 10),
+    "predicted": ("the predicted class: argmax of z3", 10),
+}
+
+
+def _axis_names(ds):
+    """The axis names of a dataset from its ``axes`` attribute: "node, row, col (pixel of
+    the input image)" -> [node, row, col]; None unless there is one name per dimension."""
+    axes = ds.attrs.get("axes")
+    if not isinstance(axes, str) or ds.ndim == 0:
+        return None
+    names = [part.split("(")[0].strip() for part in axes.split(",")]
+    if len(names) != ds.ndim or not all(n.isidentifier() for n in names):
+        return None
+    return names
+
+
+def _layer_of(ds):
+    layer = ds.attrs.get("layer")
+    if layer is None:  # /value/<layer>, /baseline/<layer>
+        layer = ds.name.rsplit("/", 1)[-1]
+    return str(layer) if str(layer) in LAYERS else None
+
+
+def dimension_scales(f):
+    """Label every dimension of every dataset (``ds.dims[i].label``) from its ``axes``
+    attribute and attach HDF5 dimension scales, so that generic tools (HDFView, h5netcdf,
+    xarray) show named, numbered axes: /row, /col, /class, /node_<layer> (node indices)
+    and, for the deletion/insertion curves, /faithfulness/fraction for their steps."""
+    datasets = []
+    f.visititems(lambda _, obj: datasets.append(obj) if isinstance(obj, h5py.Dataset) else None)
+    scales = {}
+
+    def scale(name, meaning, size):
+        if name not in scales:
+            ds = f.create_dataset(name, data=np.arange(size), track_times=False)
+            ds.attrs["meaning"] = meaning
+            ds.attrs["axes"] = name
+            ds.make_scale(name)
+            scales[name] = ds
+        return scales[name]
+
+    for ds in datasets:
+        names = _axis_names(ds)
+        if names is None:
+            continue
+        for i, name in enumerate(names):
+            ds.dims[i].label = name
+            if name in SCALES:
+                meaning, size = SCALES[name]
+                key = "class" if name in ("label", "predicted") else name
+                if ds.shape[i] == size:
+                    ds.dims[i].attach_scale(scale(key, meaning, size))
+            elif name == "node" and (layer := _layer_of(ds)) is not None:
+                nodes = scale(
+                    f"node_{layer}", f"node of {layer}: {LAYER_MEANING[layer]}", ds.shape[i]
+                )
+                ds.dims[i].attach_scale(nodes)
+            elif (
+                name == "step"
+                and "faithfulness/fraction" in f
+                and ds.name != "/faithfulness/fraction"
+            ):
+                fraction = f["faithfulness/fraction"]
+                if not h5py.h5ds.is_scale(fraction.id):
+                    fraction.make_scale("fraction")
+                ds.dims[i].attach_scale(fraction)
 
 
 def map_chunks(shape):
