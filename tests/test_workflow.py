@@ -20,6 +20,8 @@ from conftest import (
 )
 from PIL import Image
 
+from pixel_influence import render
+
 DEFAULT_SAMPLES = ["white"] + [f"digit{d}" for d in range(10)]
 METHODS = [
     "insertion",
@@ -220,6 +222,23 @@ def test_pictures_exist_for_every_sample_and_layer(run):
             assert img.mode == "L" and img.size[1] > 6 * 56
     with Image.open(run / "results/faithfulness.png") as img:
         assert img.mode == "RGB" and img.size[1] > 4 * 150
+        assert img.text["method"].split(", ")[:2] == METHODS[:2]
+
+
+def test_pictures_say_what_they_show_in_their_metadata(run):
+    """PNG text chunks: sample, method, layer and the scale with its numbers."""
+    with h5py.File(run / "results/influence/digit3.h5") as f:
+        largest = float(np.abs(f["deeplift/z2"][()]).max())
+    with Image.open(run / "results/images/digit3/deeplift/z2.png") as img:
+        text = img.text
+    assert text["sample"] == "digit3" and text["method"] == "deeplift" and text["layer"] == "z2"
+    assert text["scale"] == f"layer: deeplift z2 +-{render.format_value(largest)}"
+    assert text["Software"].startswith("pixel_influence ")
+    assert text["Title"].startswith("digit3: test image #18, label 3")
+    with Image.open(run / "results/images/digit3.png") as img:
+        assert img.text["method"] == ", ".join(METHODS) and img.text["layer"] == ", ".join(LAYERS)
+    with Image.open(run / "results/sweep/test/images/class3.png") as img:
+        assert img.text["sample"].startswith("test split, label 3, mean over ")
 
 
 def test_adding_a_sample_runs_only_its_jobs(run, tmp_path):

@@ -13,7 +13,9 @@ import math
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
+from PIL.PngImagePlugin import PngInfo
 
+from . import SOFTWARE
 from .files import atomic_write
 
 OUTPUT_LAYERS = ("a3", "z3")
@@ -689,7 +691,29 @@ def curves_figure(panels, methods, title, subtitle=""):
     return img
 
 
-def save_png(img, path):
-    """Write a PNG so that it appears at ``path`` whole or not at all."""
+def scale_text(scales):
+    """The numeric scales of nested {method: {layer: float or (nodes,) array}} as text for
+    a PNG's metadata: "insertion z1 +-0.067; ..." (per-node scales: their range)."""
+    parts = []
+    for method, per_layer in scales.items():
+        for layer, value in per_layer.items():
+            value = np.asarray(value, dtype=np.float64)
+            text = (
+                f"+-{format_value(value)}"
+                if value.ndim == 0
+                else f"+-{format_value(value.min())}..{format_value(value.max())} per node"
+            )
+            parts.append(f"{method} {layer} {text}")
+    return "; ".join(parts)
+
+
+def save_png(img, path, metadata=None):
+    """Write a PNG so that it appears at ``path`` whole or not at all, with ``metadata``
+    {key: text} as PNG text chunks (what the picture shows: sample, method, layer,
+    scale...) and the software that drew it. No time stamp: the bytes are reproducible."""
+    info = PngInfo()
+    info.add_text("Software", SOFTWARE)
+    for key, value in (metadata or {}).items():
+        info.add_text(key, str(value))
     with atomic_write(path) as tmp:
-        img.save(tmp, format="PNG")
+        img.save(tmp, format="PNG", pnginfo=info)

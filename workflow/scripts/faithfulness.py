@@ -63,7 +63,14 @@ def job(smk):
         "line: median over nodes and samples, band: 25-75 %; numbers: median AUC "
         "(deletion: lower is better, insertion: higher is better)",
     )
-    render.save_png(figure, smk.output.figure)
+    metadata = {
+        "Title": f"Faithfulness of the maps: {len(data)} samples, every node",
+        "sample": ", ".join(d["sample"] for d in data),
+        "method": ", ".join(methods),
+        "layer": ", ".join(data[0]["layers"]),
+        "scale": "normalised node value: 0 = f(baseline), 1 = f(x), per node",
+    }
+    render.save_png(figure, smk.output.figure, metadata)
 
 
 run(job, snakemake)

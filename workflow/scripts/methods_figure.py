@@ -13,18 +13,27 @@ def job(smk):
     outputs = [layer for layer in p.layers if layer in render.OUTPUT_LAYERS]
     if outputs:  # every output node of the last output layer (z3 when both are drawn)
         columns += [(outputs[-1], node) for node in range(LAYER_SIZES[outputs[-1]])]
+    scales = render.scales(data["maps"], p.scale, shared)
     figure = render.methods_figure(
         data["image"],
         columns,
         data["maps"],
-        render.scales(data["maps"], p.scale, shared),
+        scales,
         data["residuals"],
         data["probabilities"],
         f"{data['title']}: the methods side by side",
         p.scale,
         zoom=p.zoom,
     )
-    render.save_png(figure, smk.output[0])
+    metadata = {
+        "Title": f"{data['title']}: the methods side by side",
+        "sample": data["sample"],
+        "method": ", ".join(p.methods),
+        "layer": ", ".join(dict.fromkeys(layer for layer, _ in columns)),
+        "node": ", ".join(f"{layer}:{node}" for layer, node in columns),
+        "scale": f"{p.scale}: {render.scale_text(scales)}",
+    }
+    render.save_png(figure, smk.output[0], metadata)
 
 
 run(job, snakemake)

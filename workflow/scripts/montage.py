@@ -10,26 +10,35 @@ def job(smk):
     shared = h5io.read_shared_scale(smk.input.shared_scale) if p.scale == "shared" else None
     scales = render.scales(data["maps"], p.scale, shared)
 
-    def draw(methods, layers):
-        def pick(nested):
-            return {m: {layer: nested[m][layer] for layer in layers} for m in methods}
+    def pick(nested, methods, layers):
+        return {m: {layer: nested[m][layer] for layer in layers} for m in methods}
 
+    def draw(methods, layers):
         return render.montage(
             data["image"],
-            pick(data["maps"]),
-            pick(scales),
+            pick(data["maps"], methods, layers),
+            pick(scales, methods, layers),
             data["probabilities"],
             data["title"],
             p.scale,
-            residuals=pick(data["residuals"]),
+            residuals=pick(data["residuals"], methods, layers),
             zoom=p.zoom,
         )
 
-    render.save_png(draw(p.methods, p.layers), smk.output.montage)
+    def metadata(methods, layers):
+        return {
+            "Title": data["title"],
+            "sample": data["sample"],
+            "method": ", ".join(methods),
+            "layer": ", ".join(layers),
+            "scale": f"{p.scale}: {render.scale_text(pick(scales, methods, layers))}",
+        }
+
+    render.save_png(draw(p.methods, p.layers), smk.output.montage, metadata(p.methods, p.layers))
     pictures = iter(smk.output.layers)  # in expand order: method, then layer
     for method in p.methods:
         for layer in p.layers:
-            render.save_png(draw([method], [layer]), next(pictures))
+            render.save_png(draw([method], [layer]), next(pictures), metadata([method], [layer]))
 
 
 run(job, snakemake)

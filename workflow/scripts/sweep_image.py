@@ -15,17 +15,25 @@ def job(smk):
         f"{data['split']} split, label {label}: mean over {count} images "
         f"({right / max(count, 1):.1%} predicted {label}); input = the mean image"
     )
+    scales = render.scales(data["maps"], p.scale, data["shared_scale"])
     img = render.montage(
         data["image"],
         data["maps"],
-        render.scales(data["maps"], p.scale, data["shared_scale"]),
+        scales,
         data["probabilities"],
         title,
         p.scale,
         residuals=data["residuals"],
         zoom=p.zoom,
     )
-    render.save_png(img, smk.output[0])
+    metadata = {
+        "Title": title,
+        "sample": f"{data['split']} split, label {label}, mean over {count} images",
+        "method": ", ".join(p.methods),
+        "layer": ", ".join(p.layers),
+        "scale": f"{p.scale}: {render.scale_text(scales)}",
+    }
+    render.save_png(img, smk.output[0], metadata)
 
 
 run(job, snakemake)
