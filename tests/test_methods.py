@@ -376,3 +376,32 @@ def test_compute_stores_parameters_and_stderr(random_params):
     assert stderr.shape == (10, 28, 28) and np.all(stderr[:, x.reshape(28, 28) == 0] == 0)
     assert np.all(stderr[:, x.reshape(28, 28) > 0] > 0)
     assert list(result["stderr"]) == ["shapley_sampling"]
+
+
+def test_shapley_reports_progress_without_changing_its_result(random_params):
+    x = np.zeros(784)
+    x[300:340] = 0.8
+    calls = []
+    result = methods.compute(
+        random_params,
+        x,
+        np.zeros(784),
+        ["z3"],
+        ["insertion", "shapley_sampling"],
+        {"shapley_sampling": {"permutations": 64, "seed": 1}},
+        progress=lambda *state: calls.append(state),
+    )
+    plain = methods.compute(
+        random_params,
+        x,
+        np.zeros(784),
+        ["z3"],
+        ["shapley_sampling"],
+        {"shapley_sampling": {"permutations": 64, "seed": 1}},
+    )
+    done = [d for _, d, _, _ in calls]
+    assert {c[0] for c in calls} == {"shapley_sampling"} and done == sorted(done)
+    assert done[-1] == 64 and all(total == 64 and s >= 0 for _, _, total, s in calls)
+    np.testing.assert_array_equal(
+        result["maps"]["shapley_sampling"]["z3"], plain["maps"]["shapley_sampling"]["z3"]
+    )

@@ -9,6 +9,7 @@ the method, its default parameters and its meaning, so a new method plugs in her
 touching the workflow rules. The code does not assume the 784-50-100-10 shapes.
 """
 
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -225,7 +226,15 @@ def _merge(count, mean, m2, batch):
 
 
 def shapley_sampling(
-    params, x, baseline, layers, permutations=256, seed=0, memory=64e6, with_stderr=False
+    params,
+    x,
+    baseline,
+    layers,
+    permutations=256,
+    seed=0,
+    memory=64e6,
+    with_stderr=False,
+    progress=None,
 ):
     """Shapley values estimated from antithetic permutations of the changed pixels.
 
@@ -235,11 +244,14 @@ def shapley_sampling(
     telescopes to f(x) - f(baseline), so the estimate is exactly efficient. Random orders
     come from ``numpy.random.default_rng(seed)``. With ``with_stderr`` also returns the
     standard error of each value (standard deviation of the pair means / sqrt(pairs)).
+    ``progress(done, total, seconds)`` is called with the permutations done after each
+    chunk and the seconds since the start.
     """
     if permutations < 2 or permutations % 2:
         raise InputError(
             f"shapley_sampling: permutations must be even and >= 2, got {permutations}"
         )
+    began = time.perf_counter()
     x, baseline = _flat(x), _flat(baseline)
     changed, d = _changed(x, baseline)
     m = changed.size
@@ -273,6 +285,8 @@ def shapley_sampling(
             back = np.argsort(both, axis=1)
             per_pixel = np.take_along_axis(credit, back[:, :, None], axis=1)
             count, mean, m2 = _merge(count, mean, m2, (per_pixel[:n] + per_pixel[n:]) / 2.0)
+            if progress is not None:
+                progress(2 * (first + n), permutations, time.perf_counter() - began)
     bounds = np.cumsum([0] + [start[layer].shape[-1] for layer in LAYERS])
     values = {layer: mean[:, bounds[k] : bounds[k + 1]].T for k, layer in enumerate(LAYERS)}
     maps = _spread(values, changed, x.size, layers)
@@ -292,6 +306,7 @@ class Method:
     complete: bool
     parameters: dict = field(default_factory=dict)
     stderr: bool = False
+    progress: bool = False  # takes a progress(done, total, seconds) callback: the slow ones
 
 
 METHODS = {
@@ -337,6 +352,7 @@ METHODS = {
         complete=True,
         parameters={"permutations": 256, "seed": 0},
         stderr=True,
+        progress=True,
     ),
 }
 
@@ -358,10 +374,11 @@ def residual(value, reference, influence):
     return value - reference - influence.reshape(influence.shape[0], -1).sum(axis=1)
 
 
-def compute(params, image, baseline_image, layers, methods, parameters=None):
+def compute(params, image, baseline_image, layers, methods, parameters=None, progress=None):
     """Everything a sample's influence file holds, for the requested layers and methods.
 
     ``parameters``: {method: {name: value}} overriding the defaults of ``METHODS``.
+    ``progress(method, done, total, seconds)``: called by the slow methods as they go.
     Returns {"value": f(x) per layer, "baseline": f(baseline) per layer (all six layers),
     "maps": {method: {layer: (nodes, 28, 28)}}, "residuals": {method: {layer: (nodes,)}},
     "stderr": {method: {layer: (nodes, 28, 28)}} for sampled methods,
@@ -382,6 +399,8 @@ def compute(params, image, baseline_image, layers, methods, parameters=None):
         method = METHODS[name]
         settings = parameters_of(name, parameters)
         extra = {"with_stderr": True} if method.stderr else {}
+        if method.progress and progress is not None:
+            extra["progress"] = lambda *state, name=name: progress(name, *state)
         result = method.function(params, x, b, layers, **settings, **extra)
         if method.stderr:
             result, stderr = result

@@ -9,6 +9,19 @@ from pixel_influence import faithfulness, h5io, methods, samples
 from pixel_influence.jobs import run
 
 
+def log_progress(method, done, total, seconds):
+    """A slow method's progress in the job's log: counts, rate and time left."""
+    rate = done / seconds if seconds > 0 else float("inf")
+    logging.info(
+        "%s: %d/%d permutations, %.0f per second, %.2f s left",
+        method,
+        done,
+        total,
+        rate,
+        (total - done) / rate,
+    )
+
+
 def job(smk):
     name, spec = smk.wildcards.sample, smk.params.spec
     params, weights_sha256 = h5io.read_weights(smk.input.weights)
@@ -27,7 +40,13 @@ def job(smk):
         title = f"{name}: {spec['split']} image #{spec['index']}, label {label}"
     layers = smk.params.layers
     result = methods.compute(
-        params, image, baseline_image, layers, smk.params.methods, smk.params.method_parameters
+        params,
+        image,
+        baseline_image,
+        layers,
+        smk.params.methods,
+        smk.params.method_parameters,
+        progress=log_progress,
     )
     settings = dict(smk.params.faithfulness)
     curves = faithfulness.evaluate(
