@@ -27,18 +27,24 @@ def _png_error(path):
         ("I;16", lambda: Image.fromarray(np.full((28, 28), 40000, dtype=np.uint16))),
         ("P", lambda: Image.new("L", (28, 28)).convert("P")),
         ("1", lambda: Image.new("1", (28, 28))),
+        ("L", lambda: Image.new("L", (640, 480), 255)),
     ],
-    ids=["rgba", "gray16", "palette", "1bit"],
+    ids=["rgba", "gray16", "palette", "1bit", "white-page"],
 )
-def test_png_of_another_mode_is_refused(tmp_path, mode, make):
+def test_png_without_a_digit_is_refused(tmp_path, mode, make):
     path = tmp_path / "digit.png"
     image = make()
     image.save(path)
     with Image.open(path) as img:
         assert img.mode == mode  # what Pillow reads back, so the test tests that mode
+    assert _png_error(path).startswith(f"{path}: no digit found: the image is uniform (every ")
+
+
+def test_png_over_50_megapixels_is_refused(tmp_path):
+    path = tmp_path / "digit.png"
+    Image.new("1", (10_000, 5_001)).save(path)
     assert _png_error(path) == (
-        f"{path}: image mode {mode!r}, expected 8-bit grayscale ('L'), "
-        "a white digit on black as MNIST"
+        f"{path}: image is 10000x5001 pixels, too large: at most 50 megapixels; scale it down"
     )
 
 

@@ -229,7 +229,9 @@ def _png(img, **options):
 
 def _png_bases():
     rng = np.random.default_rng(SEED)
-    gray = Image.fromarray(rng.integers(0, 256, (28, 28), dtype=np.uint8), mode="L")
+    pixels = np.zeros((28, 28), dtype=np.uint8)
+    pixels[4:24, 8:20] = rng.integers(0, 256, (20, 12), dtype=np.uint8)  # a "digit" on black
+    gray = Image.fromarray(pixels)
     info = PngImagePlugin.PngInfo()
     info.add_text("Comment", "a digit " * 20, zip=True)
     info.add_itxt("Title", "seven", zip=True)
@@ -237,13 +239,13 @@ def _png_bases():
         _png(gray),
         _png(gray, pnginfo=info),
         _png(gray, optimize=True),
-        _png(Image.new("L", (28, 28), 255)),
+        _png(Image.fromarray(255 - pixels).resize((300, 200))),  # dark on light, any size
         _png(gray.convert("RGB")),
         _png(gray.convert("RGBA")),
         _png(gray.convert("LA")),
         _png(gray.convert("P")),
         _png(gray.convert("1")),
-        _png(Image.fromarray(rng.integers(0, 2**16, (28, 28), dtype=np.uint16))),  # I;16
+        _png(Image.fromarray(pixels.astype(np.uint16) * 257 + 99)),  # I;16
         _png(gray.resize((31, 17))),
         _png(gray.resize((1, 1))),
     ]
@@ -321,7 +323,7 @@ def test_png_loader_on_mutated_images(tmp_path):
     rng = random.Random(SEED)
     bases = _png_bases()
     path = tmp_path / "fuzz.png"
-    for base in range(4):  # the unchanged 28x28 8-bit grayscale ones load
+    for base in range(len(bases) - 1):  # all but the last (a blank 1x1 image) load unchanged
         path.write_bytes(bases[base])
         _check_png(f"base {base}", samples.png_image(path))
     for i in range(800):
@@ -336,6 +338,31 @@ def test_png_loader_on_mutated_images(tmp_path):
             _check_png(label, out)
 
 
+def test_mnist_style_on_random_arrays():
+    """Any 2-D array: an image in MNIST's form, or a clean error for one without a digit."""
+    rng = np.random.default_rng(SEED)
+    loaded = 0
+    for i in range(300):
+        shape = tuple(rng.integers(1, 80, 2))
+        dtype = rng.choice(["uint8", "uint16", "float32", "float64", "bool"])
+        page, ink = rng.random(2)
+        image = np.full(shape, page)
+        spots = rng.random(shape) < rng.choice([0.001, 0.02, 0.3, 1.0])
+        image[spots] = ink + rng.normal(0, rng.choice([0, 0.05, 0.5]), int(spots.sum()))
+        image = np.clip(image, 0, 1)
+        if dtype == "bool":
+            image = image > 0.5
+        elif dtype != "float32" and dtype != "float64":
+            image = np.round(image * np.iinfo(dtype).max)
+        image = image.astype(dtype)
+        label = f"seed {SEED} iteration {i} ({dtype} {shape})"
+        out = _outcome(label, lambda image=image: samples.mnist_style(image))
+        if out is not None:
+            _check_png(label, out)
+            loaded += 1
+    assert 50 < loaded < 300  # both outcomes were tried
+
+
 def _png_header_only(width, height):
     """A PNG whose IHDR announces width x height 8-bit gray, with one tiny IDAT."""
     ihdr = _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
@@ -346,11 +373,12 @@ def _png_header_only(width, height):
 @pytest.mark.parametrize(
     "width, height, message",
     [
-        (100_000, 100_000, "image is far too large, expected 28x28"),
-        (2**31 - 1, 2**31 - 1, "image is far too large, expected 28x28"),
+        (100_000, 100_000, "image is far too large: at most 50 megapixels; scale it down"),
+        (2**31 - 1, 2**31 - 1, "image is far too large: at most 50 megapixels"),
         # between Image.MAX_IMAGE_PIXELS and twice that: Pillow only warns
-        (10_000, 10_000, "image is 10000x10000, expected 28x28"),
-        (2_000, 28, "image is 2000x28, expected 28x28"),
+        (10_000, 10_000, "image is 10000x10000 pixels, too large: at most 50 megapixels"),
+        # just over this package's limit
+        (7_072, 7_071, "image is 7072x7071 pixels, too large: at most 50 megapixels"),
     ],
 )
 def test_huge_png_is_refused_without_decoding(tmp_path, monkeypatch, width, height, message):

@@ -20,7 +20,7 @@ from conftest import (
 )
 from PIL import Image
 
-from pixel_influence import render
+from pixel_influence import render, samples
 
 DEFAULT_SAMPLES = ["white"] + [f"digit{d}" for d in range(10)]
 METHODS = [
@@ -243,9 +243,9 @@ def test_pictures_say_what_they_show_in_their_metadata(run):
 
 def test_adding_a_sample_runs_only_its_jobs(run, tmp_path):
     png = tmp_path / "mine.png"
-    pixels = np.zeros((28, 28), dtype=np.uint8)
-    pixels[4:24, 13:15] = 255  # a "1"
-    Image.fromarray(pixels, mode="L").save(png)
+    pixels = np.full((90, 60), 255, dtype=np.uint8)
+    pixels[10:80, 27:34] = 0  # a "1", dark on a light page of any size
+    Image.fromarray(pixels).save(png)
     cfg = yaml.safe_load((run / "config/config.yaml").read_text())
     cfg["samples"]["mine"] = {"png": str(png)}
     (run / "config/config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
@@ -262,7 +262,9 @@ def test_adding_a_sample_runs_only_its_jobs(run, tmp_path):
         assert "results/influence/mine.h5" in dry
         snakemake(run, "--cores", "2", "--config", mirror())
         with h5py.File(run / "results/influence/mine.h5") as f:
-            np.testing.assert_array_equal(f["image"][()], pixels / 255.0)
+            # stored as preprocessed: MNIST's 28x28, white on black, 20 pixels high
+            np.testing.assert_array_equal(f["image"][()], samples.png_image(png))
+            assert f["image"].shape == (28, 28) and f["image"][14, 14] > 0.99
     finally:
         cfg["samples"].pop("mine")
         (run / "config/config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))

@@ -1,7 +1,8 @@
 """Turning a config sample entry into the image it names.
 
 A sample is ``{fill: v}`` (every pixel v in [0, 1]), ``{split: train|test, index: i}`` (an
-MNIST image) or ``{png: path}`` (a 28x28 8-bit grayscale PNG, white digit on black).
+MNIST image) or ``{png: path}`` (a PNG of any size, mode and polarity, preprocessed as MNIST
+made its digits by ``mnist_style``).
 """
 
 import json
@@ -18,6 +19,22 @@ from .errors import InputError
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 SPLIT_SIZES = {"train": 60000, "test": 10000}
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+# MNIST's preprocessing (see mnist_style)
+MNIST_BOX = 20  # the longer side of the digit's bounding box, in pixels
+# (row, column) of the centre of mass, pixel centres at whole numbers: the real images average
+# (13.99, 14.01) over the test split and (14.00, 14.01) over the training split, spread
+# 0.29 = 1/sqrt(12), the spread of rounding to whole pixels; (13.5, 13.5) is the frame's middle
+MNIST_CENTRE = (14.0, 14.0)
+MIN_CONTRAST = 0.02  # of the 0..1 range: less and the image holds no digit
+NOISE_SIGMAS = 5.0  # background noise removed, in robust standard deviations of the border
+INK_THRESHOLD = 0.01  # stretched values above this are ink, for the bounding box
+# a row or column is inside the bounding box when it holds more than this fraction of the ink
+# pixels of the fullest one, so a few specks of noise far from the digit do not widen the box
+SPECKS = 0.02
+RESAMPLE = "LANCZOS"  # the Pillow filter that resizes the digit (anti-aliasing when shrinking)
+MAX_PNG_PIXELS = 50_000_000
+TOO_LARGE = f"too large: at most {MAX_PNG_PIXELS // 1_000_000} megapixels; scale it down"
 
 
 def kind(spec):
@@ -78,12 +95,143 @@ def fill_image(value):
     return np.full((28, 28), float(value), dtype=np.float64)
 
 
-def png_image(path):
-    """A 28x28 8-bit grayscale PNG as float64 values in [0, 1] (pixel / 255).
+def mnist_style(gray, source="image"):
+    """A grayscale image of any size as MNIST made its digits: 28x28 float64 in [0, 1].
 
-    Size and mode are checked from the header before any pixel is decoded, so a huge image is
-    refused cheaply (Pillow's own ``Image.MAX_IMAGE_PIXELS`` limit applies as well), and every
-    failure of Pillow becomes an InputError naming the file.
+    ``gray`` is a 2-D array: uint8 (0..255), another integer type (0..its maximum), bool, or
+    float (0..1). The steps, after the MNIST paper and its web page:
+
+    1. Polarity: the background is the median of the border pixels; when it lies nearer the
+       brightest pixel than the darkest, the digit is dark on light and the image is inverted,
+       so the digit is light on dark as in MNIST.
+    2. Stretch: the background plus its noise (``NOISE_SIGMAS`` robust standard deviations of
+       the border, 0 for a clean image) becomes 0 and the brightest ink 1, so a gray or noisy
+       background is removed.
+    3. Crop to the bounding box of the ink (stretched values above ``INK_THRESHOLD``; rows
+       and columns with only a few specks of it, see ``SPECKS``, are left out).
+    4. Resize, keeping the aspect ratio, so the longer side is ``MNIST_BOX`` (20) pixels, with
+       Pillow's anti-aliasing ``RESAMPLE`` filter on a float image.
+    5. Paste into 28x28 shifted by whole pixels so that the centre of mass lands as near
+       ``MNIST_CENTRE`` (row, column; pixel centres at whole numbers) as whole pixels allow,
+       within the frame: a digit whose mass sits far from its box's middle is moved only as
+       far as the frame lets it, never cut.
+    6. Clip to [0, 1].
+
+    An image without a digit (uniform, or whose contrast above the noise is below
+    ``MIN_CONTRAST``) is an InputError naming ``source``.
+    """
+    from PIL import Image
+
+    a = np.asarray(gray)
+    if a.ndim != 2 or a.size == 0:
+        raise InputError(f"{source}: expected a 2-D image with pixels, got shape {a.shape}")
+    if a.dtype == bool:
+        a, scale = a.view(np.uint8), 1.0
+    elif np.issubdtype(a.dtype, np.integer):
+        scale = float(np.iinfo(a.dtype).max)
+    elif np.issubdtype(a.dtype, np.floating):
+        scale = 1.0
+        if not np.isfinite(a).all():
+            raise InputError(f"{source}: the image holds non-finite values (NaN or infinity)")
+    else:
+        raise InputError(f"{source}: pixels of type {a.dtype}, expected numbers")
+
+    border = np.concatenate([a[0], a[-1], a[1:-1, 0], a[1:-1, -1]]).astype(np.float64) / scale
+    background = float(np.median(border))
+    lo, hi = float(a.min()) / scale, float(a.max()) / scale
+    sign = -1.0 if background - lo > hi - background else 1.0  # -1: dark digit on light
+    peak = hi - background if sign > 0 else background - lo  # the strongest ink
+    noise = 1.4826 * float(np.median(np.abs(border - background)))  # robust std of the border
+    floor = min(NOISE_SIGMAS * noise, peak)
+    contrast = peak - floor
+    if hi - lo < MIN_CONTRAST:
+        values = f"every pixel {lo:.3g}" if hi == lo else f"pixel values {lo:.3g} to {hi:.3g}"
+        raise InputError(
+            f"{source}: no digit found: the image is uniform ({values} on a 0 to 1 scale); "
+            "expected a digit that stands out from a plain background"
+        )
+    if contrast < MIN_CONTRAST:
+        raise InputError(
+            f"{source}: no digit found: the image is uniform apart from noise (no pixel stands "
+            f"out from the background {background:.3g} by {MIN_CONTRAST} more than "
+            f"{NOISE_SIGMAS:g} times the noise of the border, {noise:.3g}); expected a digit "
+            "that stands out from a plain background"
+        )
+
+    # bounding box of the ink, compared in the input's own units (no full-size float copy)
+    level = (floor + INK_THRESHOLD * contrast) * scale
+    ink = a > background * scale + level if sign > 0 else a < background * scale - level
+    rows, cols = (ink.sum(axis=axis, dtype=np.int64) for axis in (1, 0))
+    rows, cols = (np.flatnonzero(n > SPECKS * n.max()) for n in (rows, cols))
+    digit = a[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1].astype(np.float64)
+    digit -= background * scale  # in place: the crop of a large image is large too
+    digit *= sign / scale
+    digit -= floor
+    digit /= contrast
+    np.clip(digit, 0.0, 1.0, out=digit)
+
+    h, w = digit.shape
+    longer = max(h, w)
+    size = (
+        max(1, math.floor(h * MNIST_BOX / longer + 0.5)),
+        max(1, math.floor(w * MNIST_BOX / longer + 0.5)),
+    )
+    if size != (h, w):
+        resized = Image.fromarray(digit.astype(np.float32)).resize(
+            size[::-1], getattr(Image.Resampling, RESAMPLE)
+        )
+        digit = np.clip(np.asarray(resized, dtype=np.float64), 0.0, 1.0)
+    mass = digit.sum()
+    if not mass > 0:
+        raise InputError(f"{source}: no digit found: the image is uniform after resizing")
+    com = [digit.sum(axis=1 - axis) @ np.arange(n) / mass for axis, n in enumerate(size)]
+    out = np.zeros((28, 28), dtype=np.float64)
+    start = [
+        min(max(math.floor(target - c + 0.5), 0), 28 - n)
+        for target, c, n in zip(MNIST_CENTRE, com, size, strict=True)
+    ]
+    out[start[0] : start[0] + size[0], start[1] : start[1] + size[1]] = digit
+    return out
+
+
+def _grayscale(img):
+    """A decoded PNG of any mode as a 2-D array: uint8, or float32 in [0, 1].
+
+    16-bit grayscale is scaled by 65535. Transparent pixels are laid on a plain background
+    of the colour opposite to the opaque ones (white under a dark digit, black under a light
+    one), so either polarity of digit drawn on a transparent layer keeps its strokes.
+    """
+    alpha = None
+    if img.mode.startswith("I"):  # 16-bit grayscale ("I;16"; older Pillow: "I")
+        values = np.asarray(img)
+        gray = np.clip(values, 0, 65535).astype(np.float32) / np.float32(65535)
+        key = img.info.get("transparency")
+        if isinstance(key, int) and np.any(values == key):
+            alpha = (values != key).astype(np.float32)
+    elif img.has_transparency_data:
+        la = np.asarray(img.convert("RGBA").convert("LA"))
+        gray = la[..., 0]
+        if la[..., 1].min() < 255:
+            gray = gray.astype(np.float32) / np.float32(255)
+            alpha = la[..., 1].astype(np.float32) / np.float32(255)
+    else:
+        gray = np.asarray(img.convert("L"))
+    if alpha is not None:
+        weight = float(alpha.sum(dtype=np.float64))
+        ink = float(np.vdot(gray, alpha)) / weight if weight > 0 else 0.0
+        gray *= alpha  # in place, as below: a large image holds tens of millions of pixels
+        if ink < 0.5:  # a dark digit: white shows through; else black, adding nothing
+            np.subtract(1, alpha, out=alpha)
+            gray += alpha
+    return gray
+
+
+def png_image(path):
+    """A PNG of any size and mode, preprocessed as MNIST (``mnist_style``): 28x28 float64.
+
+    The size is checked from the header before any pixel is decoded, so an image over
+    ``MAX_PNG_PIXELS`` is refused cheaply (Pillow's own ``Image.MAX_IMAGE_PIXELS`` limit
+    applies as well), and every failure of Pillow becomes an InputError naming the file.
     """
     from PIL import Image
 
@@ -103,7 +251,7 @@ def png_image(path):
             f"{path}: not a readable image: not a PNG file (it starts with {start!r}, "
             f"a PNG with {PNG_SIGNATURE!r})"
         )
-    pixels = None
+    gray = None
     try:
         with warnings.catch_warnings():
             # Pillow's warnings about a damaged file (e.g. "Invalid APNG") are errors here
@@ -111,22 +259,17 @@ def png_image(path):
             # an image between MAX_IMAGE_PIXELS and twice that is refused below by its size
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(path, formats=["PNG"]) as img:
-                mode, size = img.mode, img.size
-                if size == (28, 28) and mode == "L":
+                size = img.size
+                if size[0] * size[1] <= MAX_PNG_PIXELS:
                     img.load()
-                    pixels = np.asarray(img)
+                    gray = _grayscale(img)
     except Image.DecompressionBombError as e:
-        raise InputError(f"{path}: image is far too large, expected 28x28 ({e})") from None
+        raise InputError(f"{path}: image is far {TOO_LARGE} ({e})") from None
     except Exception as e:  # noqa: BLE001 - Pillow raises OSError, SyntaxError, ValueError, ...
         raise InputError(f"{path}: not a readable image ({str(e) or type(e).__name__})") from None
-    if size != (28, 28):
-        raise InputError(f"{path}: image is {size[0]}x{size[1]}, expected 28x28 as MNIST")
-    if mode != "L":
-        raise InputError(
-            f"{path}: image mode {mode!r}, expected 8-bit grayscale ('L'), "
-            "a white digit on black as MNIST"
-        )
-    return pixels.astype(np.float64) / 255.0
+    if gray is None:
+        raise InputError(f"{path}: image is {size[0]}x{size[1]} pixels, {TOO_LARGE}")
+    return mnist_style(gray, source=path)
 
 
 def mnist_image(images, index):
