@@ -1,5 +1,6 @@
 """The Snakemake workflow end to end: real data through the local-mirror setting."""
 
+import re
 import shutil
 import subprocess
 import sys
@@ -423,3 +424,32 @@ def test_corrupted_mirror_file_and_wrong_accuracy_fail_clearly(tmp_path):
     assert out.returncode != 0
     assert "accuracy 0.9352 on the test set differs from expected_accuracy 0.99" in out.stderr
     assert not (workdir / target).exists()
+
+
+def rule_blocks():
+    """{rule: its text} for every rule of workflow/rules/*.smk."""
+    blocks = {}
+    for path in sorted((ROOT / "workflow/rules").glob("*.smk")):
+        for block in path.read_text().split("\nrule ")[1:]:
+            name, body = block.split(":", 1)
+            blocks[name.strip()] = body.split("\n\n\n")[0]
+    return blocks
+
+
+def test_every_rule_follows_the_catalog_conventions():
+    """A log under logs/, a benchmark file, resources and the conda environment per rule;
+    outputs under results/ (downloads under resources/)."""
+    blocks = rule_blocks()
+    assert len(blocks) >= 13
+    for rule, body in blocks.items():
+        for directive in ("log:", "benchmark:", "resources:", "conda:", "output:"):
+            assert f"    {directive}" in body, (rule, directive)
+        log = body.split("    log:\n", 1)[1].split("\n")[0].strip()
+        assert log.startswith('"logs/'), (rule, log)
+        bench = body.split("    benchmark:\n", 1)[1].split("\n")[0].strip()
+        assert bench.startswith('"results/benchmarks/'), (rule, bench)
+        section = re.split(r"\n    \w+:", body.split("    output:", 1)[1])[0]
+        paths = [p for p in re.findall(r'"([^"]+/[^"]*)"', section) if not p.startswith("../")]
+        assert paths, rule
+        for path in paths:  # captions (../report/...) aside
+            assert path.startswith(("results/", "resources/")), (rule, path)
