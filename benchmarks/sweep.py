@@ -15,6 +15,7 @@ import argparse
 import csv
 import hashlib
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -84,7 +85,7 @@ def shard_seconds(workdir, split):
 def scenario(workdir, title, sweep, cores, method_parameters=None):
     write_config(workdir, sweep, method_parameters)
     for old in (workdir / "results/sweep", workdir / "results/benchmarks", workdir / "logs"):
-        subprocess.run(["rm", "-rf", str(old)], check=True)
+        shutil.rmtree(old, ignore_errors=True)
     wall = snakemake(workdir, targets(sweep["split"]), cores)
     stats = rule_stats(workdir, sweep["split"])
     parts = shard_seconds(workdir, sweep["split"])

@@ -312,6 +312,7 @@ def _write_method(f, method, result, layers, baseline, dtype):
     for key, value in result["parameters"][method].items():
         g.attrs[key] = value
     for layer in layers:
+        common = {"units": f"change of {layer}", "method": method, "layer": layer}
         put(
             g,
             layer,
@@ -320,9 +321,7 @@ def _write_method(f, method, result, layers, baseline, dtype):
             "node, row, col (pixel of the input image)",
             dtype=dtype,
             compress="maps",
-            units=f"change of {layer}",
-            method=method,
-            layer=layer,
+            **common,
             baseline=baseline,
             computed_in="float64",
         )
@@ -333,9 +332,7 @@ def _write_method(f, method, result, layers, baseline, dtype):
             "f(x) - f(baseline) - sum over pixels of the map: what the per-pixel values leave "
             "unexplained (0 for a complete method; pixel interactions for insertion)",
             "node",
-            units=f"change of {layer}",
-            method=method,
-            layer=layer,
+            **common,
         )
         if method in result["stderr"]:
             put(
@@ -347,9 +344,7 @@ def _write_method(f, method, result, layers, baseline, dtype):
                 "node, row, col (pixel of the input image)",
                 dtype=dtype,
                 compress="maps",
-                units=f"change of {layer}",
-                method=method,
-                layer=layer,
+                **common,
             )
 
 

@@ -47,8 +47,7 @@ def _deltas(params, rows, reference, layers, sign):
     values = forward_from_a1(params, rows)
     out = {}
     for layer in layers:
-        delta = values[layer] if layer != "a1" else rows.copy()  # a1 is the caller's rows
-        delta -= reference[layer]  # in place: the values are not needed afterwards
+        delta = values[layer] - reference[layer]
         out[layer] = (delta if sign > 0 else np.negative(delta, out=delta)).T
     return out
 
