@@ -2,9 +2,19 @@
 # Run: snakemake --cores 8    (offline: --config local_mirror=DIR)
 
 
+from pathlib import Path
+
+from snakemake.exceptions import WorkflowError
 from snakemake.utils import min_version
 
+from pixel_influence.config import yaml_syntax_problem
+
 min_version("9.0")
+
+# Snakemake's own message for a YAML syntax error names neither the line nor the column
+if not workflow.overwrite_configfiles and Path("config/config.yaml").is_file():
+    if _syntax := yaml_syntax_problem("config/config.yaml"):
+        raise WorkflowError(_syntax)
 
 
 configfile: "config/config.yaml"

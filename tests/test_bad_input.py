@@ -1,6 +1,7 @@
 """One test per kind of bad input not already covered by test_mnist/test_samples/test_network:
 each must be an InputError whose message names the file (or config key) and the problem."""
 
+import os
 import pickle
 
 import numpy as np
@@ -63,7 +64,15 @@ def test_empty_png_file(tmp_path):
 
 
 def test_directory_as_png(tmp_path):
-    assert _png_error(tmp_path) == f"{tmp_path}: is a directory, expected a PNG file"
+    assert _png_error(tmp_path) == f"{tmp_path}: is a folder, expected a PNG file"
+
+
+def test_named_pipe_as_png_is_refused_without_reading_it(tmp_path):
+    fifo = tmp_path / "digit.png"
+    os.mkfifo(fifo)  # opening it for reading would block until a writer comes
+    assert _png_error(fifo) == (
+        f"{fifo}: is not a regular file (a pipe, socket or device), expected a PNG file"
+    )
 
 
 # ---------------------------------------------------------------- IDX files
@@ -210,10 +219,7 @@ def test_mnist_index_with_a_decimal_point():
 )
 def test_sample_name_that_is_not_a_plain_file_name(name):
     assert samples.check(name, {"fill": 0.5}) == [
-        (
-            f"config.samples.{name}: the sample name becomes a file name; use letters, digits, "
-            "'_', '-' and '.', starting with a letter or digit"
-        )
+        f"config.samples: sample name {name!r} is not allowed: {samples.NAME_RULE}"
     ]
 
 

@@ -3,6 +3,7 @@ from pathlib import Path
 import pytest
 
 from pixel_influence import config as config_checks
+from pixel_influence import samples
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = config_checks.load_schema(ROOT / "workflow" / "schemas" / "config.schema.yaml")
@@ -11,8 +12,8 @@ SCHEMA = config_checks.load_schema(ROOT / "workflow" / "schemas" / "config.schem
 W = {"w": {"fill": 1.0}}
 
 
-def problems(cfg, exists=lambda p: True):
-    return config_checks.problems(cfg, SCHEMA, exists)
+def problems(cfg, path_problem=lambda p: None):
+    return config_checks.problems(cfg, SCHEMA, path_problem)
 
 
 def test_default_config_is_valid():
@@ -54,7 +55,7 @@ def test_default_config_is_valid():
         ({"samples": {"w": {"colour": 3}}}, "config.samples.w: Additional properties"),
         (
             {"samples": {"../up": {"fill": 1.0}}},
-            "config.samples: sample name '../up' is not allowed",
+            "config.samples: sample name '../up' is not allowed: a sample name becomes a file",
         ),
         ({"samples": {"w": {"fill": 1.0}}, "methods": ["magic"]}, "config.methods[0]: 'magic'"),
         ({"samples": {"w": {"fill": 1.0}}, "scale": "log"}, "config.scale: 'log' is not one of"),
@@ -97,8 +98,8 @@ def test_bad_config_names_the_offending_key(cfg, expected):
 
 def test_missing_png_is_named():
     cfg = {"samples": {"mine": {"png": "nowhere/mine.png"}, "w": {"fill": 0.5}}}
-    assert problems(cfg, exists=lambda p: False) == [
-        "config.samples.mine.png: file 'nowhere/mine.png' does not exist"
+    assert problems(cfg, path_problem=lambda p: "does not exist") == [
+        "config.samples.mine.png: 'nowhere/mine.png' does not exist"
     ]
 
 
@@ -127,3 +128,228 @@ layers: [z2]
         "would silently keep only the last, rename or remove one",
     ]
     assert config_checks.duplicate_keys((ROOT / "config" / "config.yaml").read_text()) == []
+
+
+# ---------------------------------------------------------------------------------------
+# regressions found by the properties of tests/test_config_properties.py
+
+
+def _syntax(tmp_path, text):
+    path = tmp_path / "config.yaml"
+    path.write_text(text, encoding="utf-8")
+    return config_checks.yaml_syntax_problem(path).replace(str(path), "config.yaml")
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # PyYAML raised ValueError, KeyError, IndexError or AttributeError: a traceback
+        (
+            "samples: {w: {fill: 1.0}}\nzoom: 2019-13-45\n",
+            "config.yaml line 2, column 7: not valid YAML: '2019-13-45' is not a valid "
+            "timestamp (month must be in 1..12); write it in quotes if it is meant as text",
+        ),
+        (
+            "samples:\n  2001-02-30: {fill: 1.0}\n",
+            "config.yaml line 2, column 3: not valid YAML: '2001-02-30' is not a valid "
+            "timestamp (day is out of range for month); write it in quotes if it is meant as "
+            "text",
+        ),
+        (
+            "zoom: !!int 1.5\n",
+            "config.yaml line 1, column 7: not valid YAML: '1.5' is not a valid int (invalid "
+            "literal for int() with base 10: '1.5'); write it in quotes if it is meant as text",
+        ),
+        (
+            "scale: !!bool maybe\n",
+            "config.yaml line 1, column 8: not valid YAML: 'maybe' is not a valid bool; write "
+            "it in quotes if it is meant as text",
+        ),
+        (
+            "layers: [z1, !!timestamp soon]\n",
+            "config.yaml line 1, column 14: not valid YAML: 'soon' is not a valid timestamp; "
+            "write it in quotes if it is meant as text",
+        ),
+        (
+            "zoom: !!int\n",
+            "config.yaml line 1, column 7: not valid YAML: '' is not a valid int; write it in "
+            "quotes if it is meant as text",
+        ),
+        # an alias inside its own anchor: RecursionError in duplicate_keys (a traceback)
+        (
+            "samples: {w: {fill: 1.0}}\nlayers: &x [z1, *x]\n",
+            "config.yaml line 2, column 9: not valid YAML: this value holds itself: an alias "
+            "(*name) inside its own anchor (&name) is endless",
+        ),
+        (
+            "samples: &s {w: {fill: 1.0}, more: *s}\n",
+            "config.yaml line 1, column 10: not valid YAML: this value holds itself: an alias "
+            "(*name) inside its own anchor (&name) is endless",
+        ),
+        # nesting: RecursionError inside PyYAML (a traceback), or in the checks
+        (
+            "zoom: " + "[" * 1000 + "]" * 1000,
+            "config.yaml: not valid YAML: nested too deeply for Python to read",
+        ),
+        (
+            "zoom: " + "[" * 101 + "]" * 101,
+            "config.yaml line 1, column 107: not valid YAML: this value is nested more than "
+            "100 levels deep",
+        ),
+        (
+            "[" * 5000 + "]" * 5000,
+            "config.yaml: not valid JSON: nested too deeply for Python to read",
+        ),
+        ("[" * 101 + "]" * 101, "config.yaml: not valid JSON: nested more than 100 levels deep"),
+        # a character YAML does not allow: ReaderError from the loader's constructor
+        (
+            'samples: {w: {fill: 1.0}}\nmirrors: {mnist: ["a\x80b"]}\n',
+            "config.yaml line 2, column 21: not valid YAML: the character '\\x80' (U+0080) is "
+            "not allowed; remove it, or write it as an escape in double quotes",
+        ),
+    ],
+    ids=[
+        "impossible-date",
+        "impossible-date-key",
+        "int-tag",
+        "bool-tag",
+        "timestamp-tag",
+        "empty-int-tag",
+        "list-holds-itself",
+        "mapping-holds-itself",
+        "deep-yaml",
+        "deep-yaml-beyond-the-limit",
+        "deep-json",
+        "deep-json-beyond-the-limit",
+        "control-character",
+    ],
+)
+def test_yaml_that_python_cannot_read_is_named_with_line_and_column(tmp_path, text, expected):
+    assert _syntax(tmp_path, text) == expected
+
+
+def test_an_alias_bomb_is_refused_at_once(tmp_path):
+    """Ten levels of ten aliases each: 10**10 values once expanded; the checks would walk
+    every one of them (for hours) before any message."""
+    lines = ["l0: &l0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]" for i in range(1, 10)]
+    text = "\n".join(lines) + "\n"
+    assert _syntax(tmp_path, text) == (
+        "config.yaml line 1, column 1: not valid YAML: the file holds more than 100000 values "
+        "once its aliases are expanded"
+    )
+    # aliases as a person uses them are fine
+    text = "samples: {w: {fill: 1.0}}\nmethods: &m [insertion]\nsweep: {methods: *m}\n"
+    path = tmp_path / "ok.yaml"
+    path.write_text(text)
+    assert config_checks.yaml_syntax_problem(path) is None
+
+
+def test_json_indented_with_tabs_is_read_as_snakemake_reads_it(tmp_path):
+    """Snakemake reads a config that is JSON as JSON; PyYAML refuses tabs there, so the check
+    before Snakemake's refused a config Snakemake reads."""
+    path = tmp_path / "config.yaml"
+    path.write_text('{\n\t"samples": {\n\t\t"w": {"fill": 1.0}\n\t}\n}\n')
+    assert config_checks.yaml_syntax_problem(path) is None
+
+
+@pytest.mark.parametrize(
+    "cfg, expected",
+    [
+        # the key path held a newline or a control character: a message of two lines
+        (
+            {"samples": {"a\nb": {"fill": float("nan")}}},
+            ["config.samples['a\\nb'].fill: nan is not a finite number"],
+        ),
+        ({"samples": W, "\x1f": float("inf")}, ["config['\\x1f']: inf is not a finite number"]),
+        (
+            {"samples": W, "my key": {"x": -float("inf")}},
+            ["config['my key'].x: -inf is not a finite number"],
+        ),
+        # a list that holds itself: RecursionError
+        (
+            "cycle",
+            [
+                "config.layers[1]: holds itself (a YAML alias *name inside its own anchor "
+                "&name); write the value out"
+            ],
+        ),
+        # an integer of hundreds of digits was written out in full
+        (
+            {"samples": W, "zoom": 10**400},
+            [
+                "config.zoom: a number of 401 digits is too large: numbers here are stored as "
+                "64-bit integers, at most 9223372036854775807 in size"
+            ],
+        ),
+    ],
+    ids=["newline-in-name", "control-key", "space-in-key", "cycle", "huge-int"],
+)
+def test_messages_are_one_line_naming_the_key(cfg, expected):
+    if cfg == "cycle":
+        layers = ["z1"]
+        layers.append(layers)
+        cfg = {"samples": W, "layers": layers}
+    assert problems(cfg) == expected
+
+
+def test_a_long_value_or_name_is_shown_cut():
+    """A 5000-character value, name or path was written whole into its message."""
+    long = "x" * 5000
+    cut = repr(long)[: config_checks.SHOWN] + "... (5000 characters)"
+    assert problems({"samples": long}) == [f"config.samples: {cut} is not of type 'object'"]
+    assert problems({"samples": {long: {"fill": 1.0}}}) == [
+        f"config.samples: sample name {cut} is not allowed: {samples.NAME_RULE}"
+    ]
+    assert problems({"samples": {"w": {"png": long}}}, path_problem=lambda p: "does not exist") == [
+        f"config.samples.w.png: {cut} does not exist"
+    ]
+    assert problems({"samples": W, long: 1}) == [
+        f"config: Additional properties are not allowed ({cut} was unexpected)"
+    ]
+    assert all(len(m) < 600 for m in problems({"samples": {"w": {"fill": 1.0}}, 10**400: 1}))
+
+
+def test_a_sample_name_ending_in_a_newline_gives_one_line_messages():
+    """The schema's pattern (re.search: "$" matches before a final newline) lets 'a\\n'
+    through to samples.check and name_clashes, which wrote the name as it is."""
+    found = problems(
+        {"samples": {"a\n": {"png": "p.png"}, "A\n": {"fill": 1.0}}},
+        path_problem=lambda p: "does not exist",
+    )
+    assert found == [
+        f"config.samples: sample name 'a\\n' is not allowed: {samples.NAME_RULE}",
+        "config.samples['a\\n'].png: 'p.png' does not exist",
+        f"config.samples: sample name 'A\\n' is not allowed: {samples.NAME_RULE}",
+        "config.samples['A\\n']: the same name as config.samples['a\\n'] but for upper and "
+        "lower case; on a file system that ignores case (macOS, Windows) both would write one "
+        "file: rename one",
+    ]
+
+
+def test_a_json_config_shows_plain_mappings():
+    """Snakemake reads a JSON config into OrderedDicts; messages showed OrderedDict([...])."""
+    from collections import OrderedDict
+
+    cfg = OrderedDict(samples=OrderedDict(w=OrderedDict(fill=1.0)), layers=[OrderedDict(a=1)])
+    assert problems(cfg) == [
+        "config.layers[0]: {'a': 1} is not one of ['a1', 'z1', 'a2', 'z2', 'a3', 'z3']"
+    ]
+
+
+@pytest.mark.parametrize(
+    "key, written, example",
+    [
+        (1, "1", "1"),
+        (0, "0", "0"),
+        (1.0, "1.0", "1.0"),
+        (True, "True", "yes"),
+        (None, "None", "null"),
+    ],
+)
+def test_a_key_yaml_reads_as_a_number_gets_its_own_example(key, written, example):
+    """The example came from {True: 'yes', False: 'no', None: 'null'}.get(key), and 1 == True:
+    a sample named 1 was told to write 'yes'."""
+    (found,) = problems({"samples": {key: {"fill": 1.0}}})
+    assert found.startswith(f"config.samples: the sample name {written} is read by YAML as ")
+    assert found.endswith(f"e.g. '{example}': ...")

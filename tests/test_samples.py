@@ -285,6 +285,5 @@ def test_kinds_and_checks():
     assert samples.kind({"split": "test", "index": 0}) == "mnist"
     assert samples.check("ok", {"split": "train", "index": 59999}) == []
     assert samples.check("bad/name", {"fill": 1.0}) == [
-        "config.samples.bad/name: the sample name becomes a file name; use letters, digits, "
-        "'_', '-' and '.', starting with a letter or digit"
+        f"config.samples: sample name 'bad/name' is not allowed: {samples.NAME_RULE}"
     ]

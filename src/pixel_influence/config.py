@@ -1,12 +1,32 @@
-"""Checking the workflow config: the JSON schema plus what a schema cannot say."""
+"""Checking the workflow config: its YAML, the JSON schema, and what a schema cannot say.
 
+Every problem becomes one message that names the offending key (``config.samples.d.index``)
+or the file, line and column; ``problems`` lists them all at once, before any job runs.
+"""
+
+import datetime
+import json
+import math
+import numbers
+import re
 from pathlib import Path
 
 import yaml
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 
 from . import samples
 from .sweep import BLOCK, blocks
+
+# every integer of the config ends up in an HDF5 attribute or a numpy call: int64
+INT64_MAX = 2**63 - 1
+# a key written as is in a key path (config.samples.digit7); any other is quoted:
+# config.samples['a b'], so that a message stays one line and says which key it means
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
+SHOWN = 60  # characters of a long value or key that a message shows
+# a config file is a few levels deep and a few hundred values; far more is a mistake (or an
+# alias bomb) that would exhaust Python's recursion or the memory of every check
+MAX_DEPTH = 100
+MAX_VALUES = 100_000
 
 
 def load_schema(path):
@@ -14,10 +34,42 @@ def load_schema(path):
         return yaml.safe_load(f)
 
 
-def _where(path):
+def _is_integer(checker, instance):
+    """JSON Schema's "integer" without whole floats: 3.0 would pass the standard check and
+    then fail where an index, a count or a seed must be an int."""
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+Validator = validators.extend(
+    Draft202012Validator,
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer),
+)
+
+
+def shown(value):
+    """``repr(value)``, cut to ``SHOWN`` characters when longer: a message stays short."""
+    text = repr(value)
+    if len(text) <= SHOWN:
+        return text
+    size = len(value) if isinstance(value, (str, bytes, list, dict)) else len(text)
+    unit = "characters" if isinstance(value, (str, bytes)) else "items"
+    if not isinstance(value, (str, bytes, list, dict)):
+        unit = "characters written out"
+    return f"{text[:SHOWN]}... ({size} {unit})"
+
+
+def where(path):
+    """``config.samples.d.index`` or ``config.layers[1]`` for a path of keys and indices; a
+    key that is not plain text is quoted (``config.samples['a b']``), so a key holding a
+    newline or a control character still gives a one-line message."""
     out = "config"
     for part in path:
-        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+        if isinstance(part, int) and not isinstance(part, bool):
+            out += f"[{part}]"
+        elif isinstance(part, str) and _PLAIN_KEY.fullmatch(part):
+            out += f".{part}"
+        else:
+            out += f"[{shown(part)}]"
     return out
 
 
@@ -25,14 +77,161 @@ def _message(error):
     if error.validator == "oneOf" and "samples" in list(error.absolute_path)[:1]:
         return (
             "a sample is exactly one of {fill: v}, {split: train|test, index: i} or "
-            f"{{png: path}}, not {error.instance!r}"
+            f"{{png: path}}, not {shown(error.instance)}"
         )
     if "propertyNames" in error.schema_path:
-        return (
-            f"sample name {error.instance!r} is not allowed: it becomes a file name; use "
-            "letters, digits, '_', '-' and '.', starting with a letter or digit"
-        )
+        return f"sample name {shown(error.instance)} is not allowed: {samples.NAME_RULE}"
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        allowed = error.schema.get("properties", {})
+        extra = [k for k in error.instance if k not in allowed]
+        if any(len(repr(k)) > SHOWN for k in extra):
+            names = ", ".join(shown(k) for k in extra)
+            verb = "was" if len(extra) == 1 else "were"
+            return f"Additional properties are not allowed ({names} {verb} unexpected)"
+    if error.validator == "type" and "integer" in error.validator_value:
+        if isinstance(error.instance, float) and math.isfinite(error.instance):
+            if error.instance.is_integer():
+                return (
+                    f"{error.instance!r} is not a whole number as the config means it: write "
+                    f"it without a decimal point ({int(error.instance)})"
+                )
+            return f"{error.instance!r} is not a whole number, expected an integer"
+    text = repr(error.instance)
+    if len(text) > SHOWN:  # jsonschema writes the whole value into its message
+        return error.message.replace(text, shown(error.instance))
     return error.message
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's SafeLoader, but a scalar it cannot make into its value (the date 2019-13-45,
+    ``!!int 1.5``, ``!!bool maybe``) is a YAML error at the scalar's line and column, not a
+    ValueError, KeyError or IndexError from deep inside PyYAML."""
+
+    def construct_object(self, node, deep=False):
+        try:
+            return super().construct_object(node, deep=deep)
+        except (yaml.YAMLError, RecursionError):
+            raise
+        except Exception as e:  # noqa: BLE001 - whatever a constructor raises
+            kind = node.tag.rsplit(":", 1)[-1]
+            value = node.value if isinstance(node, yaml.ScalarNode) else node.tag
+            why = f" ({e})" if isinstance(e, (ValueError, OverflowError)) and str(e) else ""
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                f"{shown(value)} is not a valid {kind}{why}; write it in quotes if it is "
+                "meant as text",
+                node.start_mark,
+            ) from None
+
+
+def _shape_problem(root):
+    """(node, what is wrong) for the first node of a composed YAML document that holds
+    itself (an alias inside its own anchor) or lies deeper than ``MAX_DEPTH`` (aliases
+    followed), or for the root when the document expands to more than ``MAX_VALUES``
+    values; None when there is no such node. Each node is explored once."""
+    explored = {}  # id of a node explored in full -> (values below it, levels below it)
+    inside = set()  # ids of the nodes on the way down to the current one
+    trouble = []
+    endless = (MAX_VALUES + 1, MAX_DEPTH + 1)
+
+    def explore(node, depth):
+        if id(node) in inside:
+            what = "holds itself: an alias (*name) inside its own anchor (&name) is endless"
+            trouble.append((node, f"this value {what}"))
+            return endless
+        values, levels = explored.get(id(node), (None, 0))
+        if depth + levels > MAX_DEPTH:
+            trouble.append((node, f"this value is nested more than {MAX_DEPTH} levels deep"))
+            return endless
+        if values is not None:
+            return values, levels
+        if isinstance(node, yaml.MappingNode):
+            children = [child for pair in node.value for child in pair]
+        else:
+            children = node.value if isinstance(node, yaml.SequenceNode) else []
+        inside.add(id(node))
+        values, levels = 1, 0
+        for child in children:
+            below, deep = explore(child, depth + 1)
+            values, levels = values + below, max(levels, deep + 1)
+            if trouble or values > MAX_VALUES:
+                break
+        inside.discard(id(node))
+        explored[id(node)] = (values, levels)
+        return values, levels
+
+    if root is not None and explore(root, 0)[0] > MAX_VALUES and not trouble:
+        what = f"the file holds more than {MAX_VALUES} values once its aliases are expanded"
+        trouble.append((root, what))
+    return trouble[0] if trouble else None
+
+
+def _depth(value, limit):
+    """How deep the lists and mappings of ``value`` go, counting at most to ``limit + 1``."""
+    if limit < 0 or not isinstance(value, (list, dict)):
+        return 0
+    items = value.values() if isinstance(value, dict) else value
+    return 1 + max((_depth(item, limit - 1) for item in items), default=0)
+
+
+def yaml_syntax_problem(path):
+    """A message naming the file, line and column of a YAML syntax error in ``path``, or
+    None (Snakemake's own message names neither). Also refused, as Snakemake would fail on
+    them with a traceback: a scalar that YAML cannot make into its value (2019-13-45), an
+    alias inside its own anchor, nesting beyond ``MAX_DEPTH`` and more than ``MAX_VALUES``
+    values once aliases are expanded. A text that is JSON is read as JSON, as Snakemake
+    does (JSON indented with tabs is no YAML)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        return f"{path}: not a text file in UTF-8 (byte {e.start}: {e.reason})"
+    except OSError as e:
+        return f"{path}: cannot be read ({e.strerror or e})"
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        return f"{path}: not valid JSON: nested too deeply for Python to read"
+    except ValueError:
+        pass  # not JSON: YAML, below
+    else:
+        if _depth(value, MAX_DEPTH) > MAX_DEPTH:
+            return f"{path}: not valid JSON: nested more than {MAX_DEPTH} levels deep"
+        return None
+    try:
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as e:  # a character YAML does not allow, anywhere
+        line = text.count("\n", 0, e.position) + 1
+        column = e.position - text.rfind("\n", 0, e.position)
+        return (
+            f"{path} line {line}, column {column}: not valid YAML: the character "
+            f"{chr(e.character)!r} (U+{e.character:04X}) is not allowed; remove it, or write it "
+            "as an escape in double quotes"
+        )
+    try:
+        root = loader.get_single_node()
+        if (shape := _shape_problem(root)) is not None:
+            node, what = shape
+            mark = node.start_mark
+            return f"{path} line {mark.line + 1}, column {mark.column + 1}: not valid YAML: {what}"
+        if root is not None:
+            loader.construct_document(root)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        at = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "somewhere"
+        what = e.problem or ""
+        if e.context:
+            start = e.context_mark
+            begun = f" (begun at line {start.line + 1}, column {start.column + 1})" if start else ""
+            what = f"{e.context}{begun}: {what}"
+        return f"{path} {at}: not valid YAML: {what}"
+    except yaml.YAMLError as e:
+        return f"{path}: not valid YAML: {' '.join(str(e).split())}"
+    except RecursionError:
+        return f"{path}: not valid YAML: nested too deeply for Python to read"
+    finally:
+        loader.dispose()
+    return None
 
 
 def duplicate_keys(text, source="config"):
@@ -44,7 +243,7 @@ def duplicate_keys(text, source="config"):
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError:
-        return []  # Snakemake reports syntax errors itself
+        return []  # yaml_syntax_problem reports it
     found = []
 
     def walk(node, where):
@@ -71,6 +270,82 @@ def duplicate_keys(text, source="config"):
     return found
 
 
+def _read_as(value):
+    """What YAML made of an unquoted key that is not text."""
+    if value is None:
+        return "null (YAML reads ~, null and an empty key so)"
+    if isinstance(value, bool):
+        return (
+            f"the boolean {str(value).lower()} (YAML reads yes, no, on, off, y, n, true and "
+            "false so)"
+        )
+    if isinstance(value, numbers.Number):
+        return f"the number {shown(value)}"
+    if isinstance(value, datetime.date):  # a datetime is a date too
+        return f"the {type(value).__name__} {value.isoformat()}"
+    if isinstance(value, bytes):
+        return "binary data (a !!binary value)"
+    return f"a {type(value).__name__}"
+
+
+def _key_problem(path, key):
+    # not a dict lookup: 1 == True and 0 == False would make the key 1 "yes"
+    if isinstance(key, bool) or key is None:
+        example = {True: "yes", False: "no", None: "null"}[key]
+    else:
+        example = "text" if isinstance(key, bytes) else str(key)
+    what = "the sample name" if path == ("samples",) else "the key"
+    written = str(key) if isinstance(key, datetime.date) else shown(key)
+    return (
+        f"{where(path)}: {what} {written} is read by YAML as {_read_as(key)}, not as text; "
+        f"write it in quotes as you mean it, e.g. '{example[:SHOWN]}': ..."
+    )
+
+
+def value_problems(config, path=(), _inside=()):
+    """What a JSON schema lets through in any value of ``config``: keys that YAML read as
+    numbers, booleans or null; NaN and infinities (every comparison with NaN is false, so
+    ``minimum``/``maximum`` accept it); integers beyond int64; text holding a NUL byte; a
+    list or mapping that holds itself (a YAML alias inside its own anchor)."""
+    found = []
+    if isinstance(config, (dict, list)):
+        if any(config is outer for outer in _inside):
+            what = "holds itself (a YAML alias *name inside its own anchor &name)"
+            return [f"{where(path)}: {what}; write the value out"]
+        _inside += (config,)
+    if isinstance(config, dict):
+        for key, value in config.items():
+            if not isinstance(key, str):
+                found.append(_key_problem(path, key))
+                continue
+            found += value_problems(value, path + (key,), _inside)
+    elif isinstance(config, list):
+        for i, value in enumerate(config):
+            found += value_problems(value, path + (i,), _inside)
+    elif isinstance(config, float) and not math.isfinite(config):
+        found.append(f"{where(path)}: {config!r} is not a finite number")
+    elif isinstance(config, int) and not isinstance(config, bool):
+        if not -INT64_MAX - 1 <= config <= INT64_MAX:
+            digits = len(str(abs(config)))
+            number = str(config) if digits <= 30 else f"a number of {digits} digits"
+            found.append(
+                f"{where(path)}: {number} is too large: numbers here are stored as 64-bit "
+                f"integers, at most {INT64_MAX} in size"
+            )
+    elif isinstance(config, str) and "\x00" in config:
+        found.append(f"{where(path)}: {shown(config)} holds a NUL character; remove it")
+    return found
+
+
+def _plain(value):
+    """``value`` with every mapping a plain dict (no cycles: value_problems refused those)."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
 def sweep_problems(sweep):
     """Problems of the ``sweep`` section that the schema cannot express."""
     if sweep is None:
@@ -92,20 +367,30 @@ def sweep_problems(sweep):
     return []
 
 
-def problems(config, schema, exists=lambda p: Path(p).is_file()):
-    """Every problem of ``config`` as a message naming the offending key; [] if none."""
-    validator = Draft202012Validator(schema)
+def problems(config, schema, path_problem=samples.png_path_problem):
+    """Every problem of ``config`` as a message naming the offending key; [] if none.
+
+    ``path_problem(path)``: what is wrong with a PNG sample's path, or None (a test can
+    stand in for the file system)."""
+    if not isinstance(config, dict):
+        return [f"config: expected a mapping of keys to values, got {_read_as(config)}"]
+    found = value_problems(config)
+    if found:
+        return found  # the schema would trip over the same values, less clearly
+    # Snakemake reads a JSON config into OrderedDicts: messages show plain {...} instead
+    config = _plain(config)
+    validator = Validator(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: [str(p) for p in e.absolute_path])
-    found = []
     for error in errors:
-        found.append(f"{_where(error.absolute_path)}: {_message(error)}")
+        found.append(f"{where(error.absolute_path)}: {_message(error)}")
     if found:
         return found
     for name, spec in config["samples"].items():
-        found += samples.check(name, spec, exists)
+        found += samples.check(name, spec, path_problem)
+    found += samples.name_clashes(config["samples"])
     layers = config.get("layers", schema["properties"]["layers"]["default"])
-    shown = config.get("methods_figure", {}).get("nodes", {})
-    for layer in shown:
+    figure_layers = config.get("methods_figure", {}).get("nodes", {})
+    for layer in figure_layers:
         if layer not in layers:
             found.append(
                 f"config.methods_figure.nodes.{layer}: layer {layer!r} is not in "
