@@ -4,21 +4,36 @@ import logging
 import sys
 
 from .errors import InputError
+from .files import write_error
+
+
+def _handlers(log):
+    """Log to stderr and to the rule's log file; a log file that cannot be written (a full
+    disk, a read-only folder) ends the job at once with a message that says so."""
+    handlers = [logging.StreamHandler(sys.stderr)]
+    if log:
+        try:
+            handlers.append(logging.FileHandler(log[0], mode="w"))
+        except OSError as e:
+            problem = write_error(log[0], e)
+            print(f"ERROR {problem or e}", file=sys.stderr)
+            sys.exit(1)
+    return handlers
 
 
 def run(job, snakemake):
     """Call ``job(snakemake)`` with logging sent to the rule's log (and stderr).
 
-    An ``InputError`` (a problem with the data or the config that the user can fix) ends
-    the job with its message alone; any other exception is a bug and keeps its traceback.
+    An ``InputError`` (a problem with the data, the config or the disk that the user can
+    fix) ends the job with its message alone; any other exception is a bug and keeps its
+    traceback.
     """
-    handlers = [logging.StreamHandler(sys.stderr)]
-    if snakemake.log:
-        handlers.append(logging.FileHandler(snakemake.log[0], mode="w"))
+    # a log file on a full disk must not bury the job's own message under logging's traceback
+    logging.raiseExceptions = False
     logging.basicConfig(
         level=logging.INFO,
         format="%(asctime)s %(levelname)s %(message)s",
-        handlers=handlers,
+        handlers=_handlers(snakemake.log),
         force=True,
     )
     try:
