@@ -1,6 +1,7 @@
 """Shared fixtures: the real data (skipped when absent), small data built here, and the
 helpers and the one default run that the workflow tests share."""
 
+import contextlib
 import gzip
 import hashlib
 import os
@@ -9,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import h5py
 import numpy as np
 import pytest
 import yaml
@@ -60,6 +62,18 @@ def real_test_split():
 
     images, labels, _ = mnist.SPLITS["test"]
     return mnist.read_split(SHARED_DATA / "mnist" / images, SHARED_DATA / "mnist" / labels, 10000)
+
+
+@contextlib.contextmanager
+def rewritten_h5(path):
+    """Open one of the workflow's HDF5 files for editing and seal it again afterwards: a
+    file as another version of the software (or a hand that knows the seal) would write it.
+    Edited without resealing, every reader refuses it as damaged."""
+    from pixel_influence import h5io
+
+    with h5py.File(path, "a") as f:
+        yield f
+    h5io.seal(path)
 
 
 def output_files(workdir):

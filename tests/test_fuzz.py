@@ -10,12 +10,14 @@ import io
 import pickle
 import pickletools
 import random
+import re
 import struct
 import time
 import tracemalloc
 import warnings
 import zlib
 
+import h5py
 import numpy as np
 import pytest
 from conftest import idx_bytes, write_gz
@@ -523,3 +525,218 @@ def test_pickle_huge_memo_index_is_refused_cheaply():
     finally:
         tracemalloc.stop()
     assert time.perf_counter() - start < 0.5
+
+
+# ---------------------------------------------------------------- HDF5 result files
+
+
+def _result_files(folder, params):
+    """One file of each kind the workflow writes and reads back, made by its own writer,
+    with the reader that a job would call on it."""
+    from pixel_influence import faithfulness, h5io, methods, sweep
+    from pixel_influence.download import FILES
+
+    zero = np.zeros((28, 28))
+    x = np.zeros((28, 28))
+    x[5:23, 12:16] = np.linspace(0.1, 1.0, 72).reshape(18, 4)
+    layers, names = ["z2", "z3"], ["insertion", "deeplift"]
+    result = methods.compute(params, x, zero, layers, names)
+    curves = faithfulness.evaluate(
+        params, x, zero, result["maps"], result["value"], result["baseline"], layers
+    )
+    attrs = {"sample": "s", "source": "{}", "title": "t", "label": -1}
+    attrs |= {"baseline": "all-zero image", "weights_sha256": "0" * 64, "config": "{}"}
+    rng = np.random.default_rng(SEED)
+    images = (rng.random((30, 28, 28)) < 0.15).astype(np.uint8) * 200
+    labels = np.arange(30) % 10
+    sums = sweep.shard_sums(params, images, labels, zero, ["z3"], names)
+    shard_attrs = {"split": "test", "images": 30, "first": 0, "stop": 30, "shard": 0}
+    shard_attrs |= {"shards": 1, "layers": ["z3"], "methods": names, "config": "{}"}
+    shard_attrs |= {"weights_sha256": "0" * 64, "baseline": "all-zero image"}
+    classes_attrs = {k: shard_attrs[k] for k in ("split", "images", "config", "baseline")}
+    classes_attrs["weights_sha256"] = "0" * 64
+    empty = np.zeros((1, 28, 28), np.uint8)
+    mnist = {
+        split: (np.repeat(empty, n, 0), np.zeros(n, np.uint8))
+        for split, n in samples.SPLIT_SIZES.items()
+    }
+    mnist["test"][0][3, 10:20, 14] = 255
+    files = {
+        "weights": (
+            lambda p: h5io.write_weights(p, params, FILES["dlfs/sample_weight.pkl"][1]),
+            lambda p: h5io.read_weights(p),
+        ),
+        "mnist": (
+            lambda p: h5io.write_mnist(p, mnist, dict(s.split() for s in h5io.mnist_sources())),
+            lambda p: h5io.read_mnist_image(p, "test", 3),
+        ),
+        "baseline": (
+            lambda p: h5io.write_baseline(p, zero, result["baseline"], "all-zero image", "0" * 64),
+            lambda p: h5io.read_baseline(p, "0" * 64),
+        ),
+        "influence": (
+            lambda p: h5io.write_influence(
+                p, result, x, zero, attrs, faithfulness=curves, min_change=1e-3, seed=0
+            ),
+            lambda p: (
+                h5io.read_influence(p, names, layers, {"sample": "s"}),
+                h5io.read_faithfulness(p, {"sample": "s"}),
+            ),
+        ),
+        "shared_scale": (
+            lambda p: h5io.write_shared_scale(p, {("deeplift", "z3"): 0.5}, ["a.h5"]),
+            lambda p: h5io.read_shared_scale(p, ["deeplift"], ["z3"], ["a.h5"]),
+        ),
+        "shard": (
+            lambda p: h5io.write_sweep_shard(p, sums, shard_attrs),
+            lambda p: _merged(p),
+        ),
+        "classes": (
+            lambda p: h5io.write_classes(p, sums, ["z3"], names, classes_attrs, "float64"),
+            lambda p: h5io.read_class(p, 3, names, ["z3"], shared_scale=True),
+        ),
+    }
+    out = {}
+    for kind, (write, read) in files.items():
+        path = folder / f"{kind}.h5"
+        write(path)
+        out[kind] = (path, read)
+    return out
+
+
+def _merged(path):
+    from pixel_influence import h5io
+
+    with h5io.merged_sweep_shards([path]) as merged:
+        return merged.count, merged.confusion, {k: merged.sum[k].value() for k in merged.sum}
+
+
+def _same(a, b):
+    """Equal results: nested dicts, tuples and lists of arrays, numbers and text."""
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, (tuple, list)):
+        return type(a) is type(b) and len(a) == len(b) and all(map(_same, a, b))
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        a, b = np.asarray(a), np.asarray(b)
+        nan = a.dtype.kind in "fc" and b.dtype.kind in "fc"
+        return a.shape == b.shape and np.array_equal(a, b, equal_nan=nan)
+    return a == b or (a != a and b != b)
+
+
+def _mutate_h5(rng, data):
+    """Flipped bytes anywhere (the user block included), a truncation, appended bytes, a
+    zeroed run or a run copied from elsewhere in the file."""
+    op = rng.randrange(5)
+    if op < 3:
+        return _generic_mutation(rng, data)
+    data = bytearray(data)
+    start = rng.randrange(len(data))
+    length = rng.randint(1, 4096)
+    if op == 3:
+        data[start : start + length] = bytes(len(data[start : start + length]))
+    else:
+        source = rng.randrange(len(data))
+        piece = data[source : source + length]
+        data[start : start + len(piece)] = piece
+    return bytes(data)
+
+
+def test_hdf5_readers_on_damaged_result_files(tmp_path, random_params):
+    """Every reader of every kind of result file, on damaged copies: either exactly what the
+    intact file gives (the damage missed every byte that matters, e.g. padding in the user
+    block) or an InputError that names the file; never another exception, never other
+    numbers."""
+    from pixel_influence.inspection import summary_lines
+
+    rng = random.Random(SEED)
+    for kind, (path, read) in _result_files(tmp_path, random_params).items():
+        intact = read(path)
+        original = path.read_bytes()
+        damaged_path = tmp_path / f"damaged-{kind}.h5"
+        refused = 0
+        for i in range(40):
+            data = _mutate_h5(rng, original)
+            damaged_path.write_bytes(data)
+            label = f"seed {SEED} {kind} iteration {i}"
+            out = _outcome(label, lambda: read(damaged_path))
+            if out is None:
+                refused += 1
+                with pytest.raises(InputError, match=re.escape(str(damaged_path))):
+                    read(damaged_path)
+            else:
+                assert _same(out, intact), f"{label}: a damaged file gave other numbers"
+            lines = _outcome(label + " (inspect)", lambda: summary_lines(damaged_path))
+            assert lines is None or out is not None, label
+        assert refused >= 30, (kind, refused)  # nearly every mutation reaches the data
+
+
+def _odd_value(rng):
+    """A value of a type or shape a reader does not expect."""
+    return rng.choice(
+        [
+            np.arange(7.0),
+            np.zeros((2, 3), np.int8),
+            np.array([b"text", b"more"]),
+            "text",
+            -1,
+            np.float64("nan"),
+            np.zeros((0,)),
+            np.ones((10, 28, 28), np.float32),
+            np.array(["a", "b"], dtype=h5py.string_dtype()),
+        ]
+    )
+
+
+def _edit_h5(rng, path):
+    """One edit that keeps the file well-formed HDF5 but not what the workflow wrote: an
+    object or attribute deleted, replaced by another type or shape, or by a group."""
+    with h5py.File(path, "a") as f:
+        names = []
+        f.visititems(lambda name, obj: names.append(name))
+        name = rng.choice(names)
+        obj = f[name]
+        op = rng.randrange(4)
+        if op == 0:
+            del f[name]
+        elif op == 1 and obj.attrs:
+            key = rng.choice(list(obj.attrs))
+            obj.attrs[key] = _odd_value(rng)
+        elif op == 2 and obj.attrs:
+            del obj.attrs[rng.choice(list(obj.attrs))]
+        else:
+            del f[name]
+            if rng.random() < 0.5:
+                f.create_group(name)
+            else:
+                f.create_dataset(name, data=_odd_value(rng))
+        return f"{['delete', 'attribute', 'no attribute', 'replace'][op]} {name}"
+
+
+def test_hdf5_readers_on_well_formed_but_wrong_files(tmp_path, random_params):
+    """A file that passes the seal but does not hold what the workflow writes (another
+    version's writer, a hand that resealed an edited file): every reader and inspect end in
+    a result or one InputError that names the file, never another exception."""
+    from pixel_influence import h5io
+    from pixel_influence.inspection import summary_lines
+
+    rng = random.Random(SEED)
+    outcomes = {"result": 0, "refused": 0}
+    for kind, (path, read) in _result_files(tmp_path, random_params).items():
+        original = path.read_bytes()
+        edited = tmp_path / f"edited-{kind}.h5"
+        for i in range(20):
+            edited.write_bytes(original)
+            what = _edit_h5(rng, edited)
+            h5io.seal(edited)
+            label = f"seed {SEED} {kind} iteration {i} ({what})"
+            for call in (lambda: read(edited), lambda: summary_lines(edited)):
+                try:
+                    out = _outcome(label, call)
+                except pytest.fail.Exception:
+                    raise
+                outcomes["result" if out is not None else "refused"] += 1
+                if out is None:
+                    with pytest.raises(InputError, match=re.escape(str(edited))):
+                        call()
+    assert outcomes["refused"] > 40 and outcomes["result"] > 40, outcomes

@@ -2,6 +2,7 @@
 checked against numpy, and its one-line errors (exit status 2)."""
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -9,6 +10,7 @@ import sys
 import h5py
 import numpy as np
 import pytest
+from conftest import rewritten_h5
 
 from pixel_influence import faithfulness, h5io, inspection, methods, sweep
 from pixel_influence.errors import InputError
@@ -233,9 +235,14 @@ def test_full_shows_every_attribute_and_the_attached_scales(sample):
     assert "top pixels" not in text
 
 
+def _sealed(path):
+    """A new HDF5 file with the user block the workflow seals its files in."""
+    return h5py.File(path, "w", userblock_size=h5io.USERBLOCK)
+
+
 def test_odd_attributes_and_files_without_maps(tmp_path):
     path = tmp_path / "odd.h5"
-    with h5py.File(path, "w") as f:
+    with _sealed(path) as f:
         f.attrs["format_version"] = h5io.FORMAT_VERSION
         f.attrs["raw"] = b"bytes"
         f.attrs["empty"] = np.zeros(0)
@@ -247,6 +254,7 @@ def test_odd_attributes_and_files_without_maps(tmp_path):
         scale = f.create_dataset("steps", data=[0.0, 0.5, 1.0])
         scale.make_scale("steps")
         f["dangling"] = h5py.SoftLink("/nowhere")
+    h5io.seal(path)
     text = "\n".join(summary_lines(path))
     assert "  raw: bytes" in text and "  numbers: [ 0, 1, 2, ..., 97, 98, 99]" in text
     assert "steps   {3}         float64" in text  # a scale but not an index: a dataset
@@ -257,6 +265,56 @@ def test_odd_attributes_and_files_without_maps(tmp_path):
     assert "top pixels" not in text
     with pytest.raises(InputError, match="no influence maps to choose from"):
         summary_lines(path, methods=["insertion"])
+
+
+ODD_ATTRIBUTES = {
+    "compound": np.array([(1, 2.5)], dtype=[("a", "i4"), ("b", "f8")]),
+    "enum": np.array(1, dtype=h5py.enum_dtype({"RED": 0, "GREEN": 1}, basetype="i1")),
+    "nothing": h5py.Empty("f4"),
+    "ragged": np.array([np.arange(3), np.arange(5)], dtype=h5py.vlen_dtype(np.dtype("i8"))),
+    "complex": np.array([1 + 2j, -3j]),
+    "flags": np.array([True, False]),
+    "table": np.array([["a", "bb"], ["ccc", "d"]], dtype=h5py.string_dtype()),
+    "opaque": np.void(b"\x00\x01\xff"),
+    "latin1": np.bytes_(b"caf\xe9"),
+    "long": "x" * 5000,
+    "layer": 7,
+    "axes": np.arange(3),
+    "meaning": np.array(["two", "texts"], dtype=h5py.string_dtype()),
+    "units": b"\xff\xfe",
+}
+
+
+def test_attributes_and_datasets_of_unexpected_types(tmp_path):
+    """Whatever types a file's attributes and datasets have, inspect prints a summary (or
+    one InputError) and never a traceback."""
+    path = tmp_path / "odd.h5"
+    with _sealed(path) as f:
+        f.attrs["format_version"] = h5io.FORMAT_VERSION
+        for name, value in ODD_ATTRIBUTES.items():
+            f.attrs[name] = value
+        g = f.create_group("insertion")
+        g.attrs.update({k: v for k, v in ODD_ATTRIBUTES.items() if k != "layer"})
+        text = g.create_dataset("z3", data=np.array([["a"] * 28] * 28, dtype="S1")[None])
+        text.attrs["layer"] = "z3"  # text where a map should be
+        odd = g.create_dataset("z1", data=np.ones((50, 28, 28)))
+        odd.attrs.update(ODD_ATTRIBUTES)
+        f.create_group("value").create_group("z3")  # a group where node values should be
+        g2 = f.create_group("deeplift")
+        maps = g2.create_dataset("z3", data=np.ones((10, 28, 28), dtype="f4"))
+        maps.attrs["layer"] = "z3"
+        g2.create_dataset("z3_residual", data=np.array([b"not", b"numbers"]))
+    h5io.seal(path)
+    for options in ({}, {"full": True}, {"methods": ["deeplift"], "nodes": ["1"]}):
+        try:
+            lines = summary_lines(path, **options)
+        except InputError as e:
+            assert str(path) in str(e)
+        else:
+            assert lines[0] == str(path) and "  compound: [(1, 2.5)]" in lines
+            assert "  ragged: [0 1 2], [0 1 2 3 4]" in lines and "  table: a, bb, ccc, d" in lines
+            assert len(lines) < 200 or options.get("full")  # a long attribute is cut short
+    assert "--full shows them all" in "\n".join(summary_lines(path))
 
 
 @pytest.mark.parametrize(
@@ -322,12 +380,12 @@ def test_one_class_shows_every_node(classes):
 # ---- the command line -----------------------------------------------------------------
 
 
-def run(*args):
+def run(*args, timeout=120):
     return subprocess.run(
         [sys.executable, "-m", "pixel_influence", *map(str, args)],
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
         check=False,
     )
 
@@ -338,7 +396,7 @@ def test_command_line_prints_the_summary(sample):
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert lines[0] == str(path)
-    assert "  format_version: 1" in lines and "  sample: s" in lines
+    assert "  format_version: 2" in lines and "  sample: s" in lines
     rows = section(lines, "insertion on z3")
     assert len(rows) == 1 and parse_row(rows[0])[0][0] == "7"
     assert len(parse_row(rows[0])[1]) == 2
@@ -362,25 +420,51 @@ def test_command_line_errors_are_one_line_with_status_2(sample, tmp_path):
     path, _ = sample
     junk = tmp_path / "junk.h5"
     junk.write_bytes(b"not an HDF5 file" * 8)
+    png = tmp_path / "mine.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100))
     old = tmp_path / "old.h5"
     old.write_bytes(path.read_bytes())
-    with h5py.File(old, "a") as f:
-        f.attrs["format_version"] = 2
+    with rewritten_h5(old) as f:
+        f.attrs["format_version"] = 3
+    damaged = tmp_path / "damaged.h5"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 1
+    damaged.write_bytes(bytes(data))
+    theirs = tmp_path / "theirs.h5"
+    with h5py.File(theirs, "w") as f:
+        f["x"] = np.arange(3)
+    fifo = tmp_path / "pipe.h5"
+    os.mkfifo(fifo)
+    rerun = "if the workflow wrote it, re-create it with: snakemake --cores 8 --forcerun "
     cases = [
         ((tmp_path / "missing.h5",), "missing.h5: no such file"),
         ((tmp_path,), "is a directory"),
-        ((junk,), "junk.h5: not a readable HDF5 file"),
-        ((old,), "old.h5: format_version 2, this software"),
+        ((fifo,), "pipe.h5: is not a regular file (a pipe, socket or device)"),
+        ((junk,), "junk.h5: not an HDF5 file (it starts with b'not an HDF5 file'); inspect reads"),
+        ((png,), "mine.png: not an HDF5 file (it starts with b'\\x89PNG"),
+        ((theirs,), "theirs.h5: not a file of this workflow: it has no format_version attribute"),
+        (
+            (old,),
+            f"old.h5: format_version 3, this software (pixel_influence 0.1.0) reads version "
+            f"2; {rerun}{old}",
+        ),
+        ((damaged,), "damaged.h5: damaged: its bytes are not those the workflow wrote"),
         ((path, "--method", "lime"), "unknown method 'lime'; methods in this file: insertion,"),
         ((path, "--layer", "a2"), "unknown layer 'a2'; layers in this file: z1, z3"),
         ((path, "--node", "3,12"), "--node 12 is out of range: nodes of z3 0..9"),
         ((path, "--class", "3"), "--class applies to a sweep's classes.h5"),
     ]
     for args, message in cases:
-        proc = run("inspect", *args)
+        proc = run("inspect", *args, timeout=30)
         assert proc.returncode == 2, (args, proc.stdout)
         assert proc.stdout == ""
         (line,) = proc.stderr.splitlines()
         assert line.startswith("python -m pixel_influence inspect: error: "), line
         assert message in line, (message, line)
         assert "Traceback" not in proc.stderr
+        # a file the user may own (a PNG, an HDF5 file of theirs) is never to be deleted,
+        # and no advice to re-create what the workflow did not write
+        assert "delete" not in line
+        if args[0] in (png, theirs, junk):
+            assert "re-create" not in line
+    assert run("inspect", damaged).stderr.rstrip().endswith(f"{rerun}{damaged}")

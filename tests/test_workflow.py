@@ -73,7 +73,7 @@ def test_influence_files_hold_what_the_issue_lists(run, real_params):
 
     for sample in DEFAULT_SAMPLES:
         with h5py.File(run / f"results/influence/{sample}.h5") as f:
-            assert f.attrs["format_version"] == 1 and f.attrs["sample"] == sample
+            assert f.attrs["format_version"] == 2 and f.attrs["sample"] == sample
             assert f.attrs["software"].startswith("pixel_influence ")
             x = f["image"][()].reshape(-1)
             value = network.forward(real_params, x)
@@ -305,7 +305,7 @@ def test_scale_options(tmp_path, scale):
         ),
         (
             lambda c: c["samples"].update(mine={"png": "no/such.png"}),
-            "config.samples.mine.png: file 'no/such.png' does not exist",
+            "config.samples.mine.png: 'no/such.png' does not exist",
         ),
     ],
 )

@@ -9,7 +9,7 @@ import urllib.request
 from pathlib import Path
 
 from .errors import InputError
-from .files import atomic_write, crash_point
+from .files import CHUNK, atomic_write, crash_point, sha256_of
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,6 @@ FILES = {
     ),
 }
 
-CHUNK = 1 << 20
 MIN_RATE = 1024  # bytes per second, on average, once the timeout has passed
 
 
@@ -141,9 +140,26 @@ def fetch(sources, dest, size, sha256, timeout=60.0, retries=2, wait=1.0):
     )
 
 
-def sha256_of(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+def verified(path, name, data=None):
+    """``path``, a downloaded file (``name`` as in ``FILES``), after checking that its size
+    and sha256 are still those of the verified download: a file changed since (a flipped
+    bit, another version copied over it) must not be read as if it were the real one.
+    ``data``: the file's bytes as already read, checked instead of reading it again."""
+    size, expected = FILES[name]
+    if data is None:
+        try:
+            with open(path, "rb") as f:
+                actual = sha256_of(f)
+                length = f.tell()
+        except OSError as e:
+            raise InputError(f"{path}: cannot be read ({e.strerror or e})") from None
+    else:
+        actual, length = hashlib.sha256(data).hexdigest(), len(data)
+    if (length, actual) != (size, expected):
+        found = f"{length} bytes" if length != size else f"sha256 {actual}"
+        want = f"{size} bytes" if length != size else f"sha256 {expected}"
+        raise InputError(
+            f"{path}: changed since it was downloaded and verified ({found}, the verified "
+            f"file has {want}); fetch it again: snakemake --cores 8 --forcerun {path}"
+        )
+    return path

@@ -1,12 +1,18 @@
-"""HDF5 files that explain themselves, written atomically.
+"""HDF5 files that explain themselves, written atomically and sealed with their checksum.
 
 Every dataset carries ``meaning`` and ``axes`` attributes (and ``units`` where there are
 any); every file carries ``format_version`` and ``software`` at the root. A file is written
 to a temporary name in the same folder and renamed into place, so a killed job never leaves
-a half-written file at the final path.
+a half-written file at the final path. Its first 512 bytes (the HDF5 user block, which HDF5
+tools skip) hold the sha256 of all the bytes after them: every reader checks it before it
+reads a number, so a damaged or edited file is refused, never read as if it were the one the
+workflow wrote; ``tail -c +513 FILE | sha256sum`` checks it by hand.
 """
 
+import hashlib
+import io
 import os
+import stat
 from collections.abc import Mapping
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -15,33 +21,69 @@ import h5py
 import numpy as np
 
 from . import SOFTWARE
+from .download import FILES
 from .errors import InputError
 from .faithfulness import KINDS, RANDOM
-from .files import CRASH_VARIABLE, atomic_write, crash_point
+from .files import CRASH_VARIABLE, atomic_write, crash_point, sha256_of
 from .methods import METHOD_MEANING
 from .network import LAYER_MEANING, LAYERS, PARAM_MEANING, PARAM_SHAPES, check_params
+from .provenance import differences, rerun_hint
+from .samples import SPLIT_SIZES
 from .sweep import Exact, moments, split_layers
 
-FORMAT_VERSION = 1
+# 2: sealed with the sha256 of the file in a 512-byte user block (see CHANGELOG.md)
+FORMAT_VERSION = 2
+USERBLOCK = 512
+SEAL = b"pixel_influence: sha256 of the bytes after this 512-byte HDF5 user block: "
+SEAL_CHECK = b"check it with: tail -c +513 FILE | sha256sum\n"
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+WEIGHTS_SOURCE = "dlfs/sample_weight.pkl"
+MNIST_SOURCES = [name for name in FILES if name.startswith("mnist/")]
 
-_writing = {}  # temporary file name -> [final path, datasets written], for crash tests
+_writing = {}  # HDF5 file id -> [final path, datasets written, temporary, buffer], for crash tests
 CRASH_AFTER = 5  # the "writing" crash point fires after this many datasets
+
+
+def _seal_block(data):
+    """The user block that seals ``data``, the bytes after it."""
+    block = SEAL + hashlib.sha256(data).hexdigest().encode() + b"\n" + SEAL_CHECK
+    return block + b"\0" * (USERBLOCK - len(block))
+
+
+def seal(path):
+    """Write the sha256 of the bytes after the user block into the user block of ``path``."""
+    with open(path, "r+b") as f:
+        f.seek(USERBLOCK)
+        block = _seal_block(f.read())
+        f.seek(0)
+        f.write(block)
 
 
 @contextmanager
 def atomic_h5(path, **root_attrs):
-    """Open a new HDF5 file for writing; it appears at ``path`` only if the block succeeds."""
-    with atomic_write(path) as tmp, h5py.File(tmp, "w", track_order=True) as f:
-        _writing[f.filename] = [Path(path), 0]
-        f.attrs["format_version"] = FORMAT_VERSION
-        f.attrs["software"] = SOFTWARE
-        for key, value in root_attrs.items():
-            f.attrs[key] = value
-        try:
-            yield f
-            dimension_scales(f)
-        finally:
-            _writing.pop(f.filename, None)
+    """Open a new HDF5 file for writing; it appears at ``path``, sealed, only if the block
+    succeeds.
+
+    The file is built in memory and written in one go: a full disk then fails one plain
+    write, which ``atomic_write`` explains, instead of the HDF5 library's flushes (which
+    report it again from every object they free)."""
+    with atomic_write(path) as tmp:
+        buffer = io.BytesIO()
+        with h5py.File(buffer, "w", track_order=True, userblock_size=USERBLOCK) as f:
+            _writing[f.id.id] = [Path(path), 0, tmp, buffer]
+            f.attrs["format_version"] = FORMAT_VERSION
+            f.attrs["software"] = SOFTWARE
+            for key, value in root_attrs.items():
+                f.attrs[key] = value
+            try:
+                yield f
+                dimension_scales(f)
+            finally:
+                _writing.pop(f.id.id, None)
+        data = buffer.getbuffer()[USERBLOCK:]
+        with open(tmp, "wb") as out:
+            out.write(_seal_block(data))
+            out.write(data)
 
 
 MAPS_PER_CHUNK = 10  # node maps stored (and decompressed) together: one output layer
@@ -139,11 +181,12 @@ def put(group, name, data, meaning, axes, dtype=None, compress=False, **attrs):
         if compress == "maps":
             options["chunks"] = map_chunks(data.shape)
     ds = group.create_dataset(name, data=data, track_times=False, **options)
-    state = _writing.get(group.file.filename)
+    state = _writing.get(group.file.id.id)
     if state is not None:
         state[1] += 1
         if state[1] == CRASH_AFTER and os.environ.get(CRASH_VARIABLE) == f"{state[0].name}:writing":
             group.file.flush()  # some datasets on disk, not all: a half-written file
+            Path(state[2]).write_bytes(state[3].getvalue())
             crash_point(state[0], "writing")
     ds.attrs["meaning"] = meaning
     ds.attrs["axes"] = axes
@@ -152,29 +195,121 @@ def put(group, name, data, meaning, axes, dtype=None, compress=False, **attrs):
     return ds
 
 
-def open_checked(path):
-    """Open an HDF5 file of this project for reading, refusing other format versions."""
-    try:
-        f = h5py.File(path, "r")
-    except OSError as e:
-        raise InputError(
-            f"{path}: not a readable HDF5 file ({e}); delete it and re-run the workflow"
-        ) from None
+def _version(f):
     version = f.attrs.get("format_version")
     if isinstance(version, np.generic):
         version = version.item()
-    if version != FORMAT_VERSION or isinstance(version, bool):
-        f.close()
-        found = (
-            "has no format_version attribute (not written by this workflow?)"
-            if version is None
-            else f"format_version {version!r}"
+    return version
+
+
+def _unsealed_problem(handle):
+    """Why an HDF5 file without this workflow's seal cannot be read, from its version."""
+    try:
+        with h5py.File(handle, "r") as f:
+            version = _version(f)
+    except UNREADABLE as e:
+        return f"not a readable HDF5 file ({e})"
+    if version is None:
+        return "not a file of this workflow: it has no format_version attribute"
+    return f"format_version {version!r}, this software ({SOFTWARE}) reads version {FORMAT_VERSION}"
+
+
+def _check_seal(path, handle):
+    """The problem of a file that is not sealed as this workflow seals its files, or None
+    (then ``handle`` stands at the end of the file)."""
+    head = handle.read(USERBLOCK + len(HDF5_SIGNATURE))
+    if not head:
+        return "the file is empty, expected an HDF5 file"
+    if head.startswith(HDF5_SIGNATURE):
+        handle.seek(0)
+        return _unsealed_problem(handle)
+    if not head.startswith(SEAL):
+        if head[USERBLOCK:].startswith(HDF5_SIGNATURE):
+            handle.seek(0)
+            return _unsealed_problem(handle)
+        return f"not an HDF5 file (it starts with {head[:16]!r})"
+    recorded = head[len(SEAL) : len(SEAL) + 64].decode("ascii", "replace")
+    handle.seek(USERBLOCK)
+    actual = sha256_of(handle)
+    if actual != recorded:
+        return (
+            "damaged: its bytes are not those the workflow wrote (their sha256 is "
+            f"{actual[:12]}…, the file records {recorded[:12]}…)"
         )
+    return None
+
+
+@contextmanager
+def open_checked(path, expected=None, hint=rerun_hint, foreign=None):
+    """Open an HDF5 file of this workflow for reading, after checking that it is one.
+
+    Only a regular file is opened (a named pipe would hang the reader); its seal must match
+    its bytes; its ``format_version`` must be this software's; and the root attributes named
+    in ``expected`` ({name: value}, a dict for a JSON record such as ``config``) must say
+    what the reader is asked for. Any of these, and any failure to read the file inside the
+    block, is an InputError naming the file and ending with ``hint(path)`` (the rerun that
+    re-creates it), never a raw h5py error; ``foreign`` replaces that hint for a file that
+    is not one of this workflow's at all (not HDF5, or without its format_version). The
+    file is read through one open handle, so what was checked is what is read.
+    """
+    path = str(path)
+    advice = f"; {hint(path)}" if hint else ""
+    other = advice if foreign is None else f"; {foreign}"
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file{advice}") from None
+    except (OSError, ValueError) as e:
         raise InputError(
-            f"{path}: {found}, this software ({SOFTWARE}) reads version "
-            f"{FORMAT_VERSION}; re-run the workflow to regenerate it"
+            f"{path}: cannot be looked up ({getattr(e, 'strerror', None) or e})"
+        ) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError(f"{path}: is a folder, expected an HDF5 file")
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(f"{path}: is not a regular file (a pipe, socket or device)")
+    with ExitStack() as stack:
+        try:
+            handle = stack.enter_context(open(path, "rb"))
+            problem = _check_seal(path, handle)
+        except OSError as e:
+            raise InputError(f"{path}: cannot be read ({e.strerror or e})") from None
+        if problem is not None:
+            ours = not problem.startswith(("not an HDF5 file", "not a file of this workflow"))
+            raise InputError(f"{path}: {problem}{advice if ours else other}")
+        try:
+            f = stack.enter_context(h5py.File(handle, "r"))
+        except UNREADABLE as e:
+            raise InputError(f"{path}: not a readable HDF5 file ({e}){advice}") from None
+        try:
+            _check_version_and_expected(path, f, expected, advice)
+            yield f
+        except InputError:  # a ValueError too, but already a message for the user
+            raise
+        # what h5py raises for a missing, misshapen or unreadable object
+        except UNREADABLE as e:
+            reason = str(e).strip("'\"") or type(e).__name__
+            raise InputError(
+                f"{path}: does not hold what this workflow writes ({reason}){advice}"
+            ) from None
+
+
+# what h5py and numpy raise for an object that is missing, misshapen or unreadable
+UNREADABLE = (OSError, KeyError, ValueError, TypeError, IndexError, AttributeError, RuntimeError)
+
+
+def _check_version_and_expected(path, f, expected, advice):
+    version = _version(f)
+    if version != FORMAT_VERSION or isinstance(version, bool):
+        found = "no format_version attribute" if version is None else f"format_version {version!r}"
+        raise InputError(
+            f"{path}: {found}, this software ({SOFTWARE}) reads version {FORMAT_VERSION}{advice}"
         )
-    return f
+    if expected:
+        found = differences(f.attrs, expected)
+        if found:
+            raise InputError(
+                f"{path}: not what the config asks for: it {'; it '.join(found)}{advice}"
+            )
 
 
 def write_weights(path, params, source_sha256):
@@ -196,9 +331,10 @@ def write_weights(path, params, source_sha256):
 
 
 def read_weights(path):
-    """Weights as float64 arrays, plus the sha256 of the pickle they came from."""
-
-    with open_checked(path) as f:
+    """Weights as float64 arrays, plus the sha256 of the pickle they came from (which must
+    be the verified download)."""
+    expected = {"source_sha256": FILES[WEIGHTS_SOURCE][1]}
+    with open_checked(path, expected) as f:
         params = check_params({k: f[k][()] for k in PARAM_SHAPES}, str(path))
         return params, str(f.attrs["source_sha256"])
 
@@ -224,21 +360,44 @@ def write_mnist(path, splits, checksums):
             put(g, "labels", labels, f"MNIST {split} labels (the digit shown)", "image")
 
 
+def mnist_sources():
+    """The ``source_sha256`` attribute of an mnist.h5 made from the verified downloads."""
+    return [
+        f"{Path(name).name} {FILES[name][1]}"
+        for name in sorted(MNIST_SOURCES, key=lambda n: Path(n).name)
+    ]
+
+
+@contextmanager
+def _mnist_split(path, split):
+    """The images and labels datasets of a split of an mnist.h5 made from the verified
+    downloads, after checking their shapes."""
+    with open_checked(path, {"source_sha256": mnist_sources()}) as f:
+        images, labels = f[split]["images"], f[split]["labels"]
+        size = SPLIT_SIZES[split]
+        if images.shape != (size, 28, 28) or labels.shape != (size,):
+            raise KeyError(
+                f"/{split} holds images {images.shape} and labels {labels.shape}, expected "
+                f"{(size, 28, 28)} and {(size,)}"
+            )
+        yield images, labels
+
+
 def read_mnist_image(path, split, index):
     """One image (uint8 28x28) and its label."""
-    with open_checked(path) as f:
-        return f[split]["images"][index], int(f[split]["labels"][index])
+    with _mnist_split(path, split) as (images, labels):
+        return images[index], int(labels[index])
 
 
 def read_mnist_range(path, split, first, stop):
     """Images [first, stop) of a split (uint8 (n, 28, 28)) and their labels."""
-    with open_checked(path) as f:
-        return f[split]["images"][first:stop], f[split]["labels"][first:stop]
+    with _mnist_split(path, split) as (images, labels):
+        return images[first:stop], labels[first:stop]
 
 
 def read_mnist_split(path, split):
-    with open_checked(path) as f:
-        return f[split]["images"][()], f[split]["labels"][()]
+    with _mnist_split(path, split) as (images, labels):
+        return images[()], labels[()]
 
 
 def write_values(group, values, layers, meaning):
@@ -266,9 +425,11 @@ def write_baseline(path, image, values, description, weights_sha256):
         write_values(f.create_group("value", track_order=True), values, LAYERS, "f(baseline)")
 
 
-def read_baseline(path):
-
-    with open_checked(path) as f:
+def read_baseline(path, weights_sha256=None):
+    """The baseline image, its node values and its description; with ``weights_sha256``,
+    the file must have been computed with those weights."""
+    expected = {"weights_sha256": weights_sha256} if weights_sha256 else None
+    with open_checked(path, expected) as f:
         return (
             f["image"][()],
             {layer: f["value"][layer][()] for layer in LAYERS},
@@ -276,9 +437,10 @@ def read_baseline(path):
         )
 
 
-def read_influence(path, methods, layers):
-    """What the pictures need from a sample's influence file."""
-    with open_checked(path) as f:
+def read_influence(path, methods, layers, expected=None):
+    """What the pictures need from a sample's influence file; ``expected``: the root
+    attributes the file must have (see ``provenance.influence_expected``)."""
+    with open_checked(path, expected) as f:
         return {
             "sample": str(f.attrs["sample"]),
             "title": str(f.attrs["title"]),
@@ -436,10 +598,11 @@ def write_influence(
             _write_faithfulness(f, faithfulness, layers, settings, dtype)
 
 
-def read_faithfulness(path):
+def read_faithfulness(path, expected=None):
     """A sample's faithfulness results: sample name, layers, methods (random last),
-    f(x), f(baseline), residuals, the fraction axis, curves and areas."""
-    with open_checked(path) as f:
+    f(x), f(baseline), residuals, the fraction axis, curves and areas; ``expected`` as
+    for ``read_influence``."""
+    with open_checked(path, expected) as f:
         layers = [str(v) for v in f.attrs["layers"]]
         g = f["faithfulness"]
         names = [str(m) for m in f.attrs["methods"]] + [RANDOM]
@@ -486,9 +649,12 @@ def write_shared_scale(path, scales, sources):
             )
 
 
-def read_shared_scale(path):
-    with open_checked(path) as f:
-        return {(m, layer): float(f[m][layer][()]) for m in f for layer in f[m]}
+def read_shared_scale(path, methods, layers, sources=None):
+    """{(method, layer): scale} for the given methods and layers; with ``sources``, the
+    scale must have been taken over exactly those influence files."""
+    expected = {"samples": list(sources)} if sources is not None else None
+    with open_checked(path, expected) as f:
+        return {(m, layer): float(f[m][layer][()]) for m in methods for layer in layers}
 
 
 LIMBS_MEANING = (
@@ -545,28 +711,27 @@ class MergedShards:
 
     SAME = ("split", "images", "layers", "methods", "config", "weights_sha256", "baseline")
 
-    def __init__(self, files):
+    RERUN = "re-create them with: snakemake --cores 8 --forcerun sweep_shard"
+
+    def __init__(self, files, names=None):
         self.files = files
+        names = names or [f.filename for f in files]
         attrs = [dict(f.attrs) for f in files]
-        for f, a in zip(files, attrs, strict=True):
+        for name_, a in zip(names, attrs, strict=True):
             for name in self.SAME:
                 if not np.array_equal(a[name], attrs[0][name]):
-                    raise InputError(
-                        f"{f.filename}: its {name} differs from {files[0].filename}'s; "
-                        "delete the shards and re-run"
-                    )
+                    raise InputError(f"{name_}: its {name} differs from {names[0]}'s; {self.RERUN}")
         end = 0
-        for f, a in sorted(zip(files, attrs, strict=True), key=lambda fa: int(fa[1]["first"])):
+        for name_, a in sorted(zip(names, attrs, strict=True), key=lambda na: int(na[1]["first"])):
             if int(a["first"]) != end:
                 raise InputError(
-                    f"{f.filename}: starts at image {int(a['first'])}, expected {end}; "
-                    "the shards do not tile the split, delete them and re-run"
+                    f"{name_}: starts at image {int(a['first'])}, expected {end}; the shards "
+                    f"do not tile the split; {self.RERUN}"
                 )
             end = int(a["stop"])
         if end != int(attrs[0]["images"]):
             raise InputError(
-                f"the shards end at image {end}, not at {int(attrs[0]['images'])}; "
-                "delete them and re-run"
+                f"the shards end at image {end}, not at {int(attrs[0]['images'])}; {self.RERUN}"
             )
         self.attrs = attrs[0]
         self.shapes = {}
@@ -583,11 +748,12 @@ class MergedShards:
 
 
 @contextmanager
-def merged_sweep_shards(paths):
-    """Open the shard files of a sweep and yield their ``MergedShards``."""
+def merged_sweep_shards(paths, expected=None):
+    """Open the shard files of a sweep and yield their ``MergedShards``; ``expected``: the
+    root attributes every shard must have (the sweep's ``config``, ``weights_sha256``)."""
     with ExitStack() as stack:
-        files = [stack.enter_context(open_checked(p)) for p in paths]
-        yield MergedShards(files)
+        files = [stack.enter_context(open_checked(p, expected)) for p in paths]
+        yield MergedShards(files, [str(p) for p in paths])
 
 
 def _put_moments(g, name, mean, std, meaning, axes, dtype, compress=False, **attrs):
@@ -700,10 +866,11 @@ def write_classes(
                 )
 
 
-def read_class(path, label, methods, layers, shared_scale=False):
+def read_class(path, label, methods, layers, shared_scale=False, expected=None):
     """What the picture of one class needs from a sweep's classes.h5; with
-    ``shared_scale``, also {(method, layer): largest |mean| over all classes}."""
-    with open_checked(path) as f:
+    ``shared_scale``, also {(method, layer): largest |mean| over all classes}; ``expected``:
+    the root attributes the file must have (the sweep's ``config``, ``weights_sha256``)."""
+    with open_checked(path, expected) as f:
         out = {
             "split": str(f.attrs["split"]),
             "count": int(f["count"][label]),

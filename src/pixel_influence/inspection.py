@@ -121,6 +121,8 @@ def attribute_lines(attrs, full=False, width=WIDTH, indent=INDENT, skip=()):
             if isinstance(parsed, dict):
                 items = [attribute_text(item, full) for item in _flatten(parsed)]
                 text = ", ".join(items) if items else "{}"
+        if not full and len(text) > 4 * width:
+            text = text[: 3 * width] + f"… ({len(text)} characters; --full shows them all)"
         lines += wrap(f"{key}: ", text, width, indent)
     return lines
 
@@ -128,13 +130,41 @@ def attribute_lines(attrs, full=False, width=WIDTH, indent=INDENT, skip=()):
 # ---- the tree of groups and datasets --------------------------------------------------
 
 
+def _dimension_attr_ok(ds, name):
+    """Whether the HDF5 dimension-scale attribute ``name`` of ``ds`` is absent or has the
+    form the HDF5 library expects: its dimension-scale functions trust it, and one of
+    another type or shape crashes the whole process instead of raising an error."""
+    if name not in ds.attrs:
+        return True
+    try:
+        attr = ds.attrs.get_id(name)
+        kind, shape = attr.get_type().get_class(), attr.shape
+    except (OSError, KeyError, RuntimeError, ValueError):
+        return False
+    if name == "DIMENSION_LABELS":
+        return kind == h5py.h5t.STRING and shape == (ds.ndim,)
+    if name == "DIMENSION_LIST":
+        return kind == h5py.h5t.VLEN and shape == (ds.ndim,)
+    if name == "REFERENCE_LIST":
+        return kind == h5py.h5t.COMPOUND and len(shape) == 1
+    if name in ("CLASS", "NAME"):
+        return kind == h5py.h5t.STRING and shape == ()
+    return True
+
+
+def _dims_ok(ds, *names):
+    return ds.ndim > 0 and all(_dimension_attr_ok(ds, n) for n in names)
+
+
 def axis_names(ds):
     """Names of the dimensions of a dataset: its dimension labels, else its ``axes``
     attribute ("node, row, col (pixel of the input image)" -> node, row, col)."""
-    try:
-        labels = [d.label for d in ds.dims]
-    except (OSError, RuntimeError, KeyError):
-        labels = []
+    labels = []
+    if _dims_ok(ds, "DIMENSION_LABELS"):
+        try:
+            labels = [d.label for d in ds.dims]
+        except (OSError, RuntimeError, KeyError, ValueError, TypeError):
+            labels = []
     if labels and all(labels):
         return labels
     axes = ds.attrs.get("axes")
@@ -160,9 +190,11 @@ def shape_text(ds):
 
 
 def is_scale(ds):
+    if not _dimension_attr_ok(ds, "CLASS") or not _dimension_attr_ok(ds, "REFERENCE_LIST"):
+        return False
     try:
         return bool(h5py.h5ds.is_scale(ds.id))
-    except (TypeError, ValueError, RuntimeError):
+    except (TypeError, ValueError, RuntimeError, OSError, KeyError):
         return False
 
 
@@ -230,7 +262,9 @@ def _dataset_lines(name, ds, pads, depth, parent_meaning, full, width):
         lines.append(f"{inner}dimension scale")
     lines += attribute_lines(ds.attrs, True, width, inner)
     try:
-        attached = [", ".join(s.name for s in d.values()) for d in ds.dims]
+        attached = []
+        if _dims_ok(ds, "DIMENSION_LIST"):
+            attached = [", ".join(str(s.name) for s in d.values()) for d in ds.dims]
     except (OSError, RuntimeError, KeyError):
         attached = []
     if any(attached):
@@ -340,6 +374,8 @@ def influence_index(f):
             if not isinstance(ds, h5py.Dataset) or "layer" not in ds.attrs:
                 continue
             layer = attribute_text(ds.attrs["layer"])
+            if not _is_numeric(ds):
+                continue
             if key == layer and ds.ndim == 3:
                 found["sample"].setdefault(name, {})[layer] = ds.name
             elif key == f"{layer}_mean" and ds.ndim == 4:
@@ -348,6 +384,26 @@ def influence_index(f):
         if found[kind]:
             return kind, found[kind]
     return None, {}
+
+
+def _cell(values, *index):
+    """``values[index]`` as a table cell; n/a where there is none."""
+    if values is None or any(i >= n for i, n in zip(index, values.shape, strict=False)):
+        return f"{'n/a':>9}"
+    return number(values[index])
+
+
+def _is_numeric(ds):
+    return isinstance(ds, h5py.Dataset) and ds.dtype.kind in "iuf"
+
+
+def _numbers(f, path, ndim):
+    """The numeric dataset at ``path`` with ``ndim`` dimensions, read; None for anything
+    else (missing, a group, text), which the tables show as n/a."""
+    ds = f.get(path)
+    if not _is_numeric(ds) or ds.ndim != ndim:
+        return None
+    return ds[()]
 
 
 def _choose(given, valid, what):
@@ -412,8 +468,8 @@ def _layer_title(layer, ds):
 
 
 def _sample_lines(f, index, methods, layer, nodes, top, width):
-    value = f["value"][layer][()] if f.get(f"value/{layer}") is not None else None
-    base = f["baseline"][layer][()] if f.get(f"baseline/{layer}") is not None else None
+    value = _numbers(f, f"value/{layer}", 1)
+    base = _numbers(f, f"baseline/{layer}", 1)
     change = value - base if value is not None and base is not None else None
     predicted = int(np.argmax(value)) if value is not None and layer in OUTPUT_LAYERS else None
     lines = []
@@ -423,15 +479,12 @@ def _sample_lines(f, index, methods, layer, nodes, top, width):
         maps = ds[()][np.array(chosen, dtype=np.intp)]
         rows, cols, values = top_pixels(maps, top)
         residual_path = f"{method}/{layer}_residual"
-        residual = f[residual_path][()] if f.get(residual_path) is not None else None
+        residual = _numbers(f, residual_path, 1)
         lines.append(clip(f"{method} on {_layer_title(layer, ds)}", width))
         starts = []
         for node in chosen:
             mark = "*" if node == predicted else " "
-            cells = [
-                number(a[node]) if a is not None else f"{'n/a':>9}"
-                for a in (value, change, residual)
-            ]
+            cells = [_cell(a, node) for a in (value, change, residual)]
             starts.append(f"{node:5d}{mark} " + "  ".join(cells))
         head = f" node {'f(x)':>9}  {'f(x)-f(b)':>9}  {'residual':>9}  " + (
             f"top {min(top, rows.shape[1])} pixels by |influence|: (row,col) value"
@@ -447,7 +500,7 @@ def _sample_lines(f, index, methods, layer, nodes, top, width):
 
 def _class_lines(f, index, methods, layer, nodes, classes, top, width):
     value_path = f"value/{layer}_mean"
-    value = f[value_path][()] if f.get(value_path) is not None else None
+    value = _numbers(f, value_path, 2)
     lines = []
     for method in methods:
         ds = f[index[method][layer]]
@@ -462,11 +515,11 @@ def _class_lines(f, index, methods, layer, nodes, classes, top, width):
         maps = np.stack([ds[c, n] for c, n in pairs]) if pairs else np.zeros((0, 1, 1))
         rows, cols, values = top_pixels(maps, top)
         residual_path = f"{method}/{layer}_residual_mean"
-        residual = f[residual_path][()] if f.get(residual_path) is not None else None
+        residual = _numbers(f, residual_path, 2)
         lines.append(clip(f"{method} on {_layer_title(layer, ds)}", width))
         starts = []
         for c, n in pairs:
-            cells = [number(a[c, n]) if a is not None else f"{'n/a':>9}" for a in (value, residual)]
+            cells = [_cell(a, c, n) for a in (value, residual)]
             starts.append(f"{c:5d} {n:5d}  " + "  ".join(cells))
         head = f"class  node  {'mean f(x)':>9}  {'mean res.':>9}  " + (
             f"top {min(top, rows.shape[1])} pixels of the class mean map: (row,col) value"
@@ -480,7 +533,7 @@ def _class_lines(f, index, methods, layer, nodes, classes, top, width):
 
 def class_count_lines(f):
     """Images per class and how many of them the network predicts right."""
-    if f.get("count") is None or f.get("confusion") is None:
+    if _numbers(f, "count", 1) is None or _numbers(f, "confusion", 2) is None:
         return []
     count, confusion = f["count"][()], f["confusion"][()]
     lines = ["class  images  predicted right"]
@@ -540,6 +593,14 @@ def top_lines(f, methods=None, layers=None, nodes=None, classes=None, top=TOP, w
 
 # ---- the whole summary ----------------------------------------------------------------
 
+FOREIGN = "inspect reads the HDF5 files this workflow writes (results/**/*.h5)"
+
+
+def inspect_hint(path):
+    """The advice for a damaged or outdated file: re-create it if the workflow made it (a
+    file of the user's own is never to be deleted on our word)."""
+    return f"if the workflow wrote it, re-create it with: snakemake --cores 8 --forcerun {path}"
+
 
 def _heading(text, width=WIDTH):
     return ["", f"== {text} " + "=" * max(width - len(text) - 4, 0)]
@@ -562,7 +623,7 @@ def summary_lines(
     (unless not ``pixels``). ``full``: every attribute and meaning in full. Raises
     InputError for a file that is not one of this project's (``h5io.open_checked``) and for
     a choice that is not in the file."""
-    with open_checked(path) as f:
+    with open_checked(path, hint=inspect_hint, foreign=FOREIGN) as f:
         lines = [f"{path}", "== attributes " + "=" * (width - 14)]
         lines += attribute_lines(f.attrs, full, width)
         top_section = top_lines(f, methods, layers, nodes, classes, top, width) if pixels else []

@@ -11,12 +11,14 @@ from pixel_influence.jobs import run
 
 
 def job(smk):
-    data = [h5io.read_faithfulness(path) for path in smk.input]
+    data = []  # one sample at a time: its rows written, its curves resampled, the rest freed
     with atomic_write(smk.output.table) as tmp, open(tmp, "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=faithfulness.COLUMNS, lineterminator="\n")
         writer.writeheader()
-        for sample in data:
+        for path in smk.input:
+            sample = h5io.read_faithfulness(path, smk.params.expected[path])
             writer.writerows(faithfulness.table_rows(sample))
+            data.append(faithfulness.condensed(sample))
     layers, methods = data[0]["layers"], data[0]["methods"]
     compared = [m for m in methods if m != faithfulness.RANDOM]
     with atomic_write(smk.output.summary) as tmp, open(tmp, "w", newline="") as f:
@@ -31,9 +33,7 @@ def job(smk):
         for kind in faithfulness.KINDS:
             series, note = {}, {}
             for method in methods:
-                curves = np.concatenate(
-                    [faithfulness.resampled(d, method, layer, kind) for d in data]
-                )
+                curves = np.concatenate([d["resampled"][method][layer][kind] for d in data])
                 areas = np.concatenate([d["areas"][method][layer][kind] for d in data])
                 series[method] = faithfulness.band(curves)
                 note[method] = f"{faithfulness.nanmedian(areas):.3f}"

@@ -5,7 +5,7 @@ import logging
 
 import numpy as np
 
-from pixel_influence import faithfulness, h5io, methods, samples
+from pixel_influence import faithfulness, h5io, methods, provenance, samples
 from pixel_influence.jobs import run
 
 
@@ -25,7 +25,8 @@ def log_progress(method, done, total, seconds):
 def job(smk):
     name, spec = smk.wildcards.sample, smk.params.spec
     params, weights_sha256 = h5io.read_weights(smk.input.weights)
-    baseline_image, _, baseline_text = h5io.read_baseline(smk.input.baseline)
+    baseline_image, _, baseline_text = h5io.read_baseline(smk.input.baseline, weights_sha256)
+    source = provenance.current_source(name, spec, smk.input.source)
     kind = samples.kind(spec)
     label = -1
     if kind == "fill":
@@ -33,6 +34,7 @@ def job(smk):
         title = f"{name}: every pixel {spec['fill']}"
     elif kind == "png":
         image = samples.png_image(spec["png"])
+        provenance.current_source(name, spec, smk.input.source)  # the bytes read, hashed
         title = f"{name}: {spec['png']}"
     else:
         pixels, label = h5io.read_mnist_image(smk.input.mnist, spec["split"], spec["index"])
@@ -61,7 +63,7 @@ def job(smk):
     )
     probabilities = result["value"]["z3"]
     title += f"; predicted {int(np.argmax(probabilities))} ({probabilities.max():.3f})"
-    provenance = {
+    provenance_attrs = {
         "sample": name,
         "source": samples.describe(spec),
         "title": title,
@@ -70,23 +72,25 @@ def job(smk):
         "weights_sha256": weights_sha256,
         # the settings that shaped this file, stable text: no paths, times or host names
         "config": json.dumps(
-            {
-                "sample": spec,
-                "layers": list(layers),
-                "methods": list(smk.params.methods),
-                "method_parameters": result["parameters"],
-                "faithfulness": settings,
-                "influence_dtype": smk.params.dtype,
-            },
+            provenance.influence_settings(
+                spec,
+                layers,
+                smk.params.methods,
+                smk.params.method_parameters,
+                settings,
+                smk.params.dtype,
+            ),
             sort_keys=True,
         ),
     }
+    if "png_sha256" in source:
+        provenance_attrs["png_sha256"] = source["png_sha256"]
     h5io.write_influence(
         smk.output[0],
         result,
         image,
         baseline_image,
-        provenance,
+        provenance_attrs,
         smk.params.dtype,
         faithfulness=curves,
         **settings,

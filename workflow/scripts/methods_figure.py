@@ -7,8 +7,10 @@ from pixel_influence.network import LAYER_SIZES
 
 def job(smk):
     p = smk.params
-    data = h5io.read_influence(smk.input.influence, p.methods, p.layers)
-    shared = h5io.read_shared_scale(smk.input.shared_scale) if p.scale == "shared" else None
+    data = h5io.read_influence(smk.input.influence, p.methods, p.layers, p.expected)
+    shared = None
+    if p.scale == "shared":
+        shared = h5io.read_shared_scale(smk.input.shared_scale, p.methods, p.layers, p.samples)
     columns = [(layer, node) for layer in p.layers for node in p.nodes.get(layer, [])]
     outputs = [layer for layer in p.layers if layer in render.OUTPUT_LAYERS]
     if outputs:  # every output node of the last output layer (z3 when both are drawn)

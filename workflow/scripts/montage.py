@@ -6,8 +6,10 @@ from pixel_influence.jobs import run
 
 def job(smk):
     p = smk.params
-    data = h5io.read_influence(smk.input.influence, p.methods, p.layers)
-    shared = h5io.read_shared_scale(smk.input.shared_scale) if p.scale == "shared" else None
+    data = h5io.read_influence(smk.input.influence, p.methods, p.layers, p.expected)
+    shared = None
+    if p.scale == "shared":
+        shared = h5io.read_shared_scale(smk.input.shared_scale, p.methods, p.layers, p.samples)
     scales = render.scales(data["maps"], p.scale, shared)
 
     def pick(nested, methods, layers):

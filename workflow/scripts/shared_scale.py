@@ -7,7 +7,8 @@ from pixel_influence.jobs import run
 def job(smk):
     scales = {}
     for path in smk.input:
-        data = h5io.read_influence(path, smk.params.methods, smk.params.layers)
+        expected = smk.params.expected[path]
+        data = h5io.read_influence(path, smk.params.methods, smk.params.layers, expected)
         for method, per_layer in data["maps"].items():
             for layer, maps in per_layer.items():
                 key = (method, layer)

@@ -10,7 +10,7 @@ from pixel_influence.jobs import run
 
 
 def job(smk):
-    with h5io.merged_sweep_shards(list(smk.input)) as merged:
+    with h5io.merged_sweep_shards(list(smk.input), smk.params.expected) as merged:
         a = merged.attrs
         layers, methods = [str(v) for v in a["layers"]], [str(v) for v in a["methods"]]
         provenance = {k: a[k] for k in ("split", "images", "weights_sha256", "baseline", "config")}

@@ -7,7 +7,9 @@ from pixel_influence.jobs import run
 def job(smk):
     p = smk.params
     label = int(smk.wildcards.label)
-    data = h5io.read_class(smk.input[0], label, p.methods, p.layers, p.scale == "shared")
+    data = h5io.read_class(
+        smk.input[0], label, p.methods, p.layers, p.scale == "shared", p.expected
+    )
     count, right = data["count"], data["predicted_right"]
     if count == 0:  # a short sweep may miss a class: its means are NaN, drawn as gray
         data = render.nan_to_zero(data)

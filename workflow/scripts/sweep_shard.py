@@ -13,7 +13,7 @@ def job(smk):
     images = s["images"] or SPLIT_SIZES[split]
     first, stop = sweep.shard_range(images, shards, shard)
     params, weights_sha256 = h5io.read_weights(smk.input.weights)
-    baseline_image, _, baseline_text = h5io.read_baseline(smk.input.baseline)
+    baseline_image, _, baseline_text = h5io.read_baseline(smk.input.baseline, weights_sha256)
     pixels, labels = h5io.read_mnist_range(smk.input.mnist, split, first, stop)
     logging.info("shard %d of %d: %s images %d..%d", shard + 1, shards, split, first, stop - 1)
     sums = sweep.shard_sums(
