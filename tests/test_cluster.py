@@ -147,16 +147,26 @@ def resources_by_rule(dry_run_output):
 
 def test_slurm_profile_gives_each_rule_its_resources(tmp_path):
     """A dry run with the SLURM executor plugin (no SLURM here, so nothing is submitted):
-    every job gets the profile's partition and account, and each rule named under
-    set-resources the resources given there."""
+    every job gets the profile's partition, account and cores, and the memory and time its
+    rule declares (sized from its inputs by pixel_influence.resources), not a fixed number."""
+    from pixel_influence import resources as job_resources
+
     profile = yaml.safe_load((ROOT / "profiles/slurm/config.yaml").read_text())
+    assert "set-resources" not in profile
+    assert not {"mem_mb", "runtime"} & set(profile["default-resources"])
     workdir = workdir_with_config(tmp_path)
     out = snakemake(workdir, "-n", "--workflow-profile", "slurm", cwd=workdir).stdout
     resources = resources_by_rule(out)
+    local = resources_by_rule(snakemake(workdir, "-n", "--cores", "2").stdout)
     assert {"mnist", "weights", "influence", "montage", "faithfulness"} <= set(resources)
     for rule, got in resources.items():
         for key in ("slurm_partition", "slurm_account", "cpus_per_task"):
             assert got[key] == str(profile["default-resources"][key]), (rule, key)
-        for key, value in profile["set-resources"].get(rule, {}).items():
-            assert got[key] == str(value), (rule, key)
-    assert resources["influence"]["mem_mb"] == "2000"
+        if rule != "all":  # the one job that runs nothing
+            for key in ("mem_mb", "runtime"):
+                assert got[key] == local[rule][key], (rule, key)
+    cfg = yaml.safe_load((workdir / "config/config.yaml").read_text())
+    declared = job_resources.influence_mem_mb(
+        {"fill": 1.0}, cfg["methods"], cfg["method_parameters"]
+    )
+    assert resources["influence"]["mem_mb"] == str(declared)

@@ -190,12 +190,29 @@ def resampled(data, method, layer, kind):
     )
 
 
+def condensed(data):
+    """What the summary and the figure need of one sample's ``h5io.read_faithfulness``: its
+    name, layers, methods, residuals and areas, and its curves resampled on ``GRID`` as
+    float32 (``resampled``, {method: {layer: {kind: (nodes, 101)}}}), without the full
+    curves, so that the faithfulness job's memory grows by about 100 kB per sample and
+    method rather than by the curves themselves."""
+    kept = {k: data[k] for k in ("sample", "layers", "methods", "residuals", "areas")}
+    kept["resampled"] = {
+        m: {
+            layer: {k: resampled(data, m, layer, k).astype(np.float32) for k in KINDS}
+            for layer in data["layers"]
+        }
+        for m in data["methods"]
+    }
+    return kept
+
+
 def band(curves, low=25, high=75):
     """Median and percentile band over curves (n, points); NaNs if there are none."""
     if len(curves) == 0:
         nan = np.full(GRID.size, np.nan)
         return nan, nan, nan
-    lo, mid, hi = np.percentile(curves, [low, 50, high], axis=0)
+    lo, mid, hi = np.percentile(np.asarray(curves, np.float64), [low, 50, high], axis=0)
     return mid, lo, hi
 
 

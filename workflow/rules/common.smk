@@ -1,13 +1,17 @@
 # Config checks and input functions shared by the rules.
 
+import json
 import re
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
+from snakemake.logging import logger
 from snakemake.utils import validate
 
 from pixel_influence import config as config_checks
+from pixel_influence import files, provenance
 from pixel_influence import samples as sample_sources
+from pixel_influence import sweep as sweep_sums
 from pixel_influence.download import FILES
 from pixel_influence.network import LAYER_SIZES
 from pixel_influence.samples import SPLIT_SIZES
@@ -15,11 +19,13 @@ from pixel_influence.samples import SPLIT_SIZES
 SCHEMA = "../schemas/config.schema.yaml"
 
 # every problem at once, each naming its key, before any job runs
-_problems = [
-    problem
-    for path in workflow.configfiles
-    for problem in config_checks.duplicate_keys(Path(path).read_text(), str(path))
-]
+_problems = []
+for _path in workflow.configfiles:  # config/config.yaml and any --configfile
+    _syntax = config_checks.yaml_syntax_problem(_path)
+    if _syntax:
+        _problems.append(_syntax)
+    else:
+        _problems += config_checks.duplicate_keys(Path(_path).read_text(), str(_path))
 _problems += config_checks.problems(
     config, config_checks.load_schema(workflow.source_path(SCHEMA))
 )
@@ -32,6 +38,85 @@ SWEEP = config.get("sweep")  # None: no sweep; {} (or any keys): the schema's de
 LAYERS = config["layers"]
 METHODS = config["methods"]
 ENV = "../../environment.yml"
+
+
+# Snakemake removes a job's old outputs before it runs, and in a read-only folder that fails
+# with a traceback before the job could explain: say it first, once, in plain words
+if workflow.is_main_process:
+    _locked = files.unwritable_folders(["results", "logs", "resources"])
+    if _locked:
+        raise WorkflowError(
+            "cannot write the outputs: "
+            + "; ".join(f"{folder}: {reason}" for folder, reason in _locked[:5])
+            + (f" (and {len(_locked) - 5} more)" if len(_locked) > 5 else "")
+            + "; make them writable, or run in another folder (snakemake -d DIR)"
+        )
+
+
+def source_stamp(sample):
+    return f"results/samples/{sample}.json"
+
+
+# Each sample's source (its config entry and a PNG's sha256) is written to a stamp that
+# changes only when the source does: an influence job reads the stamp, so a PNG replaced by
+# another, whatever its modification time (cp -p, tar x, rsync -t), re-runs its jobs, with
+# or without Snakemake's records in .snakemake/.
+SOURCES = {}
+for _sample, _spec in config["samples"].items():
+    SOURCES[_sample] = provenance.sample_source(_sample, _spec)
+    try:
+        files.write_text_if_changed(
+            source_stamp(_sample), provenance.source_text(SOURCES[_sample])
+        )
+    # InputError (a ValueError) for a full disk; the influence job then sees the stale stamp
+    except (OSError, ValueError) as e:
+        logger.warning(f"could not record the source of sample {_sample}: {e}")
+
+
+def influence_expected(sample):
+    """The root attributes of results/influence/<sample>.h5 as the config asks for it."""
+    settings = provenance.influence_settings(
+        config["samples"][sample],
+        LAYERS,
+        METHODS,
+        config["method_parameters"],
+        config["faithfulness"],
+        config["influence_dtype"],
+    )
+    return provenance.influence_expected(sample, SOURCES[sample], settings)
+
+
+def influence_path(sample):
+    return f"results/influence/{sample}.h5"
+
+
+def shared_scale_sources():
+    """The influence files a shared scale must be taken over (with scale: shared only, so
+    that adding a sample re-draws no other sample's pictures otherwise)."""
+    if config["scale"] != "shared":
+        return None
+    return [influence_path(s) for s in SAMPLES]
+
+
+def sample_influence_expected(wildcards):
+    return influence_expected(wildcards.sample)
+
+
+def every_influence_expected(wildcards):
+    """{influence file: its expected root attributes} for the rules that read them all."""
+    return {influence_path(s): influence_expected(s) for s in SAMPLES}
+
+
+def sweep_expected(wildcards):
+    """The root attributes of a sweep's shard and classes files as the config asks."""
+    images = SWEEP["images"] or SPLIT_SIZES[wildcards.split]
+    return {
+        "split": wildcards.split,
+        "config": json.loads(
+            sweep_sums.provenance(SWEEP, config["method_parameters"], images)
+        ),
+        "weights_sha256": FILES["dlfs/sample_weight.pkl"][1],
+    }
 
 
 wildcard_constraints:
@@ -49,6 +134,7 @@ def influence_inputs(wildcards):
         "weights": "results/network/weights.h5",
         "baseline": "results/network/baseline.h5",
     }
+    inputs["source"] = source_stamp(wildcards.sample)
     kind = sample_sources.kind(spec)
     if kind == "mnist":
         inputs["mnist"] = "results/mnist/mnist.h5"
@@ -58,7 +144,7 @@ def influence_inputs(wildcards):
 
 
 def montage_inputs(wildcards):
-    inputs = {"influence": f"results/influence/{wildcards.sample}.h5"}
+    inputs = {"influence": influence_path(wildcards.sample)}
     if config["scale"] == "shared":
         inputs["shared_scale"] = "results/images/shared_scale.h5"
     return inputs
@@ -92,21 +178,92 @@ def sweep_shards(wildcards):
     )
 
 
+# Resources: every rule's mem_mb (MB) and runtime (minutes), from the measured models of
+# pixel_influence.resources, given what its jobs are given by this config.
+from pixel_influence import resources as job_resources
+
+
+def fixed_mem_mb(rule):
+    """mem_mb of a rule whose input the config does not change (data, network)."""
+    return job_resources.fixed_mem_mb(rule)
+
+
+def fixed_runtime(rule):
+    """runtime of a rule whose time the config changes by less than its margin."""
+    return job_resources.fixed_runtime_min(rule)
+
+
+def influence_mem_mb(wildcards):
+    """A sample's influence job: a PNG's size and mode (from its header) and the
+    integrated gradients' quadrature nodes."""
+    return job_resources.influence_mem_mb(
+        config["samples"][wildcards.sample], METHODS, config["method_parameters"]
+    )
+
+
+def influence_runtime(wildcards):
+    return job_resources.influence_runtime_min(
+        config["samples"][wildcards.sample], METHODS, config["method_parameters"]
+    )
+
+
+def faithfulness_mem_mb(wildcards):
+    """The faithfulness job holds the curves of every sample at once."""
+    return job_resources.faithfulness_mem_mb(
+        len(SAMPLES), len(METHODS), LAYERS, config["influence_dtype"]
+    )
+
+
+def faithfulness_runtime(wildcards):
+    return job_resources.faithfulness_runtime_min(len(SAMPLES))
+
+
+def shared_scale_mem_mb(wildcards):
+    return job_resources.shared_scale_mem_mb()
+
+
+def montage_mem_mb(wildcards):
+    return job_resources.montage_mem_mb(config["zoom"], LAYERS, len(METHODS))
+
+
+def methods_figure_mem_mb(wildcards):
+    """One column per listed hidden node and per node of the last output layer."""
+    nodes = config["methods_figure"]["nodes"]
+    columns = sum(len(nodes.get(layer, [])) for layer in LAYERS)
+    columns += 10 if {"a3", "z3"} & set(LAYERS) else 0
+    return job_resources.methods_figure_mem_mb(config["zoom"], columns, len(METHODS))
+
+
 def sweep_memory_mb(wildcards):
-    """A shard job's memory: per method, per-class float block sums and exact sums of the
-    maps and their squares (6 arrays of classes x nodes x 784 float64), plus the process.
-    """
-    nodes = sum(LAYER_SIZES[layer] for layer in SWEEP["layers"])
-    per_method = 6 * 10 * nodes * 784 * 8 / 1e6
-    return int(400 + per_method * len(SWEEP["methods"]))
-
-
-# milliseconds per image on one core, measured (README, "Speed"), with room to spare
-SWEEP_MS_PER_IMAGE = {"integrated_gradients": 10, "shapley_sampling": 300}
+    """A shard job's memory: per-class sums of every map, growing with the sweep's methods
+    and layers, its images per shard and the integrated gradients' quadrature nodes."""
+    return job_resources.sweep_memory_mb(
+        SWEEP["layers"],
+        SWEEP["methods"],
+        config["method_parameters"],
+        wildcards.split,
+        SWEEP["images"],
+        SWEEP["shards"],
+    )
 
 
 def sweep_runtime_min(wildcards):
     """Minutes per shard: three times the measured time per image and method."""
-    images = SWEEP["images"] or SPLIT_SIZES[wildcards.split]
-    ms = sum(SWEEP_MS_PER_IMAGE.get(m, 2) for m in SWEEP["methods"])
-    return int(10 + 3 * images * ms / 1000 / 60 / SWEEP["shards"])
+    return job_resources.sweep_runtime_min(
+        wildcards.split,
+        SWEEP["images"],
+        SWEEP["methods"],
+        SWEEP["shards"],
+        config["method_parameters"],
+    )
+
+
+def sweep_classes_mem_mb(wildcards):
+    return job_resources.sweep_classes_mem_mb(SWEEP["layers"], SWEEP["shards"])
+
+
+def sweep_image_mem_mb(wildcards):
+    """A class's picture is a montage of the sweep's methods and layers."""
+    return job_resources.montage_mem_mb(
+        config["zoom"], SWEEP["layers"], len(SWEEP["methods"])
+    )

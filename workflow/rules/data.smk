@@ -14,8 +14,8 @@ rule download:
     conda:
         ENV
     resources:
-        mem_mb=200,
-        runtime=30,
+        mem_mb=fixed_mem_mb("download"),
+        runtime=fixed_runtime("download"),
     script:
         "../scripts/download.py"
 
@@ -35,8 +35,8 @@ rule mnist:
     conda:
         ENV
     resources:
-        mem_mb=1000,
-        runtime=10,
+        mem_mb=fixed_mem_mb("mnist"),
+        runtime=fixed_runtime("mnist"),
     script:
         "../scripts/mnist.py"
 
@@ -53,7 +53,7 @@ rule weights:
     conda:
         ENV
     resources:
-        mem_mb=200,
-        runtime=5,
+        mem_mb=fixed_mem_mb("weights"),
+        runtime=fixed_runtime("weights"),
     script:
         "../scripts/weights.py"

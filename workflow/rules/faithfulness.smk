@@ -23,7 +23,9 @@ rule faithfulness:
     conda:
         ENV
     resources:
-        mem_mb=500,
-        runtime=5,
+        mem_mb=faithfulness_mem_mb,
+        runtime=faithfulness_runtime,
+    params:
+        expected=every_influence_expected,
     script:
         "../scripts/faithfulness.py"

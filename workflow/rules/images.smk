@@ -13,11 +13,12 @@ rule shared_scale:
     conda:
         ENV
     resources:
-        mem_mb=500,
-        runtime=5,
+        mem_mb=shared_scale_mem_mb,
+        runtime=fixed_runtime("shared_scale"),
     params:
         layers=LAYERS,
         methods=METHODS,
+        expected=every_influence_expected,
     script:
         "../scripts/shared_scale.py"
 
@@ -44,13 +45,15 @@ rule montage:
     conda:
         ENV
     resources:
-        mem_mb=500,
-        runtime=5,
+        mem_mb=montage_mem_mb,
+        runtime=fixed_runtime("montage"),
     params:
         layers=LAYERS,
         methods=METHODS,
         scale=config["scale"],
         zoom=config["zoom"],
+        expected=sample_influence_expected,
+        samples=shared_scale_sources(),
     script:
         "../scripts/montage.py"
 
@@ -72,13 +75,15 @@ rule methods_figure:
     conda:
         ENV
     resources:
-        mem_mb=500,
-        runtime=5,
+        mem_mb=methods_figure_mem_mb,
+        runtime=fixed_runtime("methods_figure"),
     params:
         layers=LAYERS,
         methods=METHODS,
         nodes=config["methods_figure"]["nodes"],
         scale=config["scale"],
         zoom=config["zoom"],
+        expected=sample_influence_expected,
+        samples=shared_scale_sources(),
     script:
         "../scripts/methods_figure.py"

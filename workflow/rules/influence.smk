@@ -13,8 +13,8 @@ rule influence:
     conda:
         ENV
     resources:
-        mem_mb=1000,
-        runtime=10,
+        mem_mb=influence_mem_mb,
+        runtime=influence_runtime,
     params:
         spec=lambda wildcards: config["samples"][wildcards.sample],
         layers=LAYERS,

@@ -14,8 +14,8 @@ rule accuracy:
     conda:
         ENV
     resources:
-        mem_mb=500,
-        runtime=5,
+        mem_mb=fixed_mem_mb("accuracy"),
+        runtime=fixed_runtime("accuracy"),
     params:
         expected=config["expected_accuracy"],
     script:
@@ -34,7 +34,7 @@ rule baseline:
     conda:
         ENV
     resources:
-        mem_mb=200,
-        runtime=5,
+        mem_mb=fixed_mem_mb("baseline"),
+        runtime=fixed_runtime("baseline"),
     script:
         "../scripts/baseline.py"

@@ -38,10 +38,11 @@ rule sweep_classes:
     conda:
         ENV
     resources:
-        mem_mb=1000,
-        runtime=10,
+        mem_mb=sweep_classes_mem_mb,
+        runtime=fixed_runtime("sweep_classes"),
     params:
         dtype=config["influence_dtype"],
+        expected=sweep_expected,
     script:
         "../scripts/sweep_classes.py"
 
@@ -63,12 +64,13 @@ rule sweep_image:
     conda:
         ENV
     resources:
-        mem_mb=500,
-        runtime=5,
+        mem_mb=sweep_image_mem_mb,
+        runtime=fixed_runtime("sweep_image"),
     params:
         layers=(SWEEP or {}).get("layers"),
         methods=(SWEEP or {}).get("methods"),
         scale=config["scale"],
         zoom=config["zoom"],
+        expected=sweep_expected,
     script:
         "../scripts/sweep_image.py"

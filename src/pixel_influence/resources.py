@@ -1,0 +1,688 @@
+"""How much memory (``mem_mb``) and time (``runtime``, minutes) each rule's job needs.
+
+Every rule's ``resources:`` calls a function here (through a small input function of
+workflow/rules/common.smk) with what the job is given: a sample's spec (for a PNG, its
+width, height and mode, read from the header alone), the numbers of samples, methods,
+layers and nodes, the zoom of the pictures, the sweep's size. The numbers come from
+``MEASURED``: the peak resident memory and the run time of each rule's job for the largest
+inputs the config allows, measured with ``python benchmarks/memory.py``. It runs every job
+through Snakemake and reads the kernel's high-water mark of the job's process (``VmHWM``:
+the interpreter, Snakemake's preamble, the imports and the work), not Snakemake's sampled
+``max_rss``. Each rule's model (``MODELS``, in MiB) is linear in its inputs, fitted to the
+rule's rows of ``MEASURED`` and at or above every one of them (``tests/test_resources.py``
+checks that, and measures the worst cases again).
+
+A declaration is
+
+    mem_mb = MARGIN * modelled peak + SNAKEMAKE_JOB_MIB, in MB (10^6 bytes)
+
+``MARGIN`` (20 %) covers the spread between runs and machines: jobs of one rule given alike
+inputs differ by up to 8 % (the influence jobs of 40 samples that change all 784 pixels: 183
+to 199 MiB), and another machine's allocator, library builds or Python add their own.
+``SNAKEMAKE_JOB_MIB`` is the job's own Snakemake: on a cluster every job is a ``python -m
+snakemake`` process (130 MiB) that starts the script and waits for it, and a memory limit
+counts both. So a digit's influence job asks for about 390 MB, a 50-megapixel RGBA PNG's
+1.5 GB, and the costliest PNG shape allowed (2 x 25,000,000 pixels) 3.6 GB.
+
+Times: ``TIME_MARGIN`` (3x) the modelled time in whole minutes, never below what each rule
+asked for before (``MIN_RUNTIME``): job start-up, queues and slow shared file systems are
+not in the measurements.
+"""
+
+import math
+import warnings
+from dataclasses import dataclass, field
+
+from .network import LAYER_SIZES
+from .samples import MAX_PNG_PIXELS, SPLIT_SIZES
+
+MIB = 2**20
+MB = 10**6
+MARGIN = 1.2
+TIME_MARGIN = 3.0
+# the job's own Snakemake process on a cluster (python -m snakemake --target-jobs ...), while
+# its script runs: VmHWM 126-128 MiB, measured on jobs of the local-cluster profile
+SNAKEMAKE_JOB_MIB = 130
+PIXELS = 784  # of an image: at most this many differ from the baseline
+SIDE = 7071  # the square PNGs measured: 7071 x 7071 pixels, just under MAX_PNG_PIXELS
+ALL_LAYERS = tuple(LAYER_SIZES)  # a1 z1 a2 z2 a3 z3: 320 nodes
+DEFAULT_LAYERS = ("z1", "z2", "a3", "z3")  # 170 nodes
+ALL_METHODS = 6
+DEFAULT_PERMUTATIONS = 256
+DEFAULT_IG_NODES = 64
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One measured job: its rule, what it was given (in words, and as the keyword
+    arguments of the rule's model), its peak resident memory (MiB) and run time (s)."""
+
+    rule: str
+    case: str
+    mib: float
+    seconds: float
+    inputs: dict = field(default_factory=dict)
+
+
+def _png(mode, width=SIDE, height=SIDE):
+    """The ``header`` input of a measured PNG: its digit a ring touching all four sides
+    (benchmarks/memory.py ``worst_png``), ``mode`` as Pillow opens it, "+tRNS" for a
+    transparent colour."""
+    base, _, key = mode.partition("+")
+    return {"header": (width, height, base, bool(key) or base in ("LA", "RGBA"))}
+
+
+_WHITE = "white image (784 pixels changed), 6 methods, 6 layers, float64"
+_SAMPLES = "samples, each white, 6 methods, 6 layers, float64"
+_EVERY = {"layers": ALL_LAYERS, "methods": ALL_METHODS}
+_METHODS4 = ("insertion", "occlusion", "gradient_input", "deeplift")
+_METHODS6 = (*_METHODS4, "integrated_gradients", "shapley_sampling")
+
+# Measured with `python benchmarks/memory.py` on the 2-core, 24 GB development machine
+# (Linux 6.18, Python 3.11.7, numpy 2.4.6, Pillow 13.0.0, h5py 3.16.0, Snakemake 9.27.1),
+# 2026-12-01, while other work shared the machine: the times are on the slow side.
+MEASURED = (
+    # rules whose input the config does not change
+    Measured("download", "one file from the local mirror (train images, 9.9 MB)", 28, 0.7),
+    Measured("mnist", "the four MNIST files, both splits", 140, 8.3),
+    Measured("weights", "sample_weight.pkl", 53, 1.6),
+    Measured("baseline", "weights.h5", 53, 1.6),
+    Measured("accuracy", "the 10,000 test images", 81, 2.8),
+    # one sample, no PNG; integrated gradients' quadrature rule (numpy's leggauss) takes
+    # 16 bytes x nodes^2 for its eigenvalue problem, and seconds growing as nodes^3;
+    # Shapley sampling's batches are capped at 64 MB, whatever the permutations
+    Measured("influence", f"{_WHITE}, default parameters", 186, 13.6),
+    Measured("influence", f"{_WHITE}, IG 4,096 nodes", 319, 83.5, {"ig_nodes": 4096}),
+    Measured(
+        "influence",
+        f"{_WHITE}, IG 4,096 nodes, 100,000 permutations (the machine busy)",
+        318,
+        1029,
+        {"ig_nodes": 4096, "permutations": 100_000},
+    ),
+    Measured(
+        "influence",
+        "40 samples: every pixel 1/40, 2/40, ..., 1; 6 methods, 6 layers, float64 (the largest)",
+        199,
+        25.4,
+    ),
+    Measured("influence", "test image #0 (116 pixels changed), 6 methods", 148, 2.3),
+    Measured(
+        "influence",
+        "test image #0, 6 methods, 100,000 permutations",
+        157,
+        119.9,
+        {"permutations": 100_000, "changed": 116},
+    ),
+    # 50-megapixel PNGs (7071 x 7071), by mode as Pillow opens them ("+tRNS": with a
+    # transparent colour), 6 methods, 6 layers: the modes read as 8-bit gray go into
+    # preprocessing at 1 byte a pixel, the others (transparency, 16-bit) as float32
+    Measured("influence", "PNG 50 MP, mode 1", 916, 6.1, _png("1")),
+    Measured("influence", "PNG 50 MP, mode L", 916, 6.4, _png("L")),
+    Measured("influence", "PNG 50 MP, mode P", 916, 12.0, _png("P")),
+    Measured("influence", "PNG 50 MP, mode RGB", 916, 12.8, _png("RGB")),
+    Measured("influence", "PNG 50 MP, mode L+tRNS", 1060, 8.6, _png("L+tRNS")),
+    Measured("influence", "PNG 50 MP, mode P+tRNS", 1060, 14.5, _png("P+tRNS")),
+    Measured("influence", "PNG 50 MP, mode RGB+tRNS", 1059, 16.3, _png("RGB+tRNS")),
+    Measured("influence", "PNG 50 MP, mode LA", 1060, 11.6, _png("LA")),
+    Measured("influence", "PNG 50 MP, mode RGBA", 1060, 15.7, _png("RGBA")),
+    Measured("influence", "PNG 50 MP, mode I;16", 1059, 12.6, _png("I;16")),
+    Measured("influence", "PNG 50 MP, mode I;16+tRNS", 1060, 13.7, _png("I;16+tRNS")),
+    # RGBA PNGs of 50 MP in long thin shapes (width x height): preprocessing's border
+    # statistics, per-row arrays and Lanczos weights grow with width + height; the worst
+    # is two pixels wide with ink all along both columns
+    Measured(
+        "influence", "PNG 50 MP RGBA, 2 x 25,000,000", 2757, 19.1, _png("RGBA", 2, 25_000_000)
+    ),
+    Measured(
+        "influence", "PNG 50 MP RGBA, 1 x 50,000,000", 2690, 25.2, _png("RGBA", 1, 50_000_000)
+    ),
+    Measured(
+        "influence", "PNG 50 MP RGBA, 50,000,000 x 1", 2537, 23.9, _png("RGBA", 50_000_000, 1)
+    ),
+    Measured(
+        "influence", "PNG 50 MP RGBA, 4 x 12,500,000", 1822, 11.1, _png("RGBA", 4, 12_500_000)
+    ),
+    Measured(
+        "influence", "PNG 50 MP RGBA, 10 x 5,000,000", 1250, 10.2, _png("RGBA", 10, 5_000_000)
+    ),
+    Measured(
+        "influence", "PNG 50 MP RGBA, 5,000,000 x 10", 1212, 23.2, _png("RGBA", 5_000_000, 10)
+    ),
+    Measured(
+        "influence", "PNG 50 MP RGBA, 25,000,000 x 2", 2566, 15.2, _png("RGBA", 25_000_000, 2)
+    ),
+    Measured("influence", "PNG 50 MP RGBA, 50,000 x 1,000", 1061, 5.8, _png("RGBA", 50_000, 1000)),
+    Measured("influence", "PNG 50 MP RGBA, 1,000 x 50,000", 1061, 10.3, _png("RGBA", 1000, 50_000)),
+    # the faithfulness job reads one sample at a time and keeps its curves resampled on
+    # 101 points (faithfulness.condensed); shared_scale reads one sample at a time
+    Measured("faithfulness", f"1 {_SAMPLES}", 97, 1.3, {"samples": 1, **_EVERY}),
+    Measured("faithfulness", f"10 {_SAMPLES}", 139, 5.5, {"samples": 10, **_EVERY}),
+    Measured("faithfulness", f"20 {_SAMPLES}", 157, 11.1, {"samples": 20, **_EVERY}),
+    Measured("faithfulness", f"40 {_SAMPLES}", 197, 22.4, {"samples": 40, **_EVERY}),
+    Measured("shared_scale", f"1 {_SAMPLES}", 66, 1.0),
+    Measured("shared_scale", f"10 {_SAMPLES}", 78, 3.9),
+    Measured("shared_scale", f"20 {_SAMPLES}", 79, 8.1),
+    Measured("shared_scale", f"40 {_SAMPLES}", 80, 7.7),
+    # pictures of the white image: 6 methods x 6 layers (320 nodes), by zoom
+    Measured("montage", "6 methods, 6 layers, zoom 1", 77, 3.6, {"zoom": 1, **_EVERY}),
+    Measured("montage", "6 methods, 6 layers, zoom 2", 83, 5.5, {"zoom": 2, **_EVERY}),
+    Measured("montage", "6 methods, 6 layers, zoom 4", 105, 6.9, {"zoom": 4, **_EVERY}),
+    Measured("montage", "6 methods, 6 layers, zoom 8", 192, 20.9, {"zoom": 8, **_EVERY}),
+    Measured(
+        "montage",
+        "6 methods, 4 layers (170 nodes), zoom 8",
+        136,
+        6.8,
+        {"zoom": 8, "layers": DEFAULT_LAYERS, "methods": 6},
+    ),
+    # 6 methods by every hidden node of a1, z1, a2, z2 (300) and the 10 of z3
+    *(
+        Measured("methods_figure", f"6 methods, 310 columns, zoom {z}", mib, s, {"zoom": z})
+        for z, mib, s in ((1, 81, 3.6), (2, 85, 4.7), (4, 106, 5.3), (8, 190, 17.3))
+    ),
+    Measured(
+        "methods_figure",
+        "6 methods, the default 20 columns, zoom 8",
+        81,
+        1.5,
+        {"zoom": 8, "columns": 20},
+    ),
+    # sweeps of the test split in one shard unless said: a shard holds per-class sums of
+    # every map and streams the images; the merge holds one statistic at a time
+    Measured(
+        "sweep_shard",
+        "6 methods, 6 layers, 500 images",
+        1015,
+        201.8,
+        {"methods": _METHODS6, "layers": ALL_LAYERS, "images": 500},
+    ),
+    Measured(
+        "sweep_shard",
+        "6 methods, 6 layers, 100 images",
+        1024,
+        71.7,
+        {"methods": _METHODS6, "layers": ALL_LAYERS, "images": 100},
+    ),
+    Measured(
+        "sweep_shard",
+        "the default 4 methods and 4 layers, 2,500 images",
+        392,
+        22.3,
+        {"methods": _METHODS4, "layers": DEFAULT_LAYERS, "images": 2500},
+    ),
+    Measured(
+        "sweep_shard",
+        "insertion, z3, 10,000 images in 20 shards: 500 a shard",
+        62,
+        2.2,
+        {"methods": ("insertion",), "layers": ("z3",), "images": 500},
+    ),
+    Measured(
+        "sweep_shard",
+        "insertion, z3, the 60,000 training images in 1 shard",
+        118,
+        71.3,
+        {"methods": ("insertion",), "layers": ("z3",), "images": 60_000},
+    ),
+    Measured(
+        "sweep_shard",
+        "integrated gradients with 4,096 nodes, z3, 1 image",
+        314,
+        14.9,
+        {"methods": ("integrated_gradients",), "layers": ("z3",), "images": 1, "ig_nodes": 4096},
+    ),
+    Measured(
+        "sweep_classes",
+        "6 methods, 6 layers, 500 images",
+        453,
+        8.7,
+        {"layers": ALL_LAYERS, "methods": 6},
+    ),
+    Measured(
+        "sweep_classes",
+        "6 methods, 6 layers, 100 images",
+        471,
+        14.1,
+        {"layers": ALL_LAYERS, "methods": 6},
+    ),
+    Measured(
+        "sweep_classes",
+        "the default 4 methods and 4 layers",
+        268,
+        3.3,
+        {"layers": DEFAULT_LAYERS, "methods": 4},
+    ),
+    Measured(
+        "sweep_classes", "insertion, z3, 20 shards", 75, 0.8, {"layers": ("z3",), "shards": 20}
+    ),
+    Measured("sweep_classes", "insertion, z3, 1 shard", 63, 0.5, {"layers": ("z3",)}),
+    Measured("sweep_image", "6 methods, 6 layers, zoom 8", 188, 4.0, {"zoom": 8, **_EVERY}),
+    Measured(
+        "sweep_image",
+        "the default 4 methods and 4 layers, zoom 8",
+        112,
+        3.1,
+        {"zoom": 8, "layers": DEFAULT_LAYERS, "methods": 4},
+    ),
+    Measured(
+        "sweep_image",
+        "insertion, z3, zoom 8",
+        61,
+        1.2,
+        {"zoom": 8, "layers": ("z3",), "methods": 1},
+    ),
+)
+
+# what each rule asked for before these models (minutes): the floor of its runtime
+MIN_RUNTIME = {
+    "download": 30,
+    "mnist": 10,
+    "weights": 5,
+    "baseline": 5,
+    "accuracy": 5,
+    "influence": 10,
+    "shared_scale": 5,
+    "montage": 5,
+    "methods_figure": 5,
+    "faithfulness": 5,
+    "sweep_shard": 10,
+    "sweep_classes": 10,
+    "sweep_image": 5,
+}
+
+
+def rows(rule):
+    return [m for m in MEASURED if m.rule == rule]
+
+
+def declared_mb(peak_mib):
+    """``mem_mb`` for a job whose modelled peak is ``peak_mib``: with the margin and the
+    job's own Snakemake process, in whole MB."""
+    return math.ceil((MARGIN * peak_mib + SNAKEMAKE_JOB_MIB) * MIB / MB)
+
+
+def declared_minutes(seconds, rule):
+    """``runtime`` for a job modelled to take ``seconds``: whole minutes with the margin."""
+    return max(MIN_RUNTIME[rule], math.ceil(TIME_MARGIN * seconds / 60))
+
+
+def _fit(points):
+    """(intercept, slope) of the line through the points (x, y) of least and most x,
+    raised to pass at or above every point."""
+    (x0, y0), (x1, y1) = min(points), max(points)
+    slope = (y1 - y0) / (x1 - x0) if x1 > x0 else 0.0
+    return max(y - slope * x for x, y in points), slope
+
+
+def _nodes(layers):
+    return sum(LAYER_SIZES[layer] for layer in layers)
+
+
+# ---------------------------------------------------------------- rules of fixed input
+
+FIXED = ("download", "mnist", "weights", "baseline", "accuracy", "shared_scale")
+
+
+def fixed_mib(rule):
+    """A rule whose input the config does not change (shared_scale reads one sample at a
+    time, so it is one of them): the largest peak measured."""
+    return max(m.mib for m in rows(rule))
+
+
+def fixed_mem_mb(rule):
+    return declared_mb(fixed_mib(rule))
+
+
+def fixed_runtime_min(rule):
+    """``runtime`` of a rule whose time the config changes by less than its margin (the
+    pictures and the merge of a sweep take seconds at their largest): the old minutes, or
+    three times the longest measured, if more."""
+    return declared_minutes(max(m.seconds for m in rows(rule)), rule)
+
+
+# ---------------------------------------------------------------- influence
+
+_PLAIN = [m for m in rows("influence") if "header" not in m.inputs]
+# memory: a line in nodes^2 through the white image with 64 and 4,096 quadrature nodes
+INFLUENCE_MIB, IG_MIB_PER_NODE2 = _fit(
+    [(m.inputs.get("ig_nodes", DEFAULT_IG_NODES) ** 2, m.mib) for m in _PLAIN]
+)
+_BASE = INFLUENCE_MIB + IG_MIB_PER_NODE2 * DEFAULT_IG_NODES**2
+
+
+def png_kind(mode, transparent):
+    """How a PNG opened in ``mode`` goes into preprocessing: its row in the table of bytes
+    per pixel (``PNG_BYTES_PER_PIXEL``)."""
+    if mode.startswith("I"):  # I;16, I;16B, I: 16-bit gray
+        mode = "I;16"
+    if transparent and mode not in ("LA", "RGBA"):
+        mode += "+tRNS"
+    return mode
+
+
+# bytes per pixel a 50-megapixel PNG adds to the job, by kind; then bytes per pixel of
+# width + height, for long thin images
+PNG_BYTES_PER_PIXEL = {
+    png_kind(*m.inputs["header"][2:]): (m.mib - _BASE) * MIB / SIDE**2
+    for m in rows("influence")
+    if m.inputs.get("header", (0, 0))[:2] == (SIDE, SIDE)
+}
+PNG_BYTES_PER_EDGE = max(
+    ((m.mib - _BASE) * MIB - PNG_BYTES_PER_PIXEL["RGBA"] * w * h) / (w + h)
+    for m in rows("influence")
+    for w, h in [m.inputs.get("header", (SIDE, SIDE))[:2]]
+    if (w, h) != (SIDE, SIDE)
+)
+
+
+def png_header(path):
+    """(width, height, mode, transparent) of a PNG from its header (no pixel is decoded), or
+    None if Pillow cannot open it as a PNG (the job then fails at once, with little memory)."""
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(path, formats=["PNG"]) as img:
+                return img.width, img.height, img.mode, bool(img.has_transparency_data)
+    except Exception:  # noqa: BLE001 - whatever it is, the job reports it
+        return None
+
+
+def png_mib(header):
+    """What preprocessing a PNG adds to the influence job (MiB), from its header."""
+    if header is None:
+        return 0.0
+    width, height, mode, transparent = header
+    if width * height > MAX_PNG_PIXELS:  # refused from the header, nothing decoded
+        return 0.0
+    per_pixel = PNG_BYTES_PER_PIXEL.get(
+        png_kind(mode, transparent), max(PNG_BYTES_PER_PIXEL.values())
+    )
+    return (per_pixel * width * height + PNG_BYTES_PER_EDGE * (width + height)) / MIB
+
+
+def influence_mib(ig_nodes=DEFAULT_IG_NODES, header=None, **_):
+    """The influence job's peak (MiB): integrated gradients' quadrature nodes (0 without
+    that method) and a PNG's header. Neither the methods and layers (the white image with
+    all six of each is the row measured) nor the permutations (batches capped in bytes)
+    move it by more than its margin."""
+    return INFLUENCE_MIB + IG_MIB_PER_NODE2 * ig_nodes**2 + png_mib(header)
+
+
+def _parameter(method_parameters, method, name, default):
+    return (method_parameters or {}).get(method, {}).get(name, default)
+
+
+def ig_nodes(methods, method_parameters):
+    if "integrated_gradients" not in methods:
+        return 0
+    return _parameter(method_parameters, "integrated_gradients", "nodes", DEFAULT_IG_NODES)
+
+
+def influence_mem_mb(spec, methods, method_parameters, header=None):
+    """``mem_mb`` of a sample's influence job; a PNG sample's header is read unless given."""
+    if "png" in spec and header is None:
+        header = png_header(spec["png"])
+    return declared_mb(
+        influence_mib(ig_nodes(methods, method_parameters), header if "png" in spec else None)
+    )
+
+
+# time: the slowest job with the default parameters; Shapley sampling per permutation and
+# changed pixel (test image #0, 100,000 permutations); integrated gradients' quadrature
+# rule, as nodes^3 (the white image with 4,096 nodes); decoding a PNG, per pixel
+_white = {m.case: m for m in _PLAIN}
+INFLUENCE_SECONDS = max(m.seconds for m in _PLAIN if not m.inputs)
+_digit = sorted((m for m in _PLAIN if "test image #0" in m.case), key=lambda m: m.seconds)
+SECONDS_PER_PERMUTATION_PIXEL = (_digit[-1].seconds - _digit[0].seconds) / (
+    (_digit[-1].inputs["permutations"] - DEFAULT_PERMUTATIONS) * _digit[-1].inputs["changed"]
+)
+IG_SECONDS_4096 = (
+    _white[f"{_WHITE}, IG 4,096 nodes"].seconds - _white[f"{_WHITE}, default parameters"].seconds
+)
+PNG_SECONDS_PER_PIXEL = max(
+    m.seconds / (m.inputs["header"][0] * m.inputs["header"][1])
+    for m in rows("influence")
+    if "header" in m.inputs
+)
+
+
+def influence_seconds(permutations=DEFAULT_PERMUTATIONS, ig_nodes=DEFAULT_IG_NODES, pixels=0):
+    """Modelled seconds of an influence job: all 784 pixels changed (the most), ``pixels``
+    of a PNG to decode."""
+    seconds = INFLUENCE_SECONDS + PNG_SECONDS_PER_PIXEL * pixels
+    seconds += SECONDS_PER_PERMUTATION_PIXEL * max(0, permutations - DEFAULT_PERMUTATIONS) * PIXELS
+    return seconds + IG_SECONDS_4096 * (ig_nodes / 4096) ** 3
+
+
+def influence_runtime_min(spec, methods, method_parameters, header=None):
+    """``runtime`` of a sample's influence job."""
+    permutations = 0
+    if "shapley_sampling" in methods:
+        permutations = _parameter(
+            method_parameters, "shapley_sampling", "permutations", DEFAULT_PERMUTATIONS
+        )
+    pixels = 0
+    if "png" in spec:
+        header = header or png_header(spec["png"])
+        if header is not None and header[0] * header[1] <= MAX_PNG_PIXELS:
+            pixels = header[0] * header[1]
+    seconds = influence_seconds(permutations, ig_nodes(methods, method_parameters), pixels)
+    return declared_minutes(seconds, "influence")
+
+
+# ---------------------------------------------------------------- faithfulness
+
+
+def condensed_bytes(methods, layers):
+    """Bytes the faithfulness job keeps of one sample: its deletion and insertion curves of
+    every method and the random ranking, every node, resampled on 101 points in float32
+    (``faithfulness.condensed``); the full curves of one sample at a time come and go."""
+    return (methods + 1) * _nodes(layers) * 2 * 101 * 4
+
+
+FAITHFULNESS_MIB, FAITHFULNESS_PER_CONDENSED_MIB = _fit(
+    [
+        (m.inputs["samples"] * condensed_bytes(6, ALL_LAYERS) / MIB, m.mib)
+        for m in rows("faithfulness")
+    ]
+)
+FAITHFULNESS_SECONDS_PER_SAMPLE = max(m.seconds / m.inputs["samples"] for m in rows("faithfulness"))
+
+
+def faithfulness_mib(samples, methods, layers, dtype="float64"):
+    """The faithfulness job's peak (MiB): what it keeps of all ``samples``, and (in the
+    constant, measured with the largest) one sample's full curves at a time. ``dtype``
+    changes only that transient part, which the constant covers for float64."""
+    kept = samples * condensed_bytes(methods, layers) / MIB
+    return FAITHFULNESS_MIB + FAITHFULNESS_PER_CONDENSED_MIB * kept
+
+
+def faithfulness_mem_mb(samples, methods, layers, dtype):
+    return declared_mb(faithfulness_mib(samples, methods, layers, dtype))
+
+
+def faithfulness_runtime_min(samples):
+    return declared_minutes(FAITHFULNESS_SECONDS_PER_SAMPLE * samples, "faithfulness")
+
+
+def shared_scale_mem_mb():
+    return fixed_mem_mb("shared_scale")
+
+
+# ---------------------------------------------------------------- pictures
+
+
+def panel_pixels(zoom, panels):
+    """Pixels of ``panels`` maps of 28 x 28 values drawn at ``zoom``, in MiB (millions)."""
+    return panels * PIXELS * zoom**2 / MIB
+
+
+MONTAGE_MIB, MONTAGE_PER_PIXEL = _fit(
+    [
+        (panel_pixels(m.inputs["zoom"], m.inputs["methods"] * _nodes(m.inputs["layers"])), m.mib)
+        for m in rows("montage")
+    ]
+)
+METHODS_FIGURE_MIB, METHODS_FIGURE_PER_PIXEL = _fit(
+    [
+        (panel_pixels(m.inputs["zoom"], 6 * m.inputs.get("columns", 310)), m.mib)
+        for m in rows("methods_figure")
+    ]
+)
+
+
+def montage_mib(zoom, layers, methods):
+    """A montage's peak (MiB): one panel per method and node, zoom x zoom pixels a value.
+    A sweep class's picture is such a montage."""
+    return MONTAGE_MIB + MONTAGE_PER_PIXEL * panel_pixels(zoom, methods * _nodes(layers))
+
+
+def montage_mem_mb(zoom, layers, methods):
+    return declared_mb(montage_mib(zoom, layers, methods))
+
+
+def methods_figure_mib(zoom, columns=310, methods=ALL_METHODS):
+    """The methods figure's peak (MiB): ``columns`` nodes by ``methods`` rows of panels."""
+    return METHODS_FIGURE_MIB + METHODS_FIGURE_PER_PIXEL * panel_pixels(zoom, methods * columns)
+
+
+def methods_figure_mem_mb(zoom, columns, methods):
+    return declared_mb(methods_figure_mib(zoom, columns, methods))
+
+
+# ---------------------------------------------------------------- sweep
+
+BLOCK = 500  # images per block of a sweep (pixel_influence.sweep.BLOCK)
+
+
+def sums_mib(layers):
+    """What a shard holds per method: per-class float block sums and exact sums of the maps
+    and their squares, 6 arrays of 10 classes x nodes x 784 float64 (MiB)."""
+    return 6 * 10 * _nodes(layers) * PIXELS * 8 / MIB
+
+
+def shard_images(split, images, shards):
+    """The most images one shard of a sweep gets: whole blocks of 500, as even as can be."""
+    images = images or SPLIT_SIZES[split]
+    blocks = -(-images // BLOCK)
+    return min(images, -(-blocks // shards) * BLOCK)
+
+
+_SHARDS = rows("sweep_shard")
+_SHARDS_PLAIN = [m for m in _SHARDS if m.inputs.get("ig_nodes", 0) <= DEFAULT_IG_NODES]
+_SHARDS_SMALL = [m for m in _SHARDS_PLAIN if m.inputs.get("images", BLOCK) <= 10 * BLOCK]
+# memory: a line in the sums held (methods x sums_mib), then bytes per pixel of the shard's
+# images (it reads them all at once), then integrated gradients' quadrature rule (nodes^2)
+SWEEP_SHARD_MIB, SWEEP_PER_SUMS = _fit(
+    [(len(m.inputs["methods"]) * sums_mib(m.inputs["layers"]), m.mib) for m in _SHARDS_SMALL]
+)
+
+
+def _shard_sums(m):
+    return SWEEP_SHARD_MIB + SWEEP_PER_SUMS * len(m.inputs["methods"]) * sums_mib(
+        m.inputs["layers"]
+    )
+
+
+SWEEP_BYTES_PER_IMAGE = max(
+    [0.0]
+    + [
+        (m.mib - _shard_sums(m)) * MIB / m.inputs["images"]
+        for m in _SHARDS_PLAIN
+        if m not in _SHARDS_SMALL
+    ]
+)
+SWEEP_IG_MIB_PER_NODE2 = max(
+    [0.0]
+    + [
+        (m.mib - _shard_sums(m) - SWEEP_BYTES_PER_IMAGE * m.inputs["images"] / MIB)
+        / m.inputs["ig_nodes"] ** 2
+        for m in _SHARDS
+        if m.inputs.get("ig_nodes", 0) > DEFAULT_IG_NODES
+    ]
+)
+
+
+def sweep_shard_mib(layers, methods, images=BLOCK, ig_nodes=0):
+    """A shard job's peak (MiB): the sums it holds for each of ``methods``, the ``images``
+    it reads, integrated gradients' quadrature rule; the images go through one at a time."""
+    mib = SWEEP_SHARD_MIB + SWEEP_PER_SUMS * len(methods) * sums_mib(layers)
+    return mib + SWEEP_BYTES_PER_IMAGE * images / MIB + SWEEP_IG_MIB_PER_NODE2 * ig_nodes**2
+
+
+def sweep_memory_mb(layers, methods, method_parameters, split, images, shards):
+    """``mem_mb`` of a shard job of a sweep of ``images`` (None: the whole ``split``) in
+    ``shards``."""
+    return declared_mb(
+        sweep_shard_mib(
+            layers,
+            methods,
+            shard_images(split, images, shards),
+            ig_nodes(methods, method_parameters),
+        )
+    )
+
+
+# milliseconds per image on one core, measured (README, "Speed"), with room to spare;
+# integrated gradients' at 64 nodes, growing with its nodes; its quadrature rule (as
+# nodes^3, as in the influence job) is computed once a shard (methods.gauss_legendre keeps it)
+SWEEP_MS_PER_IMAGE = {"integrated_gradients": 10, "shapley_sampling": 300}
+
+
+def sweep_runtime_min(split, images, methods, shards, method_parameters=None):
+    """Minutes per shard: three times the measured time per image and method, integrated
+    gradients' growing with its quadrature nodes."""
+    images = images or SPLIT_SIZES[split]
+    ms = sum(SWEEP_MS_PER_IMAGE.get(m, 2) for m in methods if m != "integrated_gradients")
+    once = 0.0
+    if "integrated_gradients" in methods:
+        nodes = ig_nodes(methods, method_parameters)
+        ms += SWEEP_MS_PER_IMAGE["integrated_gradients"] * max(1.0, nodes / DEFAULT_IG_NODES)
+        once = IG_SECONDS_4096 * (nodes / 4096) ** 3
+    return int(10 + 3 * (images * ms / 1000 / shards + once) / 60)
+
+
+_MERGES = rows("sweep_classes")
+# memory: MiB per shard (its file open) from the merges of the same layers in 1 and in 20
+# shards, then a line in the nodes
+SWEEP_CLASSES_PER_SHARD = max(
+    (a.mib - b.mib) / (a.inputs.get("shards", 1) - b.inputs.get("shards", 1))
+    for a in _MERGES
+    for b in _MERGES
+    if a.inputs["layers"] == b.inputs["layers"]
+    and a.inputs.get("shards", 1) > b.inputs.get("shards", 1)
+)
+SWEEP_CLASSES_MIB, SWEEP_CLASSES_PER_NODE = _fit(
+    [
+        (_nodes(m.inputs["layers"]), m.mib - SWEEP_CLASSES_PER_SHARD * m.inputs.get("shards", 1))
+        for m in _MERGES
+    ]
+)
+
+
+def sweep_classes_mib(layers, shards=1, **_):
+    """The merge's peak (MiB): one statistic of one method at a time, from all shards at
+    once, so it grows with the nodes and (a little) with the shards, not with the methods."""
+    return (
+        SWEEP_CLASSES_MIB
+        + SWEEP_CLASSES_PER_NODE * _nodes(layers)
+        + SWEEP_CLASSES_PER_SHARD * shards
+    )
+
+
+def sweep_classes_mem_mb(layers, shards):
+    return declared_mb(sweep_classes_mib(layers, shards))
+
+
+MODELS = {
+    "influence": influence_mib,
+    "faithfulness": faithfulness_mib,
+    "montage": montage_mib,
+    "methods_figure": methods_figure_mib,
+    "sweep_shard": sweep_shard_mib,
+    "sweep_classes": sweep_classes_mib,
+    "sweep_image": montage_mib,
+}

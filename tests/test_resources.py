@@ -1,0 +1,374 @@
+"""Declared resources hold: each rule's mem_mb (pixel_influence.resources) covers what its
+job needs for the largest input the config allows, with room for the job's own Snakemake
+process on a cluster.
+
+The measured tests run the worst cases through Snakemake with the probe of
+benchmarks/memory.py, which makes every job's process report, as it exits, the mem_mb
+Snakemake gave it and its peak resident memory (VmHWM: the kernel's high-water mark of the
+process since it started the job's script; ru_maxrss would include the memory of the
+process it was forked from)."""
+
+import re
+import sys
+import zlib
+
+import pytest
+from conftest import ROOT, mirror, needs_data, snakemake, workdir_with_config
+from PIL import Image
+
+from pixel_influence import resources
+from pixel_influence.resources import MB, MIB
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import memory  # the probe and the worst-case PNGs of benchmarks/memory.py
+
+ALL_LAYERS = ["a1", "z1", "a2", "z2", "a3", "z3"]
+ALL_METHODS = [
+    "insertion",
+    "occlusion",
+    "gradient_input",
+    "integrated_gradients",
+    "deeplift",
+    "shapley_sampling",
+]
+SIDE = resources.SIDE
+
+
+# ---------------------------------------------------------------- the table and the models
+
+
+def test_every_model_covers_its_measurements_with_the_margin():
+    checked = 0
+    for m in resources.MEASURED:
+        if m.rule in resources.MODELS:
+            model = resources.MODELS[m.rule](**m.inputs)
+        else:
+            model = resources.fixed_mib(m.rule)
+        assert model >= m.mib - 0.5, (m.case, model)
+        # what the rule declares for that input: the margin and the job's Snakemake on top
+        need = (resources.MARGIN * m.mib + resources.SNAKEMAKE_JOB_MIB) * MIB / MB
+        assert resources.declared_mb(model) >= need, m.case
+        checked += 1
+    assert checked >= 40
+    assert {m.rule for m in resources.MEASURED} >= {
+        "download",
+        "mnist",
+        "weights",
+        "baseline",
+        "accuracy",
+        "influence",
+        "faithfulness",
+        "shared_scale",
+        "montage",
+        "methods_figure",
+        "sweep_shard",
+        "sweep_classes",
+        "sweep_image",
+    }
+
+
+def runtime_for(m):
+    """The runtime (minutes) a rule declares for the inputs of the measured job ``m``."""
+    if m.rule == "influence":
+        parameters = {
+            "shapley_sampling": {"permutations": m.inputs.get("permutations", 256)},
+            "integrated_gradients": {"nodes": m.inputs.get("ig_nodes", 64)},
+        }
+        spec = {"png": "unused.png"} if "header" in m.inputs else {"fill": 1.0}
+        return resources.influence_runtime_min(
+            spec, ALL_METHODS, parameters, m.inputs.get("header")
+        )
+    if m.rule == "faithfulness":
+        return resources.faithfulness_runtime_min(m.inputs["samples"])
+    if m.rule == "sweep_shard":
+        parameters = {"integrated_gradients": {"nodes": m.inputs.get("ig_nodes", 64)}}
+        methods, images = m.inputs["methods"], m.inputs["images"]
+        return resources.sweep_runtime_min("train", images, methods, 1, parameters)
+    return resources.fixed_runtime_min(m.rule)
+
+
+def test_every_runtime_covers_its_measurements():
+    """The measured times were taken on a busy machine; each declared runtime is at least
+    the time measured (three times the modelled time, in whole minutes, or more)."""
+    for m in resources.MEASURED:
+        assert runtime_for(m) * 60 >= m.seconds, m.case
+    # a rule asks for no less than before
+    for rule, minutes in resources.MIN_RUNTIME.items():
+        assert all(runtime_for(m) >= minutes for m in resources.MEASURED if m.rule == rule)
+
+
+def test_the_png_table_is_what_was_measured():
+    """The bytes per pixel of each mode are the measured 50-megapixel jobs less the job
+    without a PNG; gray 8-bit modes go into preprocessing as uint8, the others as float32."""
+    base = resources.influence_mib()
+    for m in resources.MEASURED:
+        header = m.inputs.get("header")
+        if header and header[:2] == (SIDE, SIDE):
+            kind = resources.png_kind(*header[2:])
+            assert resources.PNG_BYTES_PER_PIXEL[kind] * SIDE**2 / MIB == pytest.approx(
+                m.mib - base
+            )
+    per_pixel = resources.PNG_BYTES_PER_PIXEL
+    assert {per_pixel[k] for k in ("1", "L", "P", "RGB")} == {per_pixel["L"]}
+    assert 14 < per_pixel["L"] < per_pixel["RGBA"] < 20
+    assert 60 < resources.PNG_BYTES_PER_EDGE < 80
+
+
+def header(mode="RGBA", width=SIDE, height=SIDE, transparent=None):
+    if transparent is None:
+        transparent = mode in ("LA", "RGBA")
+    return (width, height, mode, transparent)
+
+
+def influence(head=None, **parameters):
+    return resources.influence_mem_mb({"png": "unused.png"}, ALL_METHODS, parameters, head)
+
+
+def test_the_declarations_grow_with_the_input():
+    # a PNG: with its pixels, its mode, and its thinness at a given number of pixels
+    sizes = [influence(header("RGBA", s, s)) for s in (28, 1000, 3000, SIDE)]
+    assert sizes == sorted(sizes) and sizes[0] < sizes[-1] / 3
+    assert influence(header("L")) < influence(header("L", transparent=True))
+    assert influence(header("RGBA")) < influence(header("RGBA", 2, 25_000_000))
+    assert influence(header("RGBA", 10, 5_000_000)) < influence(header("RGBA", 2, 25_000_000))
+    # an image over 50 megapixels is refused from its header: nothing is decoded
+    no_png = resources.influence_mem_mb({"fill": 1.0}, ALL_METHODS, {})
+    assert influence(header("RGBA", SIDE + 1, SIDE)) == no_png < influence(header("L", 800, 600))
+    # integrated gradients' quadrature rule: memory as nodes^2, time as nodes^3
+    ig = [influence(integrated_gradients={"nodes": n}) for n in (64, 1024, 4096)]
+    assert ig[0] < ig[1] < ig[2]
+    runtimes = [
+        resources.influence_runtime_min(
+            {"fill": 1.0}, ALL_METHODS, {"shapley_sampling": {"permutations": p}}
+        )
+        for p in (256, 30_000, 100_000)
+    ]
+    assert runtimes[0] == resources.MIN_RUNTIME["influence"] < runtimes[1] < runtimes[2]
+    # faithfulness: samples, methods, layers
+    f = resources.faithfulness_mem_mb
+    assert f(1, 6, ALL_LAYERS, "float64") < f(10, 6, ALL_LAYERS, "float64")
+    assert f(10, 6, ALL_LAYERS, "float64") < f(100, 6, ALL_LAYERS, "float64")
+    assert f(40, 1, ALL_LAYERS, "float64") < f(40, 6, ALL_LAYERS, "float64")
+    assert f(40, 6, ["z3"], "float64") < f(40, 6, ALL_LAYERS, "float64")
+    assert resources.faithfulness_runtime_min(10_000) > resources.faithfulness_runtime_min(11)
+    # pictures: zoom, layers, methods, columns
+    m = resources.montage_mem_mb
+    assert m(1, ALL_LAYERS, 6) < m(2, ALL_LAYERS, 6) < m(8, ALL_LAYERS, 6)
+    assert m(8, ["z3"], 6) < m(8, ALL_LAYERS, 6) and m(8, ALL_LAYERS, 1) < m(8, ALL_LAYERS, 6)
+    mf = resources.methods_figure_mem_mb
+    assert mf(8, 20, 6) < mf(8, 310, 6) and mf(2, 310, 6) < mf(8, 310, 6)
+
+    # the sweep: methods and layers
+    # the sweep: methods, layers, images per shard, quadrature nodes; the merge: nodes, shards
+    def s(layers, methods, images=None, shards=4, nodes=64):
+        parameters = {"integrated_gradients": {"nodes": nodes}}
+        return resources.sweep_memory_mb(layers, methods, parameters, "train", images, shards)
+
+    assert s(["z3"], ["insertion"]) < s(ALL_LAYERS, ["insertion"]) < s(ALL_LAYERS, ALL_METHODS)
+    assert s(["z3"], ["insertion"], 500) < s(["z3"], ["insertion"], None, 1)  # 60,000 images
+    assert s(["z3"], ALL_METHODS) < s(["z3"], ALL_METHODS, nodes=4096)
+    assert resources.shard_images("train", None, 120) == 500
+    assert resources.shard_images("test", 1200, 2) == 1000  # 3 blocks: 2 and 1
+    c = resources.sweep_classes_mem_mb
+    assert c(["z3"], 1) < c(ALL_LAYERS, 1) < c(ALL_LAYERS, 120)
+
+
+def test_small_inputs_ask_for_about_what_the_rules_asked_before():
+    """The old fixed declarations were 1000 MB for an influence job, 500 MB for a picture
+    or the faithfulness job: a digit and the default config stay at or below them."""
+    default_layers = ["z1", "z2", "a3", "z3"]
+    for spec in ({"fill": 1.0}, {"split": "test", "index": 0}):
+        assert 300 < resources.influence_mem_mb(spec, ALL_METHODS, {}) <= 1000
+    assert influence(header("L", 800, 600)) <= 1000  # a phone photo of a digit
+    assert resources.montage_mem_mb(2, default_layers, 6) <= 500
+    assert resources.methods_figure_mem_mb(2, 20, 6) <= 500
+    assert resources.faithfulness_mem_mb(11, 6, default_layers, "float32") <= 500
+    for rule in resources.FIXED:
+        assert resources.fixed_mem_mb(rule) <= 500
+
+
+def png_bytes(width, height, color_type, bit_depth, body=b""):
+    """A PNG's signature and header chunk, then ``body`` (its other chunks, or none)."""
+
+    def chunk(kind, data):
+        return (
+            len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
+        )
+
+    ihdr = width.to_bytes(4, "big") + height.to_bytes(4, "big")
+    ihdr += bytes([bit_depth, color_type, 0, 0, 0])
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + body
+
+
+def test_a_png_is_sized_from_its_header_alone(tmp_path):
+    """No pixel is decoded: a PNG whose pixel data is garbage gets the declaration its
+    header says (the job itself then fails, quickly)."""
+    path = tmp_path / "big.png"
+    garbage = b"\x00\x00\x00\x08IDATgarbage!\x00\x00\x00\x00"  # a bad chunk, a bad CRC
+    path.write_bytes(png_bytes(SIDE, SIDE, 6, 8, garbage))  # RGBA, 8 bits
+    assert resources.png_header(path) == (SIDE, SIDE, "RGBA", True)
+    assert resources.influence_mem_mb({"png": str(path)}, ALL_METHODS, {}) == influence(header())
+    path.write_bytes(png_bytes(SIDE, SIDE, 0, 16, garbage))  # 16-bit gray
+    assert resources.png_header(path)[2] == "I;16"
+    for broken in (b"", b"not a png", png_bytes(0, 0, 6, 8)[:20]):
+        path.write_bytes(broken)
+        assert resources.png_header(path) is None
+        assert resources.influence_mem_mb({"png": str(path)}, ALL_METHODS, {}) == (
+            resources.influence_mem_mb({"fill": 1.0}, ALL_METHODS, {})
+        )
+    assert resources.png_header(tmp_path / "missing.png") is None
+
+
+@pytest.mark.parametrize(
+    "mode", ["1", "L", "L+tRNS", "LA", "RGB", "RGB+tRNS", "RGBA", "P", "P+tRNS", "I;16"]
+)
+def test_every_mode_pillow_reads_has_its_row(tmp_path, mode):
+    path = memory.worst_png(tmp_path / "x.png", mode, 30, 20)
+    width, height, pil_mode, transparent = resources.png_header(path)
+    with Image.open(path) as img:
+        assert (width, height, pil_mode) == (30, 20, img.mode)
+    assert resources.png_kind(pil_mode, transparent) == mode
+    assert mode in resources.PNG_BYTES_PER_PIXEL
+
+
+# ---------------------------------------------------------------- the workflow uses them
+
+
+def resources_by_job(dry_run_output):
+    """{(rule, sample wildcard or ""): {resource: value}} from a dry run's job list."""
+    found = {}
+    for block in re.split(r"\n(?=\S)", dry_run_output):
+        lines = block.strip().splitlines()
+        if not lines or not lines[0].startswith(("rule ", "localrule ")):
+            continue
+        rule = lines[0].split()[1].rstrip(":")
+        fields = dict(line.strip().split(": ", 1) for line in lines[1:] if ": " in line)
+        sample = dict(
+            w.split("=", 1) for w in fields.get("wildcards", "").split(", ") if "=" in w
+        ).get("sample", "")
+        if "resources" in fields:
+            found[(rule, sample)] = dict(
+                r.split("=", 1) for r in fields["resources"].split(", ") if "=" in r
+            )
+    return found
+
+
+def test_the_rules_declare_what_the_models_say(tmp_path):
+    """A dry run: each job's mem_mb and runtime are the models' for this config."""
+    png = memory.worst_png(tmp_path / "photo.png", "RGB+tRNS", 3000, 2000)
+
+    def edit(cfg):
+        cfg["samples"] = {"mine": {"png": str(png)}, "white": {"fill": 1.0}}
+        cfg.update(layers=ALL_LAYERS, zoom=8, influence_dtype="float64")
+        cfg["method_parameters"] = {"integrated_gradients": {"nodes": 1024}}
+        cfg["methods_figure"] = {"nodes": {"z1": list(range(50)), "a2": [0, 1, 2]}}
+
+    workdir = workdir_with_config(tmp_path / "run", edit)
+    jobs = resources_by_job(snakemake(workdir, "-n", "--config", mirror()).stdout)
+    parameters = {"integrated_gradients": {"nodes": 1024}}
+    expected = {
+        ("influence", "mine"): (
+            resources.influence_mem_mb({"png": str(png)}, ALL_METHODS, parameters),
+            resources.influence_runtime_min({"png": str(png)}, ALL_METHODS, parameters),
+        ),
+        ("influence", "white"): (
+            resources.influence_mem_mb({"fill": 1.0}, ALL_METHODS, parameters),
+            resources.influence_runtime_min({"fill": 1.0}, ALL_METHODS, parameters),
+        ),
+        ("faithfulness", ""): (
+            resources.faithfulness_mem_mb(2, 6, ALL_LAYERS, "float64"),
+            resources.faithfulness_runtime_min(2),
+        ),
+        ("montage", "white"): (
+            resources.montage_mem_mb(8, ALL_LAYERS, 6),
+            resources.fixed_runtime_min("montage"),
+        ),
+        ("methods_figure", "white"): (
+            resources.methods_figure_mem_mb(8, 63, 6),
+            resources.fixed_runtime_min("methods_figure"),
+        ),
+        ("mnist", ""): (resources.fixed_mem_mb("mnist"), resources.fixed_runtime_min("mnist")),
+    }
+    for job, (mem_mb, runtime) in expected.items():
+        assert jobs[job]["mem_mb"] == str(mem_mb), job
+        assert jobs[job]["runtime"] == str(runtime), job
+    assert int(jobs[("influence", "mine")]["mem_mb"]) > int(jobs[("influence", "white")]["mem_mb"])
+    shards = [v for (rule, _), v in jobs.items() if rule == "sweep_shard"]
+    layers, methods = ["z1", "z2", "a3", "z3"], ["insertion", "deeplift"]  # conftest's sweep
+    mem_mb = resources.sweep_memory_mb(layers, methods, parameters, "test", 1000, 2)
+    assert shards and {s["mem_mb"] for s in shards} == {str(mem_mb)}
+
+
+# ---------------------------------------------------------------- measured again
+
+
+@pytest.fixture(scope="module")
+def probe(tmp_path_factory):
+    return memory.install_probe(tmp_path_factory.mktemp("probe"))
+
+
+def measured(workdir, probe, *targets):
+    """Run ``targets`` with the probe: {(rule, sample or ""): the job's record}."""
+    memory.probe_records(probe)  # forget any earlier run's
+    snakemake(workdir, "--cores", "2", *targets, "--config", mirror(), env=memory.probe_env(probe))
+    return {
+        (r["rule"], r["wildcards"].get("sample", "")): r
+        for r in memory.probe_records(probe)
+        if r["rule"] != "(snakemake)"
+    }
+
+
+def assert_fits(record):
+    """The job's peak and its own Snakemake (as on a cluster) fit in what it declared."""
+    need_mb = (record["peak_mib"] + resources.SNAKEMAKE_JOB_MIB) * MIB / MB
+    assert need_mb <= record["mem_mb"], record
+
+
+@needs_data
+def test_the_largest_pngs_and_montage_stay_below_their_declarations(tmp_path, probe):
+    """A 50-megapixel RGBA PNG (the costliest mode, transparency makes it float32) and the
+    costliest 50-megapixel shape (2 x 25,000,000 pixels, ink all along), all six methods
+    and layers; the montage of the first at zoom 8 with every method and layer."""
+    pngs = {"square": ("RGBA", SIDE, SIDE), "thin": ("RGBA", 2, 25_000_000)}
+
+    def edit(cfg):
+        cfg["samples"] = {
+            name: {"png": str(memory.worst_png(tmp_path / f"{name}.png", *shape))}
+            for name, shape in pngs.items()
+        }
+        cfg.update(layers=ALL_LAYERS, methods=ALL_METHODS, zoom=8, influence_dtype="float64")
+        cfg.pop("sweep")
+
+    workdir = workdir_with_config(tmp_path / "run", edit)
+    jobs = measured(workdir, probe, "results/influence/thin.h5", "results/images/square.png")
+    for job in [("influence", "square"), ("influence", "thin"), ("montage", "square")]:
+        assert_fits(jobs[job])
+    # the worst cases were worked through: the decoded pixels alone are 4 bytes each, and
+    # the thin image costs more than the square one (its border and rows)
+    square, thin = jobs[("influence", "square")], jobs[("influence", "thin")]
+    assert square["peak_mib"] > 4 * SIDE**2 / MIB
+    assert thin["peak_mib"] > square["peak_mib"]
+    assert jobs[("montage", "square")]["peak_mib"] > jobs[("weights", "")]["peak_mib"]
+    assert thin["mem_mb"] == influence(header("RGBA", 2, 25_000_000))
+
+
+@needs_data
+def test_the_faithfulness_job_over_many_samples_stays_below_its_declaration(tmp_path, probe):
+    """It reads one sample's curves at a time and keeps them resampled on 101 points, so its
+    declaration grows slowly with the samples (up to 40 measured by benchmarks/memory.py).
+    Here 8 samples that change all 784 pixels, each with the curves of insertion and of the
+    random ranking on all 320 nodes, in float64 (computing them is what takes the time: a
+    second per ranking)."""
+    n = 8
+
+    def edit(cfg):
+        cfg["samples"] = {f"s{k}": {"fill": (k + 1) / n} for k in range(n)}
+        cfg.update(layers=ALL_LAYERS, methods=["insertion"], influence_dtype="float64")
+        cfg.pop("sweep")
+
+    workdir = workdir_with_config(tmp_path / "run", edit)
+    jobs = measured(workdir, probe, "results/faithfulness.csv")
+    job = jobs[("faithfulness", "")]
+    assert_fits(job)
+    assert job["mem_mb"] == resources.faithfulness_mem_mb(n, 1, ALL_LAYERS, "float64")
+    assert job["mem_mb"] > resources.faithfulness_mem_mb(1, 1, ALL_LAYERS, "float64")
