@@ -353,3 +353,91 @@ def test_a_key_yaml_reads_as_a_number_gets_its_own_example(key, written, example
     (found,) = problems({"samples": {key: {"fill": 1.0}}})
     assert found.startswith(f"config.samples: the sample name {written} is read by YAML as ")
     assert found.endswith(f"e.g. '{example}': ...")
+
+
+# ---- the README's troubleshooting rows on numbers, names and YAML, word for word --------
+
+NAME_RULE = (
+    "a sample name becomes a file name: letters, digits, '_', '-' and '.', starting with a "
+    "letter or digit, at most 100 characters, not ending in one piece repeated 20 times or "
+    "more (Snakemake refuses such names), and not the same as another sample's name but for "
+    "upper and lower case"
+)
+
+
+@pytest.mark.parametrize(
+    "cfg, message",
+    [
+        (
+            {"samples": W, "expected_accuracy": float("nan")},
+            "config.expected_accuracy: nan is not a finite number",
+        ),
+        (
+            {"samples": W, "download": {"timeout": float("inf")}},
+            "config.download.timeout: inf is not a finite number",
+        ),
+        (
+            {"samples": W, "zoom": 3.0},
+            "config.zoom: 3.0 is not a whole number as the config means it: write it without "
+            "a decimal point (3)",
+        ),
+        (
+            {"samples": W, "method_parameters": {"shapley_sampling": {"seed": 2**64}}},
+            "config.method_parameters.shapley_sampling.seed: 18446744073709551616 is too "
+            "large: numbers here are stored as 64-bit integers, at most 9223372036854775807 "
+            "in size",
+        ),
+        (
+            {"samples": {2019: {"fill": 1.0}}},
+            "config.samples: the sample name 2019 is read by YAML as the number 2019, not as "
+            "text; write it in quotes as you mean it, e.g. '2019': ...",
+        ),
+        (
+            {"samples": {True: {"fill": 1.0}}},
+            "config.samples: the sample name True is read by YAML as the boolean true (YAML "
+            "reads yes, no, on, off, y, n, true and false so), not as text; write it in "
+            "quotes as you mean it, e.g. 'yes': ...",
+        ),
+        (
+            {"samples": {"x" + "ab" * 20: {"fill": 1.0}}},
+            f"config.samples: sample name 'x{'ab' * 20}' ends in 'ab' repeated 20 times, which "
+            f"Snakemake refuses: {NAME_RULE}",
+        ),
+        (
+            {"samples": {"a" * 101: {"fill": 1.0}}},
+            f"config.samples: sample name '{'a' * 59}... (101 characters) is not allowed: "
+            f"{NAME_RULE}",
+        ),
+        (
+            {"samples": {"Digit3": {"fill": 1.0}, "digit3": {"fill": 0.5}}},
+            "config.samples.digit3: the same name as config.samples.Digit3 but for upper and "
+            "lower case; on a file system that ignores case (macOS, Windows) both would write "
+            "one file: rename one",
+        ),
+    ],
+    ids=["nan", "inf", "whole-float", "int64", "number-key", "yes-key", "periodic", "long", "case"],
+)
+def test_the_readme_rows_on_numbers_and_names(cfg, message):
+    assert problems(cfg) == [message]
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        (
+            "samples:\n  white: {fill: 1.0\n  d: {split: test, index: 3}\n",
+            "line 3, column 4: not valid YAML: while parsing a flow mapping (begun at line 2, "
+            "column 10): expected ',' or '}', but got ':'",
+        ),
+        (
+            "samples:\n  white: {fill: 1.0}\n\td: {split: test, index: 3}\n",
+            "line 3, column 1: not valid YAML: while scanning for the next token: found "
+            "character '\\t' that cannot start any token",
+        ),
+    ],
+    ids=["brace", "tab"],
+)
+def test_the_readme_rows_on_yaml_syntax(tmp_path, text, message):
+    path = tmp_path / "config.yaml"
+    path.write_text(text)
+    assert config_checks.yaml_syntax_problem(path) == f"{path} {message}"
