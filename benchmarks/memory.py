@@ -45,18 +45,13 @@ import numpy as np
 import yaml
 from PIL import Image, ImageDraw
 
+from pixel_influence.methods import METHODS
+from pixel_influence.network import LAYERS
 from pixel_influence.samples import MAX_PNG_PIXELS
 
 ROOT = Path(__file__).resolve().parents[1]
-ALL_LAYERS = ["a1", "z1", "a2", "z2", "a3", "z3"]
-ALL_METHODS = [
-    "insertion",
-    "occlusion",
-    "gradient_input",
-    "integrated_gradients",
-    "deeplift",
-    "shapley_sampling",
-]
+ALL_LAYERS = list(LAYERS)  # a1 z1 a2 z2 a3 z3
+ALL_METHODS = list(METHODS)  # all six, in the config's order
 FAST_METHODS = ["insertion", "occlusion", "gradient_input", "deeplift"]
 EVERY_HIDDEN_NODE = {"a1": list(range(50)), "z1": list(range(50))}
 EVERY_HIDDEN_NODE.update(a2=list(range(100)), z2=list(range(100)))

@@ -17,20 +17,15 @@ from conftest import ROOT, mirror, needs_data, snakemake, workdir_with_config
 from PIL import Image
 
 from pixel_influence import resources
+from pixel_influence.methods import METHODS
+from pixel_influence.network import LAYERS
 from pixel_influence.resources import MB, MIB
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import memory  # the probe and the worst-case PNGs of benchmarks/memory.py
 
-ALL_LAYERS = ["a1", "z1", "a2", "z2", "a3", "z3"]
-ALL_METHODS = [
-    "insertion",
-    "occlusion",
-    "gradient_input",
-    "integrated_gradients",
-    "deeplift",
-    "shapley_sampling",
-]
+ALL_LAYERS = list(LAYERS)  # a1 z1 a2 z2 a3 z3
+ALL_METHODS = list(METHODS)  # all six, in the config's order
 SIDE = resources.SIDE
 
 
