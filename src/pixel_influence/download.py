@@ -37,6 +37,9 @@ FILES = {
     ),
 }
 
+# the weights among them, as every reader of the weights names it
+WEIGHTS = "dlfs/sample_weight.pkl"
+
 MIN_RATE = 1024  # bytes per second, on average, once the timeout has passed
 
 

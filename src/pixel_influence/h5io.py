@@ -21,7 +21,7 @@ import h5py
 import numpy as np
 
 from . import SOFTWARE
-from .download import FILES
+from .download import FILES, WEIGHTS
 from .errors import InputError
 from .faithfulness import KINDS, RANDOM
 from .files import CRASH_VARIABLE, atomic_write, crash_point, sha256_of
@@ -37,7 +37,6 @@ USERBLOCK = 512
 SEAL = b"pixel_influence: sha256 of the bytes after this 512-byte HDF5 user block: "
 SEAL_CHECK = b"check it with: tail -c +513 FILE | sha256sum\n"
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
-WEIGHTS_SOURCE = "dlfs/sample_weight.pkl"
 MNIST_SOURCES = [name for name in FILES if name.startswith("mnist/")]
 
 _writing = {}  # HDF5 file id -> [final path, datasets written, temporary, buffer], for crash tests
@@ -333,7 +332,7 @@ def write_weights(path, params, source_sha256):
 def read_weights(path):
     """Weights as float64 arrays, plus the sha256 of the pickle they came from (which must
     be the verified download)."""
-    expected = {"source_sha256": FILES[WEIGHTS_SOURCE][1]}
+    expected = {"source_sha256": FILES[WEIGHTS][1]}
     with open_checked(path, expected) as f:
         params = check_params({k: f[k][()] for k in PARAM_SHAPES}, str(path))
         return params, str(f.attrs["source_sha256"])

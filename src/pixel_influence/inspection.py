@@ -8,7 +8,6 @@ f(x) - f(baseline) and residual. Every function here returns strings and prints 
 """
 
 import json
-import re
 import textwrap
 
 import h5py
@@ -17,6 +16,7 @@ import numpy as np
 from .errors import InputError
 from .h5io import open_checked
 from .network import LAYER_MEANING
+from .provenance import short
 
 WIDTH = 100  # columns of the output
 TOP = 3  # pixels per node by default
@@ -24,7 +24,6 @@ INDENT = "  "
 # attributes that HDF5 dimension scales keep for themselves (h5py: ds.dims, make_scale)
 SCALE_ATTRS = {"CLASS", "NAME", "REFERENCE_LIST", "DIMENSION_LIST", "DIMENSION_LABELS"}
 OUTPUT_LAYERS = ("a3", "z3")  # node j is digit j: the largest f(x) is the prediction
-SHA = re.compile(r"\b([0-9a-f]{12})[0-9a-f]{52}\b")
 
 
 # ---- text helpers ---------------------------------------------------------------------
@@ -79,7 +78,7 @@ def attribute_text(value, full=False):
             text = np.array2string(value, separator=", ", threshold=20 if not full else 10**9)
     else:
         text = str(value)
-    return text if full else SHA.sub(r"\1…", text)
+    return text if full else short(text)
 
 
 def _flatten(value, prefix=""):

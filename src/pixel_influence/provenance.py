@@ -10,7 +10,7 @@ import json
 import re
 
 from . import samples
-from .download import FILES
+from .download import FILES, WEIGHTS
 from .errors import InputError
 from .files import sha256_of
 from .methods import parameters_of
@@ -80,7 +80,7 @@ def influence_expected(name, source, settings):
     expected = {
         "sample": name,
         "config": settings,
-        "weights_sha256": FILES["dlfs/sample_weight.pkl"][1],
+        "weights_sha256": FILES[WEIGHTS][1],
     }
     if "png_sha256" in source:
         expected["png_sha256"] = source["png_sha256"]
@@ -108,9 +108,12 @@ def _plain(value):
     return value
 
 
-def _short(value):
+SHA256 = re.compile(r"\b([0-9a-f]{12})[0-9a-f]{52}\b")
+
+
+def short(value):
     """A value as text with sha256 digests cut to 12 hex digits."""
-    return re.sub(r"\b([0-9a-f]{12})[0-9a-f]{52}\b", r"\1…", str(value))
+    return SHA256.sub(r"\1…", str(value))
 
 
 def differences(recorded, expected):
@@ -138,8 +141,8 @@ def differences(recorded, expected):
             found.append(f"has no {key} attribute")
         elif have != want:
             if isinstance(want, list) and isinstance(have, list):
-                extra = [_short(v) for v in have if v not in want]
-                missing = [_short(v) for v in want if v not in have]
+                extra = [short(v) for v in have if v not in want]
+                missing = [short(v) for v in want if v not in have]
                 found.append(
                     f"has {key} {', '.join(extra) or 'in another order'}"
                     + (f" where it should have {', '.join(missing)}" if missing else "")

@@ -12,8 +12,8 @@ from pixel_influence import config as config_checks
 from pixel_influence import files, provenance
 from pixel_influence import samples as sample_sources
 from pixel_influence import sweep as sweep_sums
-from pixel_influence.download import FILES
-from pixel_influence.network import LAYER_SIZES
+from pixel_influence import resources as job_resources
+from pixel_influence.download import FILES, WEIGHTS
 from pixel_influence.samples import SPLIT_SIZES
 
 SCHEMA = "../schemas/config.schema.yaml"
@@ -115,7 +115,7 @@ def sweep_expected(wildcards):
         "config": json.loads(
             sweep_sums.provenance(SWEEP, config["method_parameters"], images)
         ),
-        "weights_sha256": FILES["dlfs/sample_weight.pkl"][1],
+        "weights_sha256": FILES[WEIGHTS][1],
     }
 
 
@@ -180,7 +180,6 @@ def sweep_shards(wildcards):
 
 # Resources: every rule's mem_mb (MB) and runtime (minutes), from the measured models of
 # pixel_influence.resources, given what its jobs are given by this config.
-from pixel_influence import resources as job_resources
 
 
 def fixed_mem_mb(rule):
@@ -208,7 +207,7 @@ def influence_runtime(wildcards):
 
 
 def faithfulness_mem_mb(wildcards):
-    """The faithfulness job holds the curves of every sample at once."""
+    """The faithfulness job keeps every sample's curves, resampled on 101 points."""
     return job_resources.faithfulness_mem_mb(
         len(SAMPLES), len(METHODS), LAYERS, config["influence_dtype"]
     )
