@@ -11,6 +11,7 @@ from .errors import InputError
 from .pickles import unpickle_arrays
 
 LAYERS = ("a1", "z1", "a2", "z2", "a3", "z3")
+OUTPUT_LAYERS = ("a3", "z3")  # node j is digit j: the largest value is the prediction
 LAYER_SIZES = {"a1": 50, "z1": 50, "a2": 100, "z2": 100, "a3": 10, "z3": 10}
 LAYER_MEANING = {
     "a1": "pre-activation of hidden layer 1: a1 = x @ W1 + b1",
