@@ -69,11 +69,11 @@ def rewritten_h5(path):
     """Open one of the workflow's HDF5 files for editing and seal it again afterwards: a
     file as another version of the software (or a hand that knows the seal) would write it.
     Edited without resealing, every reader refuses it as damaged."""
-    from pixel_influence import h5io
+    from pixel_influence import hdf5
 
     with h5py.File(path, "a") as f:
         yield f
-    h5io.seal(path)
+    hdf5.seal(path)
 
 
 def output_files(workdir):

@@ -717,7 +717,7 @@ def test_hdf5_readers_on_well_formed_but_wrong_files(tmp_path, random_params):
     """A file that passes the seal but does not hold what the workflow writes (another
     version's writer, a hand that resealed an edited file): every reader and inspect end in
     a result or one InputError that names the file, never another exception."""
-    from pixel_influence import h5io
+    from pixel_influence import hdf5
     from pixel_influence.inspection import summary_lines
 
     rng = random.Random(SEED)
@@ -728,7 +728,7 @@ def test_hdf5_readers_on_well_formed_but_wrong_files(tmp_path, random_params):
         for i in range(20):
             edited.write_bytes(original)
             what = _edit_h5(rng, edited)
-            h5io.seal(edited)
+            hdf5.seal(edited)
             label = f"seed {SEED} {kind} iteration {i} ({what})"
             for call in (lambda: read(edited), lambda: summary_lines(edited)):
                 try:

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from conftest import rewritten_h5
 
-from pixel_influence import h5io, methods, provenance
+from pixel_influence import h5io, hdf5, methods, provenance
 from pixel_influence.download import FILES
 from pixel_influence.errors import InputError
 from pixel_influence.network import LAYER_SIZES
@@ -67,7 +67,7 @@ def test_influence_file_round_trip(tmp_path, random_params):
         got["maps"]["deeplift"]["z3"], result["maps"]["deeplift"]["z3"].astype(np.float32)
     )
     with h5py.File(path) as f:
-        assert f.attrs["format_version"] == h5io.FORMAT_VERSION == 2
+        assert f.attrs["format_version"] == hdf5.FORMAT_VERSION == 2
         assert f.userblock_size == 512
         assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
@@ -106,7 +106,7 @@ def test_every_reader_refuses_another_format_version(tmp_path, random_params, ve
         found = "no format_version attribute" if version is None else f"format_version {version!r},"
         assert message.startswith(f"{path}: {found}"), (name, message)
         assert message.endswith(
-            f"reads version {h5io.FORMAT_VERSION}; re-create it with: snakemake --cores 8 "
+            f"reads version {hdf5.FORMAT_VERSION}; re-create it with: snakemake --cores 8 "
             f"--forcerun {path}"
         ), (name, message)
 

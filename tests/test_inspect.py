@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from conftest import rewritten_h5
 
-from pixel_influence import faithfulness, h5io, inspection, methods, sweep
+from pixel_influence import faithfulness, h5io, hdf5, inspection, methods, sweep
 from pixel_influence.errors import InputError
 from pixel_influence.inspection import summary_lines, top_pixels
 
@@ -237,13 +237,13 @@ def test_full_shows_every_attribute_and_the_attached_scales(sample):
 
 def _sealed(path):
     """A new HDF5 file with the user block the workflow seals its files in."""
-    return h5py.File(path, "w", userblock_size=h5io.USERBLOCK)
+    return h5py.File(path, "w", userblock_size=hdf5.USERBLOCK)
 
 
 def test_odd_attributes_and_files_without_maps(tmp_path):
     path = tmp_path / "odd.h5"
     with _sealed(path) as f:
-        f.attrs["format_version"] = h5io.FORMAT_VERSION
+        f.attrs["format_version"] = hdf5.FORMAT_VERSION
         f.attrs["raw"] = b"bytes"
         f.attrs["empty"] = np.zeros(0)
         f.attrs["numbers"] = np.arange(100)
@@ -254,7 +254,7 @@ def test_odd_attributes_and_files_without_maps(tmp_path):
         scale = f.create_dataset("steps", data=[0.0, 0.5, 1.0])
         scale.make_scale("steps")
         f["dangling"] = h5py.SoftLink("/nowhere")
-    h5io.seal(path)
+    hdf5.seal(path)
     text = "\n".join(summary_lines(path))
     assert "  raw: bytes" in text and "  numbers: [ 0, 1, 2, ..., 97, 98, 99]" in text
     assert "steps   {3}         float64" in text  # a scale but not an index: a dataset
@@ -290,7 +290,7 @@ def test_attributes_and_datasets_of_unexpected_types(tmp_path):
     one InputError) and never a traceback."""
     path = tmp_path / "odd.h5"
     with _sealed(path) as f:
-        f.attrs["format_version"] = h5io.FORMAT_VERSION
+        f.attrs["format_version"] = hdf5.FORMAT_VERSION
         for name, value in ODD_ATTRIBUTES.items():
             f.attrs[name] = value
         g = f.create_group("insertion")
@@ -304,7 +304,7 @@ def test_attributes_and_datasets_of_unexpected_types(tmp_path):
         maps = g2.create_dataset("z3", data=np.ones((10, 28, 28), dtype="f4"))
         maps.attrs["layer"] = "z3"
         g2.create_dataset("z3_residual", data=np.array([b"not", b"numbers"]))
-    h5io.seal(path)
+    hdf5.seal(path)
     for options in ({}, {"full": True}, {"methods": ["deeplift"], "nodes": ["1"]}):
         try:
             lines = summary_lines(path, **options)

@@ -14,7 +14,7 @@ import h5py
 import numpy as np
 
 from .errors import InputError
-from .h5io import open_checked
+from .hdf5 import open_checked
 from .network import LAYER_MEANING
 from .provenance import short
 
@@ -620,7 +620,7 @@ def summary_lines(
     """The summary of an HDF5 file of this project, as lines: its root attributes, the tree
     of its datasets (unless not ``tree``) and the top pixels per node of its influence maps
     (unless not ``pixels``). ``full``: every attribute and meaning in full. Raises
-    InputError for a file that is not one of this project's (``h5io.open_checked``) and for
+    InputError for a file that is not one of this project's (``hdf5.open_checked``) and for
     a choice that is not in the file."""
     with open_checked(path, hint=inspect_hint, foreign=FOREIGN) as f:
         lines = [f"{path}", "== attributes " + "=" * (width - 14)]

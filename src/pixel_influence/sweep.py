@@ -278,3 +278,57 @@ def split_layers(flat, layers):
         out[layer] = flat[:, start : start + size]
         start += size
     return out
+
+
+def class_image(sums, shape=(28, 28)):
+    """Per-class mean and standard deviation of the input image, each (classes, *shape)."""
+    mean, std = moments(sums, "image")
+    return mean.reshape((len(sums.count),) + shape), std.reshape((len(sums.count),) + shape)
+
+
+def class_values(sums):
+    """Per-class mean and standard deviation of f(x): ({layer: (classes, nodes)}, same)."""
+    mean, std = moments(sums, "value")
+    return split_layers(mean, LAYERS), split_layers(std, LAYERS)
+
+
+def class_maps(sums, method, layers, shape=(28, 28)):
+    """Per-class mean and standard deviation of a method's maps and residuals:
+    ``{"maps": ({layer: (classes, node, row, col)}, std), "residual": ({layer: (classes,
+    node)}, std)}``. One method at a time: a sweep's maps of every method need not be in
+    memory at once."""
+    classes = len(sums.count)
+    maps = tuple(
+        # (class, pixel, node) -> (class, node, row, col)
+        split_layers(a.transpose(0, 2, 1).reshape((classes, -1) + shape), layers)
+        for a in moments(sums, f"{method}/maps")
+    )
+    residual = tuple(split_layers(a, layers) for a in moments(sums, f"{method}/residual"))
+    return {"maps": maps, "residual": residual}
+
+
+# the settings every shard of one sweep shares
+SHARD_SETTINGS = ("split", "images", "layers", "methods", "config", "weights_sha256", "baseline")
+SHARD_RERUN = "re-create them with: snakemake --cores 8 --forcerun sweep_shard"
+
+
+def check_shards(names, settings):
+    """Refuse shards that cannot be merged: ``settings`` (one mapping per shard, named by
+    ``names``, with ``SHARD_SETTINGS`` and its image range ``first``/``stop``) must agree,
+    and the ranges must tile the images [0, images) with no gap or overlap."""
+    for name, s in zip(names, settings, strict=True):
+        for key in SHARD_SETTINGS:
+            if not np.array_equal(s[key], settings[0][key]):
+                raise InputError(f"{name}: its {key} differs from {names[0]}'s; {SHARD_RERUN}")
+    end = 0
+    for name, s in sorted(zip(names, settings, strict=True), key=lambda ns: int(ns[1]["first"])):
+        if int(s["first"]) != end:
+            raise InputError(
+                f"{name}: starts at image {int(s['first'])}, expected {end}; the shards "
+                f"do not tile the split; {SHARD_RERUN}"
+            )
+        end = int(s["stop"])
+    if end != int(settings[0]["images"]):
+        raise InputError(
+            f"the shards end at image {end}, not at {int(settings[0]['images'])}; {SHARD_RERUN}"
+        )
