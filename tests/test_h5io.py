@@ -67,7 +67,7 @@ def test_influence_file_round_trip(tmp_path, random_params):
         got["maps"]["deeplift"]["z3"], result["maps"]["deeplift"]["z3"].astype(np.float32)
     )
     with h5py.File(path) as f:
-        assert f.attrs["format_version"] == hdf5.FORMAT_VERSION == 2
+        assert f.attrs["format_version"] == hdf5.FORMAT_VERSION == 3
         assert f.userblock_size == 512
         assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
@@ -92,7 +92,7 @@ def test_the_same_content_gives_the_same_bytes(tmp_path, random_params):
     assert (tmp_path / "a.h5").read_bytes() == (tmp_path / "b.h5").read_bytes()
 
 
-@pytest.mark.parametrize("version", [0, 1, 3, "2", None])
+@pytest.mark.parametrize("version", [0, 1, 2, 4, "3", None])
 def test_every_reader_refuses_another_format_version(tmp_path, random_params, version):
     path = tmp_path / "old.h5"
     _influence_file(path, random_params)
@@ -119,7 +119,7 @@ def test_a_file_of_the_first_format_without_a_seal(tmp_path):
         f.create_dataset("image", data=np.zeros((28, 28)))
     for read in _readers(path).values():
         assert _error(read) == (
-            f"{path}: format_version 1, this software (pixel_influence 0.1.0) reads version 2; "
+            f"{path}: format_version 1, this software (pixel_influence 0.1.0) reads version 3; "
             f"re-create it with: snakemake --cores 8 --forcerun {path}"
         )
 

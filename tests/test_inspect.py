@@ -425,7 +425,7 @@ def test_command_line_errors_are_one_line_with_status_2(sample, tmp_path):
     old = tmp_path / "old.h5"
     old.write_bytes(path.read_bytes())
     with rewritten_h5(old) as f:
-        f.attrs["format_version"] = 3
+        f.attrs["format_version"] = 4
     damaged = tmp_path / "damaged.h5"
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 1
@@ -445,8 +445,8 @@ def test_command_line_errors_are_one_line_with_status_2(sample, tmp_path):
         ((theirs,), "theirs.h5: not a file of this workflow: it has no format_version attribute"),
         (
             (old,),
-            f"old.h5: format_version 3, this software (pixel_influence 0.1.0) reads version "
-            f"2; {rerun}{old}",
+            f"old.h5: format_version 4, this software (pixel_influence 0.1.0) reads version "
+            f"3; {rerun}{old}",
         ),
         ((damaged,), "damaged.h5: damaged: its bytes are not those the workflow wrote"),
         ((path, "--method", "lime"), "unknown method 'lime'; methods in this file: insertion,"),

@@ -24,7 +24,7 @@ def wide_values(shape, seed):
 
 def on_grid(x):
     """x rounded to the 2**-62 grid, as an exact fraction."""
-    return Fraction(round(Fraction(float(x)) / Fraction(sweep.GRID))) * Fraction(sweep.GRID)
+    return Fraction(round(Fraction(float(x)) / Fraction(sweep.QUANTUM))) * Fraction(sweep.QUANTUM)
 
 
 def test_exact_sum_is_the_correctly_rounded_sum_of_the_grid_values():

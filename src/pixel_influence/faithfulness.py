@@ -19,7 +19,7 @@ import numpy as np
 
 from .network import forward, forward_from_a1, sigmoid
 
-KINDS = ("deletion", "insertion")
+CURVES = ("deletion", "insertion")  # the two curves of every node
 
 
 def order(influence, changed, direction):
@@ -48,45 +48,45 @@ def node_values(params, a1, layer, nodes):
     return np.take_along_axis(values, nodes[:, None, None], axis=2)[..., 0]
 
 
-def curves(params, x, baseline, influence, layer, memory=64e6):
+def curves(params, x, baseline_image, influence, layer, memory=64e6):
     """Deletion and insertion curves of every node of ``layer`` for its map.
 
     ``influence`` (nodes, pixels); returns {"deletion": (nodes, m+1), "insertion":
     (nodes, m+1)} node values after 0..m pixels moved (m = number of changed pixels).
-    The first and last states are x and the baseline themselves, bit for bit.
+    The first and last states are x and the baseline image themselves, bit for bit.
     """
     x = np.asarray(x, dtype=np.float64).reshape(-1)
-    baseline = np.asarray(baseline, dtype=np.float64).reshape(-1)
-    changed = np.flatnonzero(x != baseline)
+    baseline_image = np.asarray(baseline_image, dtype=np.float64).reshape(-1)
+    changed = np.flatnonzero(x != baseline_image)
     m = changed.size
-    at_x, at_b = forward(params, x), forward(params, baseline)
-    ranked = order(influence, changed, np.sign(at_x[layer] - at_b[layer]))
-    at_x, at_b = at_x["a1"], at_b["a1"]
-    step = (x - baseline)[:, None] * params["W1"]  # pixel i's share of the change of a1
+    value, baseline = forward(params, x), forward(params, baseline_image)
+    ranked = order(influence, changed, np.sign(value[layer] - baseline[layer]))
+    value, baseline = value["a1"], baseline["a1"]
+    step = (x - baseline_image)[:, None] * params["W1"]  # pixel i's share of the change of a1
     nodes_total = ranked.shape[0]
-    chunk = max(1, int(memory // (8 * 3 * (m + 1) * at_x.size)))
-    out = {kind: np.empty((nodes_total, m + 1)) for kind in KINDS}
+    chunk = max(1, int(memory // (8 * 3 * (m + 1) * value.size)))
+    out = {kind: np.empty((nodes_total, m + 1)) for kind in CURVES}
     for first in range(0, nodes_total, chunk):
         nodes = np.arange(first, min(first + chunk, nodes_total))
         moved = np.cumsum(step[ranked[nodes]], axis=1)  # (k, m, hidden1)
-        for kind, start, end, sign in (
-            ("deletion", at_x, at_b, -1.0),
-            ("insertion", at_b, at_x, 1.0),
+        for kind, origin, target, sign in (
+            ("deletion", value, baseline, -1.0),
+            ("insertion", baseline, value, 1.0),
         ):
-            a1 = np.empty((nodes.size, m + 1, at_x.size))
-            a1[:, 0] = start
-            a1[:, 1:] = start + sign * moved
-            a1[:, m] = end
+            a1 = np.empty((nodes.size, m + 1, value.size))
+            a1[:, 0] = origin
+            a1[:, 1:] = origin + sign * moved
+            a1[:, m] = target
             out[kind][nodes] = node_values(params, a1, layer, nodes)
     return out
 
 
-def normalised(curve, value, reference, min_change=1e-3):
+def normalised(curve, value, baseline, min_change=1e-3):
     """(curve - f(baseline)) / (f(x) - f(baseline)) per node; NaN rows where the change is small."""
-    change = np.asarray(value, dtype=np.float64) - np.asarray(reference, dtype=np.float64)
+    change = np.asarray(value, dtype=np.float64) - np.asarray(baseline, dtype=np.float64)
     ok = np.abs(change) >= min_change
     safe = np.where(ok, change, 1.0)
-    return np.where(ok[:, None], (curve - np.asarray(reference)[:, None]) / safe[:, None], np.nan)
+    return np.where(ok[:, None], (curve - np.asarray(baseline)[:, None]) / safe[:, None], np.nan)
 
 
 def area(curve_normalised):
@@ -106,15 +106,15 @@ def random_influence(nodes, pixels, seed):
 RANDOM = "random"
 
 
-def evaluate(params, x, baseline, maps, value, reference, layers, min_change=1e-3, seed=0):
+def evaluate(params, x, baseline_image, maps, value, baseline, layers, min_change=1e-3, seed=0):
     """Curves and areas of every method's maps, plus a random ranking as the chance level.
 
-    ``maps``: {method: {layer: (nodes, ...)}}; ``value``/``reference``: f(x) and f(baseline)
+    ``maps``: {method: {layer: (nodes, ...)}}; ``value``/``baseline``: f(x) and f(baseline)
     per layer. Returns {"fraction": (m+1,), "curves": {method: {layer: {kind: (nodes, m+1)}}},
     "areas": {method: {layer: {kind: (nodes,)}}}} with method ``RANDOM`` added last.
     """
     x = np.asarray(x, dtype=np.float64).reshape(-1)
-    m = int(np.sum(x != np.asarray(baseline, dtype=np.float64).reshape(-1)))
+    m = int(np.sum(x != np.asarray(baseline_image, dtype=np.float64).reshape(-1)))
     rankings = dict(maps)
     rankings[RANDOM] = {
         layer: random_influence(len(value[layer]), x.size, [seed, k])
@@ -125,11 +125,11 @@ def evaluate(params, x, baseline, maps, value, reference, layers, min_change=1e-
         curves_out[name], areas[name] = {}, {}
         for layer in layers:
             influence = np.asarray(per_layer[layer]).reshape(len(value[layer]), -1)
-            got = curves(params, x, baseline, influence, layer)
+            got = curves(params, x, baseline_image, influence, layer)
             curves_out[name][layer] = got
             areas[name][layer] = {
-                kind: area(normalised(got[kind], value[layer], reference[layer], min_change))
-                for kind in KINDS
+                kind: area(normalised(got[kind], value[layer], baseline[layer], min_change))
+                for kind in CURVES
             }
     fraction = np.arange(m + 1) / max(m, 1)
     return {"fraction": fraction, "curves": curves_out, "areas": areas}
@@ -171,11 +171,11 @@ def table_rows(data):
     return rows
 
 
-GRID = np.linspace(0.0, 1.0, 101)
+FRACTIONS = np.linspace(0.0, 1.0, 101)  # where curves are resampled to be compared
 
 
 def resampled(data, method, layer, kind):
-    """One sample's normalised curves of a method and layer on ``GRID``; NaN rows dropped."""
+    """One sample's normalised curves of a method and layer on ``FRACTIONS``; NaN rows dropped."""
     curve = normalised(
         data["curves"][method][layer][kind],
         data["value"][layer],
@@ -184,22 +184,22 @@ def resampled(data, method, layer, kind):
     )
     curve = curve[~np.isnan(curve).any(axis=1)]
     if len(data["fraction"]) < 2:
-        return np.empty((0, GRID.size))
-    return np.array([np.interp(GRID, data["fraction"], row) for row in curve]).reshape(
-        -1, GRID.size
+        return np.empty((0, FRACTIONS.size))
+    return np.array([np.interp(FRACTIONS, data["fraction"], row) for row in curve]).reshape(
+        -1, FRACTIONS.size
     )
 
 
 def condensed(data):
     """What the summary and the figure need of one sample's ``h5io.read_faithfulness``: its
-    name, layers, methods, residuals and areas, and its curves resampled on ``GRID`` as
+    name, layers, methods, residuals and areas, and its curves resampled on ``FRACTIONS`` as
     float32 (``resampled``, {method: {layer: {kind: (nodes, 101)}}}), without the full
     curves, so that the faithfulness job's memory grows by about 100 kB per sample and
     method rather than by the curves themselves."""
     kept = {k: data[k] for k in ("sample", "layers", "methods", "residuals", "areas")}
     kept["resampled"] = {
         m: {
-            layer: {k: resampled(data, m, layer, k).astype(np.float32) for k in KINDS}
+            layer: {k: resampled(data, m, layer, k).astype(np.float32) for k in CURVES}
             for layer in data["layers"]
         }
         for m in data["methods"]
@@ -210,7 +210,7 @@ def condensed(data):
 def band(curves, low=25, high=75):
     """Median and percentile band over curves (n, points); NaNs if there are none."""
     if len(curves) == 0:
-        nan = np.full(GRID.size, np.nan)
+        nan = np.full(FRACTIONS.size, np.nan)
         return nan, nan, nan
     lo, mid, hi = np.percentile(np.asarray(curves, np.float64), [low, 50, high], axis=0)
     return mid, lo, hi
@@ -263,11 +263,11 @@ def summary(samples, methods, layers):
                 m: np.concatenate([s["areas"][m][layer][kind] for s in samples])
                 for m in [*methods, RANDOM]
             }
-            for kind in KINDS
+            for kind in CURVES
         }
         shares = {
             kind: _best_share(np.array([gathered[kind][m] for m in methods]), kind == "deletion")
-            for kind in KINDS
+            for kind in CURVES
         }
         for k, method in enumerate([*methods, RANDOM]):
             if method == RANDOM:

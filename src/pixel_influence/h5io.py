@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from .download import FILES, WEIGHTS
-from .faithfulness import KINDS, RANDOM
+from .faithfulness import CURVES, RANDOM
 from .hdf5 import atomic_h5, open_checked, put
 from .methods import METHOD_MEANING
 from .network import LAYER_MEANING, LAYERS, PARAM_MEANING, PARAM_SHAPES, check_params
@@ -132,7 +132,12 @@ def write_baseline(path, image, values, description, weights_sha256):
             "row, col",
             units="pixel value / 255",
         )
-        write_values(f.create_group("value", track_order=True), values, LAYERS, "f(baseline)")
+        write_values(
+            f.create_group("baseline", track_order=True),
+            values,
+            LAYERS,
+            "f(baseline): node values for the baseline image",
+        )
 
 
 def read_baseline(path, weights_sha256=None):
@@ -142,7 +147,7 @@ def read_baseline(path, weights_sha256=None):
     with open_checked(path, expected) as f:
         return (
             f["image"][()],
-            {layer: f["value"][layer][()] for layer in LAYERS},
+            {layer: f["baseline"][layer][()] for layer in LAYERS},
             str(f.attrs["baseline"]),
         )
 
@@ -237,7 +242,7 @@ def _write_faithfulness(f, faithfulness, layers, settings, dtype):
         h = g.create_group(method, track_order=True)
         h.attrs["meaning"] = RANDOM_MEANING if method == RANDOM else METHOD_MEANING[method]
         for layer in layers:
-            for kind in KINDS:
+            for kind in CURVES:
                 put(
                     h,
                     f"{layer}_{kind}",
@@ -330,11 +335,11 @@ def read_faithfulness(path, expected=None):
             "fraction": g["fraction"][()],
             "min_change": float(g.attrs["min_change"]),
             "curves": {
-                m: {layer: {k: g[m][f"{layer}_{k}"][()] for k in KINDS} for layer in layers}
+                m: {layer: {k: g[m][f"{layer}_{k}"][()] for k in CURVES} for layer in layers}
                 for m in names
             },
             "areas": {
-                m: {layer: {k: g[m][f"{layer}_{k}_auc"][()] for k in KINDS} for layer in layers}
+                m: {layer: {k: g[m][f"{layer}_{k}_auc"][()] for k in CURVES} for layer in layers}
                 for m in names
             },
         }

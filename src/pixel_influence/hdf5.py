@@ -39,8 +39,9 @@ __all__ = [
     "seal",
 ]
 
-# 2: sealed with the sha256 of the file in a 512-byte user block (see CHANGELOG.md)
-FORMAT_VERSION = 2
+# 3: f(baseline) is /baseline/<layer> in baseline.h5 too; integrated_gradients' quadrature
+# points are its attribute `points` (see CHANGELOG.md)
+FORMAT_VERSION = 3
 USERBLOCK = 512
 SEAL = b"pixel_influence: sha256 of the bytes after this 512-byte HDF5 user block: "
 SEAL_CHECK = b"check it with: tail -c +513 FILE | sha256sum\n"

@@ -29,12 +29,12 @@ BLOCK = 500  # images per block: the grid on which shards are cut
 CLASSES = 10
 HI_SHIFT = 11  # value = hi * 2**-11 + lo * 2**-62
 LO_BITS = 51
-GRID = 2.0 ** -(HI_SHIFT + LO_BITS)
+QUANTUM = 2.0 ** -(HI_SHIFT + LO_BITS)  # the step of the fixed-point grid
 LIMIT = 2.0**40  # largest |block sum| the limbs hold with room for 2**12 blocks
 
 
 class Exact:
-    """An exact sum of float64 arrays on the fixed-point grid ``GRID``.
+    """An exact sum of float64 arrays on the fixed-point grid of step ``QUANTUM``.
 
     ``hi`` counts units of 2**-11 (any sign), ``lo`` units of 2**-62, in [0, 2**51) once
     carried: the represented value is ``hi * 2**-11 + lo * 2**-62``. Each added value is

@@ -30,7 +30,7 @@ def job(smk):
     panels = []
     for layer in layers:
         row = []
-        for kind in faithfulness.KINDS:
+        for kind in faithfulness.CURVES:
             series, note = {}, {}
             for method in methods:
                 curves = np.concatenate([d["resampled"][method][layer][kind] for d in data])
@@ -48,7 +48,7 @@ def job(smk):
             row.append(
                 {
                     "title": f"{kind}, {layer}",
-                    "x": faithfulness.GRID,
+                    "x": faithfulness.FRACTIONS,
                     "series": series,
                     "note": note,
                     "xlabel": f"fraction of changed pixels {'removed' if kind == 'deletion' else 'added'}",
