@@ -1,26 +1,26 @@
 import numpy as np
 import pytest
 
-from pixel_influence import render
+from pixel_influence.render import canvas, curves, methods_figure, montage, shading
 
 
 def test_to_gray_is_symmetric_around_mid_gray():
     maps = np.array([-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0])
-    assert render.to_gray(maps, 1.0).tolist() == [0, 0, 64, 128, 191, 255, 255]
+    assert shading.to_gray(maps, 1.0).tolist() == [0, 0, 64, 128, 191, 255, 255]
     # a zero scale (nothing moves) draws uniform gray instead of dividing by zero
-    assert render.to_gray(np.zeros(3), 0.0).tolist() == [128, 128, 128]
+    assert shading.to_gray(np.zeros(3), 0.0).tolist() == [128, 128, 128]
 
 
 def test_to_gray_per_node_scale():
     maps = np.array([[1.0, -1.0], [0.1, -0.1]])
-    assert render.to_gray(maps, np.array([1.0, 0.1])).tolist() == [[255, 0], [255, 0]]
+    assert shading.to_gray(maps, np.array([1.0, 0.1])).tolist() == [[255, 0], [255, 0]]
 
 
 def test_scale_of_layer_and_node():
     maps = np.zeros((3, 28, 28))
     maps[0, 0, 0], maps[1, 5, 5], maps[2, 1, 1] = 0.5, -2.0, 1.0
-    assert render.scale_of(maps, "layer") == 2.0
-    assert render.scale_of(maps, "node").tolist() == [0.5, 2.0, 1.0]
+    assert shading.scale_of(maps, "layer") == 2.0
+    assert shading.scale_of(maps, "node").tolist() == [0.5, 2.0, 1.0]
 
 
 @pytest.mark.parametrize("zoom", [1, 2])
@@ -33,7 +33,7 @@ def test_montage_draws_every_node_panel_on_the_scale(zoom):
     def draw(sign):
         maps = {"insertion": {k: np.full((n, 28, 28), sign) for k, n in sizes.items()}}
         scales = {"insertion": {k: 1.0 for k in sizes}}
-        return np.asarray(render.montage(image, maps, scales, probs, "t", "layer", zoom=zoom))
+        return np.asarray(montage.montage(image, maps, scales, probs, "t", "layer", zoom=zoom))
 
     bright, dark = draw(1.0), draw(-1.0)
     assert bright.shape == dark.shape
@@ -44,11 +44,11 @@ def test_montage_draws_every_node_panel_on_the_scale(zoom):
 
 def test_montage_is_deterministic_and_grows_with_methods():
     maps = {"m1": {"z3": np.random.default_rng(0).normal(size=(10, 28, 28))}}
-    scales = {"m1": {"z3": render.scale_of(maps["m1"]["z3"], "node")}}
+    scales = {"m1": {"z3": shading.scale_of(maps["m1"]["z3"], "node")}}
     args = (np.ones((28, 28)), maps, scales, np.full(10, 0.1), "title", "node")
-    a, b = render.montage(*args), render.montage(*args)
+    a, b = montage.montage(*args), montage.montage(*args)
     assert a.tobytes() == b.tobytes()
-    two = render.montage(
+    two = montage.montage(
         np.ones((28, 28)),
         {**maps, "m2": maps["m1"]},
         {**scales, "m2": scales["m1"]},
@@ -78,8 +78,12 @@ def _methods_args(methods=("insertion", "occlusion"), sign=1.0, mode="layer", co
 @pytest.mark.parametrize("mode", ["layer", "node", "shared"])
 def test_methods_figure_draws_one_panel_per_method_and_column(zoom, mode):
     """Flipping the sign of every map changes exactly the 2 x 5 panels, to white / black."""
-    bright = np.asarray(render.methods_figure(*_methods_args(sign=1.0, mode=mode), zoom=zoom))
-    dark = np.asarray(render.methods_figure(*_methods_args(sign=-1.0, mode=mode), zoom=zoom))
+    bright = np.asarray(
+        methods_figure.methods_figure(*_methods_args(sign=1.0, mode=mode), zoom=zoom)
+    )
+    dark = np.asarray(
+        methods_figure.methods_figure(*_methods_args(sign=-1.0, mode=mode), zoom=zoom)
+    )
     assert bright.shape == dark.shape
     changed = bright != dark
     assert changed.sum() == 2 * len(METHOD_COLUMNS) * (28 * zoom) ** 2
@@ -92,10 +96,10 @@ def test_methods_figure_draws_the_chosen_node_with_its_own_scale():
     maps, scales = args[2], args[3]
     maps["m"]["z2"] = np.arange(1.0, 101.0)[:, None, None] * np.ones((100, 28, 28))
     scales["m"]["z2"] = np.arange(1.0, 101.0)
-    a = np.asarray(render.methods_figure(*args))
+    a = np.asarray(methods_figure.methods_figure(*args))
     maps["m"]["z2"] = maps["m"]["z2"].copy()
     maps["m"]["z2"][17] *= -1
-    b = np.asarray(render.methods_figure(*args))
+    b = np.asarray(methods_figure.methods_figure(*args))
     changed = a != b
     assert changed.sum() == 56**2  # one panel, drawn at zoom 2
     assert set(np.unique(a[changed])) == {255} and set(np.unique(b[changed])) == {0}
@@ -103,21 +107,21 @@ def test_methods_figure_draws_the_chosen_node_with_its_own_scale():
 
 def test_methods_figure_residual_label_is_over_the_shown_nodes():
     args = _methods_args()
-    base = render.methods_figure(*args)
+    base = methods_figure.methods_figure(*args)
     residuals = args[4]
     residuals["insertion"]["z2"][50] = 123.0  # node 50 is not shown: nothing changes
-    assert render.methods_figure(*args).tobytes() == base.tobytes()
+    assert methods_figure.methods_figure(*args).tobytes() == base.tobytes()
     residuals["insertion"]["z2"][17] = 123.0  # node 17 is shown: its row label and panel change
-    assert render.methods_figure(*args).tobytes() != base.tobytes()
+    assert methods_figure.methods_figure(*args).tobytes() != base.tobytes()
 
 
 def test_methods_figure_is_deterministic_and_grows_with_rows_and_columns():
-    one = render.methods_figure(*_methods_args(methods=("insertion",)))
-    again = render.methods_figure(*_methods_args(methods=("insertion",)))
+    one = methods_figure.methods_figure(*_methods_args(methods=("insertion",)))
+    again = methods_figure.methods_figure(*_methods_args(methods=("insertion",)))
     assert one.mode == "L" and one.tobytes() == again.tobytes()
-    three = render.methods_figure(*_methods_args(methods=("a", "b", "c")))
+    three = methods_figure.methods_figure(*_methods_args(methods=("a", "b", "c")))
     assert three.size[1] > one.size[1]
-    wide = render.methods_figure(
+    wide = methods_figure.methods_figure(
         *_methods_args(methods=("insertion",), columns=METHOD_COLUMNS + [("z1", 4), ("z1", 5)])
     )
     assert wide.size[0] > one.size[0]
@@ -125,9 +129,9 @@ def test_methods_figure_is_deterministic_and_grows_with_rows_and_columns():
 
 def test_methods_figure_draws_the_input_image():
     args = list(_methods_args())
-    dark = np.asarray(render.methods_figure(*args))
+    dark = np.asarray(methods_figure.methods_figure(*args))
     args[0] = np.ones((28, 28))
-    light = np.asarray(render.methods_figure(*args))
+    light = np.asarray(methods_figure.methods_figure(*args))
     assert (dark != light).sum() == (56 * 2) ** 2  # drawn at twice the zoom, like montage
 
 
@@ -155,10 +159,10 @@ def _count(img, color):
 
 
 def test_curves_figure_draws_each_line_in_its_colour():
-    color = render.CURVE_COLORS["occlusion"]
+    color = curves.CURVE_COLORS["occlusion"]
     empty_panel = {**_curve_panel({}), "note": {"occlusion": "AUC 0.5"}}
-    empty = render.curves_figure([[empty_panel]], CURVE_METHODS, "t")
-    drawn = render.curves_figure([[_curve_panel({"occlusion": _curve()})]], CURVE_METHODS, "t")
+    empty = curves.curves_figure([[empty_panel]], CURVE_METHODS, "t")
+    drawn = curves.curves_figure([[_curve_panel({"occlusion": _curve()})]], CURVE_METHODS, "t")
     assert empty.mode == drawn.mode == "RGB"
     # a line across the 240 px wide plot: at least one pixel per column, in the exact colour
     # (the legend and the note swatch are the same in both pictures)
@@ -171,16 +175,16 @@ def test_curves_figure_draws_each_line_in_its_colour():
 
 
 def test_curves_figure_skips_non_finite_values():
-    color = render.CURVE_COLORS["insertion"]
+    color = curves.CURVE_COLORS["insertion"]
     c, lo, hi = _curve()
-    whole = render.curves_figure([[_curve_panel({"insertion": (c, lo, hi)})]], ["insertion"], "t")
+    whole = curves.curves_figure([[_curve_panel({"insertion": (c, lo, hi)})]], ["insertion"], "t")
     c, lo, hi = c.copy(), lo.copy(), hi.copy()
     c[5:9], lo[7], hi[0] = np.nan, np.inf, np.nan
-    gaps = render.curves_figure([[_curve_panel({"insertion": (c, lo, hi)})]], ["insertion"], "t")
+    gaps = curves.curves_figure([[_curve_panel({"insertion": (c, lo, hi)})]], ["insertion"], "t")
     assert whole.size == gaps.size
     assert 0 < _count(gaps, color) < _count(whole, color)
     all_nan = (np.full(21, np.nan),) * 3
-    render.curves_figure([[_curve_panel({"insertion": all_nan})]], ["insertion"], "t")
+    curves.curves_figure([[_curve_panel({"insertion": all_nan})]], ["insertion"], "t")
 
 
 def test_curves_figure_is_deterministic_and_grows_with_panels():
@@ -188,31 +192,67 @@ def test_curves_figure_is_deterministic_and_grows_with_panels():
         _curve_panel({m: _curve(1 + i) for i, m in enumerate(CURVE_METHODS)}),
         _curve_panel({"random": _curve()}, "insertion"),
     ]
-    a = render.curves_figure([row], CURVE_METHODS, "title", "subtitle")
-    b = render.curves_figure([row], CURVE_METHODS, "title", "subtitle")
+    a = curves.curves_figure([row], CURVE_METHODS, "title", "subtitle")
+    b = curves.curves_figure([row], CURVE_METHODS, "title", "subtitle")
     assert a.tobytes() == b.tobytes()
-    two_rows = render.curves_figure([row, row], CURVE_METHODS, "title", "subtitle")
+    two_rows = curves.curves_figure([row, row], CURVE_METHODS, "title", "subtitle")
     assert two_rows.size[0] == a.size[0] and two_rows.size[1] > a.size[1]
-    one_col = render.curves_figure([row[:1]], CURVE_METHODS, "title", "subtitle")
+    one_col = curves.curves_figure([row[:1]], CURVE_METHODS, "title", "subtitle")
     assert one_col.size[0] < a.size[0]
 
 
 def test_curves_figure_rejects_a_method_without_a_colour():
     with pytest.raises(ValueError, match="not in methods"):
-        render.curves_figure([[_curve_panel({"other": _curve()})]], ["insertion"], "t")
+        curves.curves_figure([[_curve_panel({"other": _curve()})]], ["insertion"], "t")
 
 
 def test_curve_colors_fixed_for_known_names_and_distinct():
-    colors = render.curve_colors(["deeplift", "mine", "random", "yours"])
-    assert colors["deeplift"] == render.CURVE_COLORS["deeplift"]
-    assert colors["random"] == render.CURVE_COLORS["random"]
+    colors = curves.curve_colors(["deeplift", "mine", "random", "yours"])
+    assert colors["deeplift"] == curves.CURVE_COLORS["deeplift"]
+    assert colors["random"] == curves.CURVE_COLORS["random"]
     assert len(set(colors.values())) == 4
 
 
 def test_curve_axes_include_zero_and_one_nearby_and_round_ticks():
-    lo, hi = render._y_range([(np.array([0.3, 0.7]),)])
+    lo, hi = curves._y_range([(np.array([0.3, 0.7]),)])
     assert lo < 0.0 and hi > 1.0
-    lo, hi = render._y_range([(np.array([100.0, 101.0]),)])
+    lo, hi = curves._y_range([(np.array([100.0, 101.0]),)])
     assert lo > 99.0
-    assert [t for _, t in render._ticks(0.0, 1.0)] == ["0.0", "0.2", "0.4", "0.6", "0.8", "1.0"]
-    assert [t for _, t in render._ticks(0.0, 784.0)] == ["0", "200", "400", "600"]
+    assert [t for _, t in curves._ticks(0.0, 1.0)] == ["0.0", "0.2", "0.4", "0.6", "0.8", "1.0"]
+    assert [t for _, t in curves._ticks(0.0, 784.0)] == ["0", "200", "400", "600"]
+
+
+def test_layouts_give_the_drawn_size_and_place_the_panels_inside():
+    sizes = {"z2": 100, "z3": 10}
+    maps = {"m": {k: np.zeros((n, 28, 28)) for k, n in sizes.items()}}
+    scales = {"m": {"z2": 1.0, "z3": np.ones(10)}}
+    probs = np.full(10, 0.1)
+    style = canvas.MapStyle(2)
+    layout = montage.montage_layout(style, maps, scales, "t", "layer")
+    drawn = montage.montage(np.zeros((28, 28)), maps, scales, probs, "t", "layer")
+    assert drawn.size == (layout.width, layout.height)
+    blocks = layout.sections[0].blocks
+    assert [b.layer for b in blocks] == ["z2", "z3"] and blocks[1].probabilities
+    x, y = blocks[0].panel_xy(99)  # row 9, column 9
+    assert (x, y) == (blocks[0].grid_x + 9 * blocks[0].pitch, blocks[0].grid_y + 9 * 58)
+    assert blocks[0].x + blocks[0].width < blocks[1].x < layout.width
+
+    args = _methods_args(mode="node")
+    texts = methods_figure.labels(args[1], args[3], args[4], args[5])
+    layout = methods_figure.methods_layout(style, texts, True, "t", "node")
+    assert methods_figure.methods_figure(*args).size == (layout.width, layout.height)
+    assert [(c.layer, c.node) for c in layout.columns] == METHOD_COLUMNS
+    assert [g.layer for g in layout.groups] == ["z1", "z2", "z3", "a3"]
+    assert all(a.x + a.width < b.x for a, b in zip(layout.columns, layout.columns[1:]))
+
+
+def test_render_modules_declare_their_names_and_the_package_re_exports_none():
+    import pixel_influence.render as package
+
+    assert not [n for n in vars(package) if not n.startswith("_") and n not in MODULES]
+    for module in (canvas, curves, methods_figure, montage, shading):
+        assert module.__doc__ and module.__all__
+        assert all(hasattr(module, name) for name in module.__all__)
+
+
+MODULES = ("canvas", "curves", "methods_figure", "montage", "shading")

@@ -5,9 +5,11 @@ import logging
 
 import numpy as np
 
-from pixel_influence import faithfulness, h5io, render
+from pixel_influence import faithfulness, h5io
 from pixel_influence.files import atomic_write
 from pixel_influence.jobs import run
+from pixel_influence.render import canvas
+from pixel_influence.render.curves import curves_figure
 
 
 def job(smk):
@@ -56,7 +58,7 @@ def job(smk):
                 }
             )
         panels.append(row)
-    figure = render.curves_figure(
+    figure = curves_figure(
         panels,
         methods,
         f"Faithfulness of the maps: {len(data)} samples, every node",
@@ -70,7 +72,7 @@ def job(smk):
         "layer": ", ".join(data[0]["layers"]),
         "scale": "normalised node value: 0 = f(baseline), 1 = f(x), per node",
     }
-    render.save_png(figure, smk.output.figure, metadata)
+    canvas.save_png(figure, smk.output.figure, metadata)
 
 
 run(job, snakemake)

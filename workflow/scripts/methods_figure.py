@@ -1,8 +1,9 @@
 """Draw a sample's method comparison: one row per method, one column per chosen node."""
 
-from pixel_influence import h5io, render
+from pixel_influence import h5io
 from pixel_influence.jobs import run
-from pixel_influence.network import LAYER_SIZES
+from pixel_influence.network import LAYER_SIZES, OUTPUT_LAYERS
+from pixel_influence.render import canvas, methods_figure, shading
 
 
 def job(smk):
@@ -12,11 +13,11 @@ def job(smk):
     if p.scale == "shared":
         shared = h5io.read_shared_scale(smk.input.shared_scale, p.methods, p.layers, p.samples)
     columns = [(layer, node) for layer in p.layers for node in p.nodes.get(layer, [])]
-    outputs = [layer for layer in p.layers if layer in render.OUTPUT_LAYERS]
+    outputs = [layer for layer in p.layers if layer in OUTPUT_LAYERS]
     if outputs:  # every output node of the last output layer (z3 when both are drawn)
         columns += [(outputs[-1], node) for node in range(LAYER_SIZES[outputs[-1]])]
-    scales = render.scales(data["maps"], p.scale, shared)
-    figure = render.methods_figure(
+    scales = shading.scales(data["maps"], p.scale, shared)
+    figure = methods_figure.methods_figure(
         data["image"],
         columns,
         data["maps"],
@@ -33,9 +34,9 @@ def job(smk):
         "method": ", ".join(p.methods),
         "layer": ", ".join(dict.fromkeys(layer for layer, _ in columns)),
         "node": ", ".join(f"{layer}:{node}" for layer, node in columns),
-        "scale": f"{p.scale}: {render.scale_text(scales)}",
+        "scale": f"{p.scale}: {shading.scale_text(scales)}",
     }
-    render.save_png(figure, smk.output[0], metadata)
+    canvas.save_png(figure, smk.output[0], metadata)
 
 
 run(job, snakemake)

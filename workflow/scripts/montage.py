@@ -1,7 +1,8 @@
 """Draw a sample's montage and one picture per method and layer."""
 
-from pixel_influence import h5io, render
+from pixel_influence import h5io
 from pixel_influence.jobs import run
+from pixel_influence.render import canvas, montage, shading
 
 
 def job(smk):
@@ -10,13 +11,13 @@ def job(smk):
     shared = None
     if p.scale == "shared":
         shared = h5io.read_shared_scale(smk.input.shared_scale, p.methods, p.layers, p.samples)
-    scales = render.scales(data["maps"], p.scale, shared)
+    scales = shading.scales(data["maps"], p.scale, shared)
 
     def pick(nested, methods, layers):
         return {m: {layer: nested[m][layer] for layer in layers} for m in methods}
 
     def draw(methods, layers):
-        return render.montage(
+        return montage.montage(
             data["image"],
             pick(data["maps"], methods, layers),
             pick(scales, methods, layers),
@@ -33,14 +34,14 @@ def job(smk):
             "sample": data["sample"],
             "method": ", ".join(methods),
             "layer": ", ".join(layers),
-            "scale": f"{p.scale}: {render.scale_text(pick(scales, methods, layers))}",
+            "scale": f"{p.scale}: {shading.scale_text(pick(scales, methods, layers))}",
         }
 
-    render.save_png(draw(p.methods, p.layers), smk.output.montage, metadata(p.methods, p.layers))
+    canvas.save_png(draw(p.methods, p.layers), smk.output.montage, metadata(p.methods, p.layers))
     pictures = iter(smk.output.layers)  # in expand order: method, then layer
     for method in p.methods:
         for layer in p.layers:
-            render.save_png(draw([method], [layer]), next(pictures), metadata([method], [layer]))
+            canvas.save_png(draw([method], [layer]), next(pictures), metadata([method], [layer]))
 
 
 run(job, snakemake)

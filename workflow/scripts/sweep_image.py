@@ -1,7 +1,8 @@
 """The montage of one class of a sweep: the mean influence maps of the class's images."""
 
-from pixel_influence import h5io, render
+from pixel_influence import h5io
 from pixel_influence.jobs import run
+from pixel_influence.render import canvas, montage, shading
 
 
 def job(smk):
@@ -12,13 +13,13 @@ def job(smk):
     )
     count, right = data["count"], data["predicted_right"]
     if count == 0:  # a short sweep may miss a class: its means are NaN, drawn as gray
-        data = render.nan_to_zero(data)
+        data = shading.nan_to_zero(data)
     title = (
         f"{data['split']} split, label {label}: mean over {count} images "
         f"({right / max(count, 1):.1%} predicted {label}); input = the mean image"
     )
-    scales = render.scales(data["maps"], p.scale, data["shared_scale"])
-    img = render.montage(
+    scales = shading.scales(data["maps"], p.scale, data["shared_scale"])
+    img = montage.montage(
         data["image"],
         data["maps"],
         scales,
@@ -33,9 +34,9 @@ def job(smk):
         "sample": f"{data['split']} split, label {label}, mean over {count} images",
         "method": ", ".join(p.methods),
         "layer": ", ".join(p.layers),
-        "scale": f"{p.scale}: {render.scale_text(scales)}",
+        "scale": f"{p.scale}: {shading.scale_text(scales)}",
     }
-    render.save_png(img, smk.output[0], metadata)
+    canvas.save_png(img, smk.output[0], metadata)
 
 
 run(job, snakemake)

@@ -1,0 +1,308 @@
+"""The methods side by side on one sample: a row per method, a column per chosen node.
+
+Each row is labelled with its method, max |residual| over the shown nodes and the layer
+scales; each panel shows its own completeness residual r (and its scale when scaled per
+node); the columns are grouped by layer under the layer's name, with the softmax
+probability above each z3 column. ``labels`` makes every text once, ``methods_layout``
+places everything from them, and ``methods_figure`` draws from that layout.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from ..network import OUTPUT_LAYERS
+from .canvas import BACKGROUND, INK, MapStyle, draw_heading, draw_input, draw_scale_bar
+from .shading import SCALE_TEXT, SHADING_TEXT, format_value, to_gray
+
+__all__ = [
+    "Column",
+    "Group",
+    "Labels",
+    "MethodsLayout",
+    "labels",
+    "methods_figure",
+    "methods_layout",
+]
+
+PROBABILITY_LAYER = "z3"  # the softmax output: its columns show the probabilities
+MIN_LEGEND_WIDTH = 120
+
+
+@dataclass(frozen=True)
+class Labels:
+    """Every text of the figure, made once: the layout measures them, the drawing writes them."""
+
+    columns: tuple  # (layer, node) per column, in drawing order
+    headers: tuple  # per column: "digit 3" or "z2 #17"
+    probabilities: tuple  # per column: (text, is the largest) above a z3 column, or None
+    panels: dict  # {method: per column, the texts below its panel}
+    rows: dict  # {method: the texts below the method's name}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One node's column: its left edge and width (px)."""
+
+    layer: str
+    node: int
+    x: int
+    width: int
+
+
+@dataclass(frozen=True)
+class Group:
+    """A run of consecutive columns of one layer, under the layer's name: x0 to x1 (px)."""
+
+    layer: str
+    x0: int
+    x1: int
+
+
+@dataclass(frozen=True)
+class MethodsLayout:
+    """Where everything of ``methods_figure`` goes (px)."""
+
+    width: int
+    height: int
+    subtitle: str
+    top: int  # the input label and the layer names
+    head_y: int  # the column headers
+    probability_y: int  # the probabilities below the headers
+    groups: tuple
+    columns: tuple
+    label_x: int  # the methods' names and row texts
+    row_y: tuple  # per method, the top of its row
+    grid_x: int
+    legend_y: int
+    legend_width: int
+
+
+def _compact(v):
+    """Short text for a small number such as a residual: 1.2e-3 (0 stays 0)."""
+    v = float(v)
+    if v == 0 or not math.isfinite(v):
+        return f"{v:g}"
+    mantissa, exponent = f"{v:.1e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def _column_header(layer, node):
+    return f"digit {node}" if layer in OUTPUT_LAYERS else f"{layer} #{node}"
+
+
+def _panel_texts(residuals, scales, layer, node):
+    texts = [f"r={_compact(residuals[layer][node])}"]
+    if np.ndim(scales[layer]) == 1:
+        texts.append(f"\u00b1{format_value(scales[layer][node])}")
+    return texts
+
+
+def _row_texts(columns, residuals, scales):
+    layers = list(dict.fromkeys(layer for layer, _ in columns))
+    shown = [residuals[layer][node] for layer, node in columns]
+    lines = [f"max |residual| {format_value(np.max(np.abs(shown)))}"]
+    for layer in layers:
+        if np.ndim(scales[layer]) == 0:
+            lines.append(f"{layer} scale \u00b1{format_value(scales[layer])}")
+    if any(np.ndim(scales[layer]) == 1 for layer in layers):
+        lines.append("scale: per node, below each")
+    return lines
+
+
+def labels(columns, scales, residuals, probabilities):
+    """The figure's texts (arguments as for ``methods_figure``, columns as (layer, int))."""
+    with_probabilities = probabilities is not None and any(
+        layer == PROBABILITY_LAYER for layer, _ in columns
+    )
+    best = int(np.argmax(probabilities)) if probabilities is not None else None
+    above = [
+        (f"p={probabilities[node]:.3f}", node == best)
+        if with_probabilities and layer == PROBABILITY_LAYER
+        else None
+        for layer, node in columns
+    ]
+    return Labels(
+        columns=tuple(columns),
+        headers=tuple(_column_header(layer, node) for layer, node in columns),
+        probabilities=tuple(above),
+        panels={
+            m: [_panel_texts(residuals[m], scales[m], layer, node) for layer, node in columns]
+            for m in scales
+        },
+        rows={m: _row_texts(columns, residuals[m], scales[m]) for m in scales},
+    )
+
+
+def _probability_font(style, best):
+    return style.title_font if best else style.small
+
+
+def _layer_groups(columns):
+    """Runs of consecutive columns of the same layer: [(layer, [column indices])]."""
+    groups = []
+    for i, (layer, _) in enumerate(columns):
+        if groups and groups[-1][0] == layer:
+            groups[-1][1].append(i)
+        else:
+            groups.append((layer, [i]))
+    return groups
+
+
+def _column_widths(style, texts, groups):
+    """Per column, the panel or its widest text, whichever is wider; the last column of a
+    group widened so that the group is at least as wide as its layer's name."""
+    widths = []
+    for i in range(len(texts.columns)):
+        lengths = [style.small.getlength(texts.headers[i])]
+        lengths += [style.small.getlength(t) for per in texts.panels.values() for t in per[i]]
+        if texts.probabilities[i] is not None:
+            text, best = texts.probabilities[i]
+            lengths.append(_probability_font(style, best).getlength(text))
+        widths.append(max(style.panel, math.ceil(max(lengths)) + 4))
+    for layer, idx in groups:
+        need = math.ceil(style.font.getlength(layer)) + 4
+        span = sum(widths[i] for i in idx) + style.gap * (len(idx) - 1)
+        widths[idx[-1]] += max(0, need - span)
+    return widths
+
+
+def _place_columns(style, texts, grid_x):
+    """The columns and groups left to right from ``grid_x``, a wider gap between groups;
+    returns them and the grid's width."""
+    groups = _layer_groups(texts.columns)
+    widths = _column_widths(style, texts, groups)
+    xs, x = [], 0
+    for g, (_, idx) in enumerate(groups):
+        x += style.block_gap // 2 if g else 0
+        for i in idx:
+            xs.append(x)
+            x += widths[i] + style.gap
+    columns = tuple(
+        Column(layer, node, grid_x + cx, w)
+        for (layer, node), cx, w in zip(texts.columns, xs, widths, strict=True)
+    )
+    placed = tuple(
+        Group(layer, grid_x + xs[idx[0]], grid_x + xs[idx[-1]] + widths[idx[-1]] - 1)
+        for layer, idx in groups
+    )
+    return columns, placed, x - style.gap
+
+
+def methods_layout(style, texts, node_scale, title, scale_mode):
+    """Where everything of ``methods_figure`` goes; ``node_scale``: some panel has its own
+    scale (a second text line below the panels)."""
+    methods = list(texts.rows)
+    label_w = max(
+        max(style.font.getlength(m) for m in methods),
+        max(style.small.getlength(t) for m in methods for t in texts.rows[m]),
+    )
+    label_w = math.ceil(label_w) + style.block_gap // 2
+    label_h = style.line + style.small_line * max(len(texts.rows[m]) for m in methods)
+    cell_h = style.panel + style.small_line * (2 if node_scale else 1)
+    row_h = max(cell_h, label_h) + style.block_gap // 2
+    label_x = style.margin + style.input_width + style.block_gap
+    grid_x = label_x + label_w
+    columns, groups, grid_w = _place_columns(style, texts, grid_x)
+    subtitle = f"{SHADING_TEXT}; {SCALE_TEXT[scale_mode]}; r = f(x) - f(baseline) - sum(map)"
+    legend_w = max(grid_w, MIN_LEGEND_WIDTH)
+    width = max(grid_x + legend_w, style.margin * 2 + style.heading_width(title, subtitle))
+    top = style.margin + style.heading_height
+    with_probabilities = any(p is not None for p in texts.probabilities)
+    heads_h = style.line + style.small_line + 2 + (style.line + 4 if with_probabilities else 0)
+    rows_y = top + heads_h
+    legend_y = rows_y + len(methods) * row_h
+    grid_bottom = legend_y + style.legend + style.small_line + 2
+    input_bottom = top + style.line + 2 * style.panel + 2
+    return MethodsLayout(
+        width=width + style.margin,
+        height=max(grid_bottom, input_bottom) + style.margin,
+        subtitle=subtitle,
+        top=top,
+        head_y=top + style.line + 1,
+        probability_y=top + style.line + 1 + style.small_line + 2,
+        groups=groups,
+        columns=columns,
+        label_x=label_x,
+        row_y=tuple(rows_y + r * row_h for r in range(len(methods))),
+        grid_x=grid_x,
+        legend_y=legend_y,
+        legend_width=legend_w,
+    )
+
+
+def _draw_column_heads(draw, style, layout, texts):
+    """Each layer's name over its group of columns, each column's header and probability."""
+    line_y = layout.top + style.line - 1
+    for group in layout.groups:
+        draw.text((group.x0, layout.top), group.layer, fill=INK, font=style.font)
+        draw.line([(group.x0, line_y), (group.x1, line_y)], fill=INK)
+    for i, column in enumerate(layout.columns):
+        mid = column.x + column.width / 2
+        draw.text((mid, layout.head_y), texts.headers[i], fill=INK, font=style.small, anchor="ma")
+        if texts.probabilities[i] is not None:
+            text, best = texts.probabilities[i]
+            font = _probability_font(style, best)
+            draw.text((mid, layout.probability_y), text, fill=INK, font=font, anchor="ma")
+
+
+def _draw_row(img, draw, style, layout, texts, method, y, maps, scales):
+    """A method's row at height y: its name and texts, then a panel per column."""
+    draw.text((layout.label_x, y), method, fill=INK, font=style.font)
+    for k, text in enumerate(texts.rows[method]):
+        ty = y + style.line + k * style.small_line
+        draw.text((layout.label_x, ty), text, fill=INK, font=style.small)
+    for column, panel_texts in zip(layout.columns, texts.panels[method], strict=True):
+        scale = scales[column.layer]
+        node_scale = scale[column.node] if np.ndim(scale) else scale
+        gray = to_gray(maps[column.layer][column.node], node_scale)
+        gray = gray.repeat(style.zoom, axis=0).repeat(style.zoom, axis=1)
+        px = column.x + (column.width - style.panel) // 2
+        img.paste(Image.fromarray(gray, mode="L"), (px, y))
+        for k, text in enumerate(panel_texts):
+            ty = y + style.panel + 1 + k * style.small_line
+            mid = column.x + column.width / 2
+            draw.text((mid, ty), text, fill=INK, font=style.small, anchor="ma")
+
+
+def _legend_ends(scales, layers, node_scale):
+    """The legend's end texts: the one scale's value if all rows share it."""
+    flat = [per[layer] for per in scales.values() for layer in layers]
+    if node_scale:
+        return ("-max", "+max")
+    if len({float(s) for s in flat}) == 1:
+        return (f"-{format_value(flat[0])}", f"+{format_value(flat[0])}")
+    return ("-scale", "+scale")
+
+
+def methods_figure(
+    image, columns, maps, scales, residuals, probabilities, title, scale_mode, zoom=2
+):
+    """Compare influence methods on one sample: one row per method, one column per node.
+
+    image: (28, 28) values in [0, 1]; columns: [(layer, node)] drawn in that order, grouped
+    by layer; maps, scales and residuals as for ``montage`` (scales a float per layer or a
+    (nodes,) array); probabilities: softmax output (10,) written above the z3 columns.
+    Each row is labelled with its method, max |residual| over the shown nodes and the layer
+    scales; each panel shows its own residual (and its scale when scaled per node).
+    Returns a grayscale PIL image.
+    """
+    style = MapStyle(zoom)
+    columns = [(layer, int(node)) for layer, node in columns]
+    scales = {m: scales[m] for m in maps}  # the rows in the order of ``maps``
+    layers = list(dict.fromkeys(layer for layer, _ in columns))
+    node_scale = any(np.ndim(per[layer]) == 1 for per in scales.values() for layer in layers)
+    texts = labels(columns, scales, residuals, probabilities)
+    layout = methods_layout(style, texts, node_scale, title, scale_mode)
+    img = Image.new("L", (layout.width, layout.height), BACKGROUND)
+    draw = ImageDraw.Draw(img)
+    draw_heading(draw, style, title, layout.subtitle)
+    draw_input(img, draw, style, image, layout.top)
+    _draw_column_heads(draw, style, layout, texts)
+    for method, y in zip(maps, layout.row_y, strict=True):
+        _draw_row(img, draw, style, layout, texts, method, y, maps[method], scales[method])
+    ends = _legend_ends(scales, layers, node_scale)
+    draw_scale_bar(draw, style, layout.grid_x, layout.legend_y, layout.legend_width, ends)
+    return img
