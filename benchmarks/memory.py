@@ -3,12 +3,12 @@ the rule declares (``mem_mb`` and ``runtime``, from ``pixel_influence.resources`
 
 Every job runs for real, through Snakemake, with worst-case configs: the white image (all
 784 pixels changed) with all six methods on all six layers, float64 maps and integrated
-gradients with 4,096 quadrature nodes, drawn at zoom 8 with every hidden node in the
+gradients with 4,096 quadrature points, drawn at zoom 8 with every hidden node in the
 methods figure; Shapley sampling with 100,000 permutations; PNG samples of 50 megapixels in
 every mode Pillow reads, square and in the long thin shapes that cost most; the
 faithfulness and shared_scale jobs over 1 to 40 samples; sweeps of all six methods on all
 six layers, of the largest shard (60,000 images), in 20 shards, and with integrated
-gradients' 4,096 nodes. A probe (a ``sitecustomize`` module put on ``PYTHONPATH``; no file
+gradients' 4,096 points. A probe (a ``sitecustomize`` module put on ``PYTHONPATH``; no file
 of the workflow changes) makes each job's Python process write, as it exits, its rule, its
 wildcards, the ``mem_mb`` and ``runtime`` Snakemake gave it, its run time and its peak
 resident memory: the kernel's high-water mark of the process, ``VmHWM`` in
@@ -247,17 +247,17 @@ def main(argv):
 
 def white(run, base, permutations):
     """The data rules; the white image (all 784 pixels changed, the most a sample can have)
-    with every method and layer, float64 maps and integrated gradients with 4,096 nodes,
+    with every method and layer, float64 maps and integrated gradients with 4,096 points,
     drawn at zoom 8 with every hidden node in the methods figure; the same with the default
     parameters; then Shapley sampling with the most permutations, on test image #0 (116
     changed pixels, so it takes a seventh of the white image's time; its batches are capped
     in bytes whatever the number of pixels), against the default 256."""
     cfg = dict(base, samples={"white": {"fill": 1.0}}, layers=ALL_LAYERS, methods=ALL_METHODS)
     cfg.update(zoom=8, influence_dtype="float64", methods_figure={"nodes": EVERY_HIDDEN_NODE})
-    cfg["method_parameters"] = {"integrated_gradients": {"nodes": 4096}}
+    cfg["method_parameters"] = {"integrated_gradients": {"points": 4096}}
     targets = ["results/network/accuracy.txt", "results/images/white.png"]
     targets += ["results/images/white/methods.png"]
-    run.run("white, 6 methods, 6 layers, float64, IG 4096 nodes", cfg, targets, "white")
+    run.run("white, 6 methods, 6 layers, float64, IG 4096 points", cfg, targets, "white")
     cfg["method_parameters"] = base["method_parameters"]
     run.run("white, 6 methods, 6 layers, float64, defaults", cfg, targets[1:2], "defaults")
     for perms in (256, permutations):
@@ -295,7 +295,7 @@ def sweeps(run, base, quick):
     """Sweeps, each in one shard unless said: all six methods on all six layers over one
     block of 500 images (--quick: 100; the sums held are as large, the images go through
     one at a time), with pictures at zoom 8; the default methods and layers; 20 shards to
-    merge; integrated gradients with 4,096 nodes (one image: its quadrature rule is computed
+    merge; integrated gradients with 4,096 points (one image: its quadrature rule is computed
     again for every image); unless quick, the largest shard, the 60,000 training images."""
     first = 100 if quick else 500
     cases = [
@@ -303,7 +303,7 @@ def sweeps(run, base, quick):
         ("sweep: default methods and layers, 2500 images", FAST_METHODS, None, 2500, 1),
         ("sweep: insertion, z3, 10000 images, 20 shards", ["insertion"], ["z3"], None, 20),
         (
-            "sweep: integrated gradients, 4096 nodes, 1 image",
+            "sweep: integrated gradients, 4096 points, 1 image",
             ["integrated_gradients"],
             ["z3"],
             1,
@@ -318,7 +318,7 @@ def sweeps(run, base, quick):
         sweep["layers"] = layers or ["z1", "z2", "a3", "z3"]
         cfg = dict(base, samples={"white": {"fill": 1.0}}, zoom=8, sweep=sweep)
         if "4096" in case:
-            cfg["method_parameters"] = {"integrated_gradients": {"nodes": 4096}}
+            cfg["method_parameters"] = {"integrated_gradients": {"points": 4096}}
         targets = [f"results/sweep/{split}/images/class{c}.png" for c in range(10)]
         run.run(case, cfg, targets, f"sweep{k}")
 

@@ -40,7 +40,7 @@ SHAPLEY_NODES = [(layer, 0) for layer in LAYERS]
 TOLERANCE = 1e-9
 # (rounds, pipeline runs per round); each round also runs the baseline once
 ROUNDS = {"default": (5, 4), "shapley_sampling": (2, 1)}
-QUADRATURE = methods.gauss_legendre(methods.METHODS["integrated_gradients"].parameters["nodes"])
+QUADRATURE = methods.gauss_legendre(methods.METHODS["integrated_gradients"].parameters["points"])
 
 
 def peak_memory(fn):

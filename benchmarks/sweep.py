@@ -3,7 +3,7 @@
 Runs in a fresh temporary folder with the data already at hand (unpacked by a first,
 separately timed step): the four fast methods over the 10,000 test images in 4 shards and
 in 1 shard (same bits, different memory per job?), then integrated gradients with 32
-quadrature nodes. For each it prints the wall time, each rule's time and peak memory from
+quadrature points. For each it prints the wall time, each rule's time and peak memory from
 Snakemake's benchmark files, and the split of the shard jobs' time between the methods,
 the float block sums and the exact sums (from the shard logs). The ratio "wall / numeric
 floor" compares the wall time with the methods' own time divided by the cores: what job
@@ -131,10 +131,10 @@ def main(argv):
         print(f"  classes.h5 byte-identical with 4 shards and with 1 shard: {four == one}")
         scenario(
             workdir,
-            "integrated_gradients, 32 nodes",
+            "integrated_gradients, 32 points",
             {**sweep, "methods": ["integrated_gradients"], "shards": 4},
             args.cores,
-            {"integrated_gradients": {"nodes": 32}},
+            {"integrated_gradients": {"points": 32}},
         )
 
 

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from pixel_influence import config as config_checks
-from pixel_influence import samples
+from pixel_influence import keypaths, samples
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = config_checks.load_schema(ROOT / "workflow" / "schemas" / "config.schema.yaml")
@@ -66,11 +66,11 @@ def test_default_config_is_valid():
             "config.method_parameters.shapley_sampling.permutations: 7 is not a multiple of 2",
         ),
         (
-            {"samples": W, "method_parameters": {"integrated_gradients": {"nodes": 0}}},
-            "config.method_parameters.integrated_gradients.nodes: 0 is less than the minimum",
+            {"samples": W, "method_parameters": {"integrated_gradients": {"points": 0}}},
+            "config.method_parameters.integrated_gradients.points: 0 is less than the minimum",
         ),
         (
-            {"samples": W, "method_parameters": {"deeplift": {"nodes": 3}}},
+            {"samples": W, "method_parameters": {"deeplift": {"points": 3}}},
             "config.method_parameters: Additional properties are not allowed ('deeplift'",
         ),
         (
@@ -94,6 +94,65 @@ def test_default_config_is_valid():
 def test_bad_config_names_the_offending_key(cfg, expected):
     found = problems(cfg)
     assert any(expected in p for p in found), found
+
+
+RENAMED_NODES = (
+    "config.method_parameters.integrated_gradients.nodes: renamed 'points' (the number of "
+    "Gauss-Legendre quadrature points); write points: {}"
+)
+
+
+def test_the_old_name_of_the_quadrature_points_names_the_new_one():
+    """``nodes`` of integrated gradients became ``points``: the old key gets its own message
+    (with the value written), not the schema's "Additional properties are not allowed"."""
+    cfg = {"samples": W, "method_parameters": {"integrated_gradients": {"nodes": 32}}}
+    assert problems(cfg) == [RENAMED_NODES.format(32)]
+    assert cfg["method_parameters"]["integrated_gradients"] == {"nodes": 32}  # left as it is
+    # reported with every other problem at once, the schema still checking the rest
+    cfg["method_parameters"] = {
+        "integrated_gradients": {"nodes": 4096, "typo": 1},
+        "shapley_sampling": {"permutations": 3},
+    }
+    assert problems(cfg) == [
+        RENAMED_NODES.format(4096),
+        (
+            "config.method_parameters.integrated_gradients: Additional properties are not "
+            "allowed ('typo' was unexpected)"
+        ),
+        "config.method_parameters.shapley_sampling.permutations: 3 is not a multiple of 2",
+    ]
+    # a value the schema would refuse is shown as written, cut when long
+    cfg["method_parameters"] = {"integrated_gradients": {"nodes": "x" * 500}}
+    (found,) = problems(cfg)
+    assert found == RENAMED_NODES.format(keypaths.shown("x" * 500)) and len(found) < 250
+    # both keys (the old one given on the command line, the new one in the file)
+    cfg["method_parameters"] = {"integrated_gradients": {"nodes": 32, "points": 64}}
+    assert problems(cfg) == [RENAMED_NODES.format("32 instead (points: 64 is given too)")]
+    # nodes elsewhere keeps its meaning (network nodes), and points is the key now
+    cfg["method_parameters"] = {"integrated_gradients": {"points": 32}}
+    cfg["methods_figure"] = {"nodes": {"z1": [0]}}
+    assert problems(cfg) == []
+
+
+def test_every_renamed_key_has_its_new_name_in_the_schema():
+    assert ("method_parameters", "integrated_gradients", "nodes") in config_checks.RENAMED
+    for path, (new, _) in config_checks.RENAMED.items():
+        node = SCHEMA
+        for part in path[:-1]:
+            node = node["properties"][part]
+        assert new in node["properties"] and path[-1] not in node["properties"], path
+
+
+def test_the_old_name_is_refused_from_the_config_file():
+    """Through YAML text too, as Snakemake reads it."""
+    import yaml
+
+    text = (ROOT / "config" / "config.yaml").read_text()
+    assert "integrated_gradients: {points: 64}" in text
+    cfg = yaml.safe_load(
+        text.replace("integrated_gradients: {points: 64}", "integrated_gradients: {nodes: 64}")
+    )
+    assert problems(cfg) == [RENAMED_NODES.format(64)]
 
 
 def test_missing_png_is_named():
@@ -296,7 +355,7 @@ def test_messages_are_one_line_naming_the_key(cfg, expected):
 def test_a_long_value_or_name_is_shown_cut():
     """A 5000-character value, name or path was written whole into its message."""
     long = "x" * 5000
-    cut = repr(long)[: config_checks.SHOWN] + "... (5000 characters)"
+    cut = repr(long)[: keypaths.SHOWN] + "... (5000 characters)"
     assert problems({"samples": long}) == [f"config.samples: {cut} is not of type 'object'"]
     assert problems({"samples": {long: {"fill": 1.0}}}) == [
         f"config.samples: sample name {cut} is not allowed: {samples.NAME_RULE}"
@@ -355,7 +414,7 @@ def test_a_key_yaml_reads_as_a_number_gets_its_own_example(key, written, example
     assert found.endswith(f"e.g. '{example}': ...")
 
 
-# ---- the README's troubleshooting rows on numbers, names and YAML, word for word --------
+# ---- docs/troubleshooting.md's rows on numbers, names and YAML, word for word --------
 
 NAME_RULE = (
     "a sample name becomes a file name: letters, digits, '_', '-' and '.', starting with a "

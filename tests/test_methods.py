@@ -119,7 +119,14 @@ def test_white_image_scales_match_the_calibration(real_params):
 # --- the interaction-aware methods -------------------------------------------------------
 
 ALL_METHODS = tuple(methods.METHODS)
-COMPLETE = ("integrated_gradients", "deeplift", "shapley_sampling")
+# Method.complete decides which methods the completeness tests hold to sum(map) = f(x) - f(b)
+COMPLETE = tuple(name for name, method in methods.METHODS.items() if method.complete)
+INCOMPLETE = tuple(name for name in ALL_METHODS if name not in COMPLETE)
+# how far from f(x) - f(baseline) a complete method's sum may be, on the real digits:
+# integrated gradients is complete up to its quadrature error (64 points: 1e-6 of the
+# change), every other complete method to rounding
+REAL_TOLERANCE = {"integrated_gradients": (1e-6, 1e-13)}  # (of |change|, absolute)
+EXACT = (0.0, 1e-12)
 
 
 def _run(name, params, x, b, layers, **settings):
@@ -229,17 +236,40 @@ def test_z1_closed_form_of_ig_and_deeplift(name, source, random_params, request)
     np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-14)
 
 
+def test_the_completeness_flag_splits_the_methods():
+    """``Method.complete`` is what the tests below go by: the complete methods are held to
+    sum(map) = f(x) - f(baseline), the others to a real residual, so a flag set wrongly
+    either way fails one of them."""
+    assert COMPLETE and INCOMPLETE
+
+
 @pytest.mark.parametrize("name", COMPLETE)
 def test_complete_methods_on_random_weights(name, random_params):
+    """sum over pixels of the map = f(x) - f(baseline) for every node, straight from the
+    maps (not only through ``residual``)."""
     x, b = _digit(np.random.default_rng(12)), np.full(784, 0.1)
     result = methods.compute(random_params, x, b, network.LAYERS, [name])
     for layer in network.LAYERS:
+        change = result["value"][layer] - result["baseline"][layer]
+        total = result["maps"][name][layer].reshape(change.size, -1).sum(axis=1)
+        np.testing.assert_allclose(total, change, rtol=0, atol=1e-11, err_msg=layer)
         assert np.abs(result["residuals"][name][layer]).max() < 1e-11, layer
+
+
+@pytest.mark.parametrize("name", INCOMPLETE)
+def test_incomplete_methods_leave_a_residual(name, random_params):
+    """A method not flagged complete misses f(x) - f(baseline) somewhere by far more than
+    rounding (a method that is complete must say so, and have its completeness tested)."""
+    x, b = _digit(np.random.default_rng(12)), np.full(784, 0.1)
+    result = methods.compute(random_params, x, b, network.LAYERS, [name])
+    worst = max(np.abs(result["residuals"][name][layer]).max() for layer in network.LAYERS)
+    assert worst > 1e-6, worst
 
 
 @needs_data
 def test_completeness_on_the_real_digits(real_params, real_test_split):
-    """IG (default 64 nodes) within 1e-6 of |f(x) - f(0)|; DeepLIFT and Shapley exact."""
+    """Every complete method: IG (default 64 points) within 1e-6 of |f(x) - f(0)|, the
+    others exact."""
     images, _ = real_test_split
     inputs = [images[i].reshape(-1) / 255.0 for i in DEFAULT_DIGITS] + [np.ones(784)]
     b = np.zeros(784)
@@ -247,21 +277,21 @@ def test_completeness_on_the_real_digits(real_params, real_test_split):
         result = methods.compute(real_params, x, b, network.LAYERS, COMPLETE)
         for layer in network.LAYERS:
             change = np.abs(result["value"][layer] - result["baseline"][layer])
-            ig = np.abs(result["residuals"]["integrated_gradients"][layer])
-            assert np.all(ig <= 1e-6 * change + 1e-13), layer
-            for name in ("deeplift", "shapley_sampling"):
-                assert np.abs(result["residuals"][name][layer]).max() < 1e-12, (name, layer)
+            for name in COMPLETE:
+                relative, absolute = REAL_TOLERANCE.get(name, EXACT)
+                residual = np.abs(result["residuals"][name][layer])
+                assert np.all(residual <= relative * change + absolute), (name, layer)
 
 
 @needs_data
-def test_fewer_ig_nodes_are_less_complete(real_params, real_test_split):
-    """The residual is real quadrature error: it falls as nodes are added."""
+def test_fewer_ig_points_are_less_complete(real_params, real_test_split):
+    """The residual is real quadrature error: it falls as quadrature points are added."""
     x = real_test_split[0][18].reshape(-1) / 255.0
     b = np.zeros(784)
     value, reference = network.forward(real_params, x), network.forward(real_params, b)
     worst = []
-    for nodes in (8, 16, 32, 64):
-        got = methods.integrated_gradients(real_params, x, b, ["a3"], nodes=nodes)["a3"]
+    for points in (8, 16, 32, 64):
+        got = methods.integrated_gradients(real_params, x, b, ["a3"], points=points)["a3"]
         worst.append(np.abs(methods.residual(value["a3"], reference["a3"], got)).max())
     assert worst[0] > 1e5 * worst[-1] and worst[-1] < 1e-10, worst
     assert all(later < earlier for earlier, later in itertools.pairwise(worst))
@@ -368,7 +398,7 @@ def test_compute_stores_parameters_and_stderr(random_params):
         {"shapley_sampling": {"permutations": 8}},
     )
     assert result["parameters"] == {
-        "integrated_gradients": {"nodes": 64},
+        "integrated_gradients": {"points": 64},
         "shapley_sampling": {"permutations": 8, "seed": 0},
     }
     assert result["maps"]["shapley_sampling"]["z3"].shape == (10, 28, 28)

@@ -1,9 +1,14 @@
+import inspect
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from conftest import needs_data
 from PIL import Image, ImageDraw
 
-from pixel_influence import network, samples
+from pixel_influence import config as config_checks
+from pixel_influence import keypaths, mnist, network, samples
 from pixel_influence.errors import InputError
 
 TARGET = np.array(samples.MNIST_CENTRE)
@@ -287,3 +292,32 @@ def test_kinds_and_checks():
     assert samples.check("bad/name", {"fill": 1.0}) == [
         f"config.samples: sample name 'bad/name' is not allowed: {samples.NAME_RULE}"
     ]
+
+
+def test_split_sizes_are_the_mnist_file_counts():
+    """One definition: the number of images each split's files must hold."""
+    assert samples.SPLIT_SIZES == {split: n for split, (_, _, n) in mnist.SPLITS.items()}
+    assert samples.SPLIT_SIZES == {"train": 60000, "test": 10000}
+    assert samples.check("d", {"split": "test", "index": 10000}) == [
+        "config.samples.d.index: 10000 is out of range for the test split (0..9999)"
+    ]
+
+
+def test_samples_names_keys_without_the_config_checks():
+    """samples takes ``where`` and ``shown`` from keypaths at import, not from config (which
+    imports samples): importing it loads no config module, and no function imports one."""
+    code = (
+        "import sys, pixel_influence.samples as s\n"
+        "assert 'pixel_influence.config' not in sys.modules, 'config imported'\n"
+        "print(s.check('a b', {'png': 'x'}, lambda p: 'does not exist'))\n"
+        "assert 'pixel_influence.config' not in sys.modules, 'config imported late'\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert "config.samples['a b'].png: 'x' does not exist" in out
+    assert keypaths.__all__ == ["SHOWN", "shown", "where"]
+    for module in (samples, config_checks):
+        assert "from ." not in "".join(
+            line for line in inspect.getsource(module).splitlines(True) if line.startswith(" ")
+        ), module.__name__

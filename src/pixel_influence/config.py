@@ -8,21 +8,17 @@ import datetime
 import json
 import math
 import numbers
-import re
 from pathlib import Path
 
 import yaml
 from jsonschema import Draft202012Validator, validators
 
 from . import samples
+from .keypaths import SHOWN, shown, where
 from .sweep import BLOCK, blocks
 
 # every integer of the config ends up in an HDF5 attribute or a numpy call: int64
 INT64_MAX = 2**63 - 1
-# a key written as is in a key path (config.samples.digit7); any other is quoted:
-# config.samples['a b'], so that a message stays one line and says which key it means
-_PLAIN_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}")
-SHOWN = 60  # characters of a long value or key that a message shows
 # a config file is a few levels deep and a few hundred values; far more is a mistake (or an
 # alias bomb) that would exhaust Python's recursion or the memory of every check
 MAX_DEPTH = 100
@@ -44,33 +40,6 @@ Validator = validators.extend(
     Draft202012Validator,
     type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer),
 )
-
-
-def shown(value):
-    """``repr(value)``, cut to ``SHOWN`` characters when longer: a message stays short."""
-    text = repr(value)
-    if len(text) <= SHOWN:
-        return text
-    size = len(value) if isinstance(value, (str, bytes, list, dict)) else len(text)
-    unit = "characters" if isinstance(value, (str, bytes)) else "items"
-    if not isinstance(value, (str, bytes, list, dict)):
-        unit = "characters written out"
-    return f"{text[:SHOWN]}... ({size} {unit})"
-
-
-def where(path):
-    """``config.samples.d.index`` or ``config.layers[1]`` for a path of keys and indices; a
-    key that is not plain text is quoted (``config.samples['a b']``), so a key holding a
-    newline or a control character still gives a one-line message."""
-    out = "config"
-    for part in path:
-        if isinstance(part, int) and not isinstance(part, bool):
-            out += f"[{part}]"
-        elif isinstance(part, str) and _PLAIN_KEY.fullmatch(part):
-            out += f".{part}"
-        else:
-            out += f"[{shown(part)}]"
-    return out
 
 
 def _message(error):
@@ -337,6 +306,44 @@ def value_problems(config, path=(), _inside=()):
     return found
 
 
+# keys given a new name: (path of the old key) -> (new name, what the key means). The old
+# key is refused with a message that names the new one, not merely as unexpected
+RENAMED = {
+    ("method_parameters", "integrated_gradients", "nodes"): (
+        "points",
+        "the number of Gauss-Legendre quadrature points",
+    ),
+}
+
+
+def renamed_problems(config):
+    """Messages for the keys of ``config`` that have a new name (``RENAMED``), each naming
+    the new key and showing it with the value given, and ``config`` without those keys (the
+    mappings on their way copied, ``config`` left as it is) for the schema, which would
+    report them again as merely unexpected."""
+    found = []
+    for path, (new, meaning) in RENAMED.items():
+        *parents, old = path
+        holder = config
+        for part in parents:
+            holder = holder.get(part) if isinstance(holder, dict) else None
+        if not isinstance(holder, dict) or old not in holder:
+            continue
+        advice = f"write {new}: {shown(holder[old])}"
+        if new in holder:  # e.g. the old key on the command line, the new one in the file
+            advice += f" instead ({new}: {shown(holder[new])} is given too)"
+        found.append(f"{where(path)}: renamed {new!r} ({meaning}); {advice}")
+        config = _without(config, path)
+    return found, config
+
+
+def _without(config, path):
+    """A copy of the mappings ``config`` holds along ``path``, without the key at its end."""
+    if len(path) == 1:
+        return {k: v for k, v in config.items() if k != path[0]}
+    return {**config, path[0]: _without(config[path[0]], path[1:])}
+
+
 def _plain(value):
     """``value`` with every mapping a plain dict (no cycles: value_problems refused those)."""
     if isinstance(value, dict):
@@ -379,8 +386,9 @@ def problems(config, schema, path_problem=samples.png_path_problem):
         return found  # the schema would trip over the same values, less clearly
     # Snakemake reads a JSON config into OrderedDicts: messages show plain {...} instead
     config = _plain(config)
+    found, checked = renamed_problems(config)
     validator = Validator(schema)
-    errors = sorted(validator.iter_errors(config), key=lambda e: [str(p) for p in e.absolute_path])
+    errors = sorted(validator.iter_errors(checked), key=lambda e: [str(p) for p in e.absolute_path])
     for error in errors:
         found.append(f"{where(error.absolute_path)}: {_message(error)}")
     if found:

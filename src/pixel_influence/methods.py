@@ -1,12 +1,14 @@
 """Influence (attribution) methods: how much each pixel moves each node.
 
-Every method has the signature ``method(params, x, baseline, layers, **parameters) ->
-{layer: (nodes, pixels)}`` with x and baseline flat float64 images and computes all nodes of
+Every method has the signature ``method(params, x, baseline_image, layers, **parameters) ->
+{layer: (nodes, pixels)}`` with x and baseline_image flat float64 images and computes all nodes of
 all requested layers together: shared forward passes, and Jacobians propagated for all
 pixels at once (never one pass per node). Pixels equal to the baseline get exactly 0 from
 every method, so only the changed pixels are computed. ``METHODS`` maps the config name to
 the method, its default parameters and its meaning, so a new method plugs in here without
-touching the workflow rules. The code does not assume the 784-50-100-10 shapes.
+touching the workflow rules; it is the one definition of the names and defaults, which the
+schema, config/config.yaml, config/README.md and the figure colours must follow
+(tests/test_names.py). The code does not assume the 784-50-100-10 shapes.
 """
 
 import functools
@@ -23,10 +25,10 @@ def _flat(x):
     return np.asarray(x, dtype=np.float64).reshape(-1)
 
 
-def _changed(x, baseline):
+def _changed(x, baseline_image):
     """Indices of the pixels that differ from the baseline and their differences."""
-    changed = np.flatnonzero(x != baseline)
-    return changed, (x - baseline)[changed]
+    changed = np.flatnonzero(x != baseline_image)
+    return changed, (x - baseline_image)[changed]
 
 
 def _spread(per_changed, changed, pixels, layers):
@@ -40,7 +42,7 @@ def _spread(per_changed, changed, pixels, layers):
     return out
 
 
-def _deltas(params, rows, reference, layers, sign):
+def _deltas(params, rows, baseline, layers, sign):
     """Node changes of one-pixel edits: row r is ``sign * (f(image r) - f(reference))``.
 
     ``rows`` (m, hidden) are the a1 of the edited images; returns {layer: (nodes, m)}.
@@ -48,29 +50,29 @@ def _deltas(params, rows, reference, layers, sign):
     values = forward_from_a1(params, rows)
     out = {}
     for layer in layers:
-        delta = values[layer] - reference[layer]
+        delta = values[layer] - baseline[layer]
         out[layer] = (delta if sign > 0 else np.negative(delta, out=delta)).T
     return out
 
 
-def insertion(params, x, baseline, layers):
+def insertion(params, x, baseline_image, layers):
     """The original article's method: f(baseline with only pixel i of x) - f(baseline).
 
     With the all-zero baseline this is ``f(x_i e_i) - f(0)``. The a1 of "baseline with pixel
     i from x" is a1(baseline) + (x_i - b_i) W1[i], so the m inserted images cost one
     broadcast and one batched pass instead of m full passes.
     """
-    x, baseline = _flat(x), _flat(baseline)
-    changed, d = _changed(x, baseline)
-    reference = forward(params, baseline)
-    rows = reference["a1"][None, :] + d[:, None] * params["W1"][changed]
-    return _spread(_deltas(params, rows, reference, layers, 1.0), changed, x.size, layers)
+    x, baseline_image = _flat(x), _flat(baseline_image)
+    changed, d = _changed(x, baseline_image)
+    baseline = forward(params, baseline_image)
+    rows = baseline["a1"][None, :] + d[:, None] * params["W1"][changed]
+    return _spread(_deltas(params, rows, baseline, layers, 1.0), changed, x.size, layers)
 
 
-def occlusion(params, x, baseline, layers):
+def occlusion(params, x, baseline_image, layers):
     """Leave-one-out: f(x) - f(x with pixel i set to the baseline), all pixels in one batch."""
-    x, baseline = _flat(x), _flat(baseline)
-    changed, d = _changed(x, baseline)
+    x, baseline_image = _flat(x), _flat(baseline_image)
+    changed, d = _changed(x, baseline_image)
     full = forward(params, x)
     rows = full["a1"][None, :] - d[:, None] * params["W1"][changed]
     return _spread(_deltas(params, rows, full, layers, -1.0), changed, x.size, layers)
@@ -114,43 +116,45 @@ def _local_multipliers(values):
     )
 
 
-def gradient_input(params, x, baseline, layers):
+def gradient_input(params, x, baseline_image, layers):
     """Gradient of each node at x times (x - baseline), the Jacobian of all nodes at once."""
-    x, baseline = _flat(x), _flat(baseline)
-    changed, d = _changed(x, baseline)
+    x, baseline_image = _flat(x), _flat(baseline_image)
+    changed, d = _changed(x, baseline_image)
     contributions = params["W1"][changed].T * d[None, :]
     per_changed = _chain(params, contributions, *_local_multipliers(forward(params, x)))
     return _spread(per_changed, changed, x.size, layers)
 
 
 @functools.lru_cache(maxsize=16)
-def gauss_legendre(nodes):
-    """Points and weights of the ``nodes``-point Gauss-Legendre rule on [0, 1] (float64),
+def gauss_legendre(points):
+    """Abscissae and weights of the ``points``-point Gauss-Legendre rule on [0, 1] (float64),
     read-only. Kept once computed: numpy's ``leggauss`` solves an eigenvalue problem of
-    nodes x nodes (256 MiB and seconds at 4096), which a sweep would repeat for every image."""
-    t, w = np.polynomial.legendre.leggauss(nodes)
+    points x points (256 MiB and seconds at 4096), which a sweep would repeat for every image."""
+    t, w = np.polynomial.legendre.leggauss(points)
     t, w = (t + 1.0) / 2.0, w / 2.0
     t.setflags(write=False)
     w.setflags(write=False)
     return t, w
 
 
-def integrated_gradients(params, x, baseline, layers, nodes=64, batch=16):
+def integrated_gradients(params, x, baseline_image, layers, points=64, batch=16):
     """Path integral of the gradient from the baseline to x, times (x - baseline).
 
-    The integral over the straight path is taken with ``nodes``-point Gauss-Legendre
+    The integral over the straight path is taken with ``points``-point Gauss-Legendre
     quadrature in float64 (weights included: a float32 weight alone limits completeness to
     ~1e-9). The gradients of all nodes at all pixels are propagated together, ``batch``
     quadrature points at a time.
     """
-    x, baseline = _flat(x), _flat(baseline)
-    changed, d = _changed(x, baseline)
+    x, baseline_image = _flat(x), _flat(baseline_image)
+    changed, d = _changed(x, baseline_image)
     contributions = params["W1"][changed].T * d[None, :]
-    points, weights = gauss_legendre(nodes)
+    abscissae, weights = gauss_legendre(points)
     total = None
-    for start in range(0, nodes, batch):
-        t, w = points[start : start + batch], weights[start : start + batch]
-        values = forward(params, baseline[None, :] + t[:, None] * (x - baseline)[None, :])
+    for start in range(0, points, batch):
+        t, w = abscissae[start : start + batch], weights[start : start + batch]
+        values = forward(
+            params, baseline_image[None, :] + t[:, None] * (x - baseline_image)[None, :]
+        )
         per_point = _chain(params, contributions, *_local_multipliers(values))
         part = {layer: np.tensordot(w, per_point[layer], axes=1) for layer in LAYERS}
         total = part if total is None else {k: total[k] + part[k] for k in LAYERS}
@@ -172,7 +176,7 @@ def sigmoid_secant(a, b):
     return np.where(np.isfinite(out), out, 0.0)
 
 
-def softmax_secant(logits, reference, tolerance=1e-14, max_nodes=4096):
+def softmax_secant(logits, reference, tolerance=1e-14, max_points=4096):
     """The mean Jacobian of softmax on the segment from ``reference`` to ``logits``.
 
     This is the rescale rule generalised to a function of several inputs: for a function of
@@ -180,23 +184,23 @@ def softmax_secant(logits, reference, tolerance=1e-14, max_nodes=4096):
     (f(x) - f(b)) / (x - b). The matrix M satisfies M @ (logits - reference) =
     softmax(logits) - softmax(reference) exactly (fundamental theorem of calculus), depends
     only on this one input and its reference (not on other images of a batch), and is
-    symmetric in the logits. The 10-dimensional integral is cheap, so Gauss-Legendre nodes
+    symmetric in the logits. The 10-dimensional integral is cheap, so Gauss-Legendre points
     are doubled until the identity holds to ``tolerance``.
     """
     logits, reference = _flat(logits), _flat(reference)
     change = logits - reference
     target = softmax(logits) - softmax(reference)
-    nodes = 32
+    points = 32
     while True:
-        t, w = gauss_legendre(nodes)
+        t, w = gauss_legendre(points)
         s = softmax(reference[None, :] + t[:, None] * change[None, :])
         mean = np.tensordot(w, _softmax_jacobian(s), axes=1)
-        if np.abs(mean @ change - target).max() <= tolerance or nodes >= max_nodes:
+        if np.abs(mean @ change - target).max() <= tolerance or points >= max_points:
             return mean
-        nodes *= 2
+        points *= 2
 
 
-def deeplift(params, x, baseline, layers):
+def deeplift(params, x, baseline_image, layers):
     """DeepLIFT with the rescale rule, complete at every layer including the softmax.
 
     Each sigmoid passes a change on with the multiplier (sigmoid(a) - sigmoid(a_ref)) /
@@ -205,16 +209,16 @@ def deeplift(params, x, baseline, layers):
     (``softmax_secant``). Every step reproduces its layer's change exactly, so the pixel
     contributions of every node sum to f(x) - f(baseline).
     """
-    x, baseline = _flat(x), _flat(baseline)
-    changed, d = _changed(x, baseline)
-    at_x, at_b = forward(params, x), forward(params, baseline)
+    x, baseline_image = _flat(x), _flat(baseline_image)
+    changed, d = _changed(x, baseline_image)
+    value, baseline = forward(params, x), forward(params, baseline_image)
     contributions = params["W1"][changed].T * d[None, :]
     per_changed = _chain(
         params,
         contributions,
-        sigmoid_secant(at_x["a1"], at_b["a1"]),
-        sigmoid_secant(at_x["a2"], at_b["a2"]),
-        softmax_secant(at_x["a3"], at_b["a3"]),
+        sigmoid_secant(value["a1"], baseline["a1"]),
+        sigmoid_secant(value["a2"], baseline["a2"]),
+        softmax_secant(value["a3"], baseline["a3"]),
     )
     return _spread(per_changed, changed, x.size, layers)
 
@@ -234,7 +238,7 @@ def _merge(count, mean, m2, batch):
 def shapley_sampling(
     params,
     x,
-    baseline,
+    baseline_image,
     layers,
     permutations=256,
     seed=0,
@@ -258,13 +262,13 @@ def shapley_sampling(
             f"shapley_sampling: permutations must be even and >= 2, got {permutations}"
         )
     began = time.perf_counter()
-    x, baseline = _flat(x), _flat(baseline)
-    changed, d = _changed(x, baseline)
+    x, baseline_image = _flat(x), _flat(baseline_image)
+    changed, d = _changed(x, baseline_image)
     m = changed.size
-    start, end = forward(params, baseline), forward(params, x)
+    baseline, value = forward(params, baseline_image), forward(params, x)
     steps = d[:, None] * params["W1"][changed]  # (m, hidden): pixel i's change of a1
     pairs = permutations // 2
-    width = sum(v.shape[-1] for v in start.values())
+    width = sum(v.shape[-1] for v in baseline.values())
     # a chunk of n pairs holds about four (2n, m, width) float64 arrays at once
     chunk = max(1, int(memory // (4 * 8 * 2 * max(m, 1) * (width + steps.shape[1]))))
     rng = np.random.default_rng(seed)
@@ -274,15 +278,15 @@ def shapley_sampling(
             n = min(chunk, pairs - first)
             orders = np.argsort(rng.random((n, m)), axis=1)
             both = np.concatenate([orders, orders[:, ::-1]])  # (2n, m)
-            a1 = start["a1"] + np.cumsum(steps[both], axis=1)
-            a1[:, -1] = end["a1"]  # the last state is x itself, bit for bit
+            a1 = baseline["a1"] + np.cumsum(steps[both], axis=1)
+            a1[:, -1] = value["a1"]  # the last state is x itself, bit for bit
             values = forward_from_a1(params, a1)
             credit = np.concatenate(
                 [
                     np.diff(
                         values[layer],
                         axis=1,
-                        prepend=np.broadcast_to(start[layer], (2 * n, 1, start[layer].size)),
+                        prepend=np.broadcast_to(baseline[layer], (2 * n, 1, baseline[layer].size)),
                     )
                     for layer in LAYERS
                 ],
@@ -293,7 +297,7 @@ def shapley_sampling(
             count, mean, m2 = _merge(count, mean, m2, (per_pixel[:n] + per_pixel[n:]) / 2.0)
             if progress is not None:
                 progress(2 * (first + n), permutations, time.perf_counter() - began)
-    bounds = np.cumsum([0] + [start[layer].shape[-1] for layer in LAYERS])
+    bounds = np.cumsum([0] + [baseline[layer].shape[-1] for layer in LAYERS])
     values = {layer: mean[:, bounds[k] : bounds[k + 1]].T for k, layer in enumerate(LAYERS)}
     maps = _spread(values, changed, x.size, layers)
     if not with_stderr:
@@ -305,7 +309,12 @@ def shapley_sampling(
 
 @dataclass(frozen=True)
 class Method:
-    """A method of the registry: its function, default parameters and meaning."""
+    """A method of the registry: its function, default parameters and meaning.
+
+    ``complete``: the pixels' values of every node sum to f(x) - f(baseline) (integrated
+    gradients up to its quadrature error); tests/test_methods.py holds the complete methods
+    to that identity and the others to a residual, so the flag cannot drift from the truth.
+    """
 
     function: object
     meaning: str
@@ -341,7 +350,7 @@ METHODS = {
         "(x_i - baseline_i), by Gauss-Legendre quadrature (Sundararajan et al. 2017); complete "
         "up to the quadrature error",
         complete=True,
-        parameters={"nodes": 64},
+        parameters={"points": 64},
     ),
     "deeplift": Method(
         deeplift,
@@ -370,14 +379,14 @@ def parameters_of(name, configured=None):
     return {**METHODS[name].parameters, **(configured or {}).get(name, {})}
 
 
-def residual(value, reference, influence):
+def residual(value, baseline, influence):
     """Per node ``f(x) - f(baseline) - sum over pixels of influence``.
 
     Zero for a complete method; for insertion it measures the pixel interactions that
     single-pixel insertion ignores. ``influence`` is (nodes, pixels...).
     """
     influence = np.asarray(influence, dtype=np.float64)
-    return value - reference - influence.reshape(influence.shape[0], -1).sum(axis=1)
+    return value - baseline - influence.reshape(influence.shape[0], -1).sum(axis=1)
 
 
 def compute(params, image, baseline_image, layers, methods, parameters=None, progress=None):
@@ -392,10 +401,10 @@ def compute(params, image, baseline_image, layers, methods, parameters=None, pro
     """
     x, b = _flat(image), _flat(baseline_image)
     shape = np.shape(image)
-    value, reference = forward(params, x), forward(params, b)
+    value, baseline = forward(params, x), forward(params, b)
     out = {
         "value": value,
-        "baseline": reference,
+        "baseline": baseline,
         "maps": {},
         "residuals": {},
         "stderr": {},
@@ -413,7 +422,7 @@ def compute(params, image, baseline_image, layers, methods, parameters=None, pro
             out["stderr"][name] = {layer: stderr[layer].reshape((-1,) + shape) for layer in layers}
         out["maps"][name] = {layer: result[layer].reshape((-1,) + shape) for layer in layers}
         out["residuals"][name] = {
-            layer: residual(value[layer], reference[layer], result[layer]) for layer in layers
+            layer: residual(value[layer], baseline[layer], result[layer]) for layer in layers
         }
         out["parameters"][name] = settings
     return out

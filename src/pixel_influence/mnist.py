@@ -17,7 +17,8 @@ ROWS = COLS = 28
 KINDS = {"images": (IMAGE_MAGIC, 16), "labels": (LABEL_MAGIC, 8)}
 _CHUNK = 1 << 20  # decompressed bytes read at a time: memory follows the data, not the header
 
-# name of each split's files and the number of items each must hold
+# name of each split's files and the number of items each must hold (the one definition of
+# the split sizes: samples.SPLIT_SIZES is read from here)
 SPLITS = {
     "train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", 60000),
     "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz", 10000),

@@ -49,7 +49,7 @@ ALL_LAYERS = tuple(LAYER_SIZES)  # a1 z1 a2 z2 a3 z3: 320 nodes
 DEFAULT_LAYERS = ("z1", "z2", "a3", "z3")  # 170 nodes
 ALL_METHODS = 6
 DEFAULT_PERMUTATIONS = 256
-DEFAULT_IG_NODES = 64
+DEFAULT_IG_POINTS = 64
 
 
 @dataclass(frozen=True)
@@ -89,16 +89,16 @@ MEASURED = (
     Measured("baseline", "weights.h5", 53, 1.6),
     Measured("accuracy", "the 10,000 test images", 81, 2.8),
     # one sample, no PNG; integrated gradients' quadrature rule (numpy's leggauss) takes
-    # 16 bytes x nodes^2 for its eigenvalue problem, and seconds growing as nodes^3;
+    # 16 bytes x points^2 for its eigenvalue problem, and seconds growing as points^3;
     # Shapley sampling's batches are capped at 64 MB, whatever the permutations
     Measured("influence", f"{_WHITE}, default parameters", 186, 13.6),
-    Measured("influence", f"{_WHITE}, IG 4,096 nodes", 319, 83.5, {"ig_nodes": 4096}),
+    Measured("influence", f"{_WHITE}, IG 4,096 points", 319, 83.5, {"ig_points": 4096}),
     Measured(
         "influence",
-        f"{_WHITE}, IG 4,096 nodes, 100,000 permutations (the machine busy)",
+        f"{_WHITE}, IG 4,096 points, 100,000 permutations (the machine busy)",
         318,
         1029,
-        {"ig_nodes": 4096, "permutations": 100_000},
+        {"ig_points": 4096, "permutations": 100_000},
     ),
     Measured(
         "influence",
@@ -227,10 +227,10 @@ MEASURED = (
     ),
     Measured(
         "sweep_shard",
-        "integrated gradients with 4,096 nodes, z3, 1 image",
+        "integrated gradients with 4,096 points, z3, 1 image",
         314,
         14.9,
-        {"methods": ("integrated_gradients",), "layers": ("z3",), "images": 1, "ig_nodes": 4096},
+        {"methods": ("integrated_gradients",), "layers": ("z3",), "images": 1, "ig_points": 4096},
     ),
     Measured(
         "sweep_classes",
@@ -344,11 +344,11 @@ def fixed_runtime_min(rule):
 # ---------------------------------------------------------------- influence
 
 _PLAIN = [m for m in rows("influence") if "header" not in m.inputs]
-# memory: a line in nodes^2 through the white image with 64 and 4,096 quadrature nodes
-INFLUENCE_MIB, IG_MIB_PER_NODE2 = _fit(
-    [(m.inputs.get("ig_nodes", DEFAULT_IG_NODES) ** 2, m.mib) for m in _PLAIN]
+# memory: a line in points^2 through the white image with 64 and 4,096 quadrature points
+INFLUENCE_MIB, IG_MIB_PER_POINT2 = _fit(
+    [(m.inputs.get("ig_points", DEFAULT_IG_POINTS) ** 2, m.mib) for m in _PLAIN]
 )
-_BASE = INFLUENCE_MIB + IG_MIB_PER_NODE2 * DEFAULT_IG_NODES**2
+_BASE = INFLUENCE_MIB + IG_MIB_PER_POINT2 * DEFAULT_IG_POINTS**2
 
 
 def png_kind(mode, transparent):
@@ -403,22 +403,22 @@ def png_mib(header):
     return (per_pixel * width * height + PNG_BYTES_PER_EDGE * (width + height)) / MIB
 
 
-def influence_mib(ig_nodes=DEFAULT_IG_NODES, header=None, **_):
-    """The influence job's peak (MiB): integrated gradients' quadrature nodes (0 without
+def influence_mib(ig_points=DEFAULT_IG_POINTS, header=None, **_):
+    """The influence job's peak (MiB): integrated gradients' quadrature points (0 without
     that method) and a PNG's header. Neither the methods and layers (the white image with
     all six of each is the row measured) nor the permutations (batches capped in bytes)
     move it by more than its margin."""
-    return INFLUENCE_MIB + IG_MIB_PER_NODE2 * ig_nodes**2 + png_mib(header)
+    return INFLUENCE_MIB + IG_MIB_PER_POINT2 * ig_points**2 + png_mib(header)
 
 
 def _parameter(method_parameters, method, name, default):
     return (method_parameters or {}).get(method, {}).get(name, default)
 
 
-def ig_nodes(methods, method_parameters):
+def ig_points(methods, method_parameters):
     if "integrated_gradients" not in methods:
         return 0
-    return _parameter(method_parameters, "integrated_gradients", "nodes", DEFAULT_IG_NODES)
+    return _parameter(method_parameters, "integrated_gradients", "points", DEFAULT_IG_POINTS)
 
 
 def influence_mem_mb(spec, methods, method_parameters, header=None):
@@ -426,13 +426,13 @@ def influence_mem_mb(spec, methods, method_parameters, header=None):
     if "png" in spec and header is None:
         header = png_header(spec["png"])
     return declared_mb(
-        influence_mib(ig_nodes(methods, method_parameters), header if "png" in spec else None)
+        influence_mib(ig_points(methods, method_parameters), header if "png" in spec else None)
     )
 
 
 # time: the slowest job with the default parameters; Shapley sampling per permutation and
 # changed pixel (test image #0, 100,000 permutations); integrated gradients' quadrature
-# rule, as nodes^3 (the white image with 4,096 nodes); decoding a PNG, per pixel
+# rule, as points^3 (the white image with 4,096 points); decoding a PNG, per pixel
 _white = {m.case: m for m in _PLAIN}
 INFLUENCE_SECONDS = max(m.seconds for m in _PLAIN if not m.inputs)
 _digit = sorted((m for m in _PLAIN if "test image #0" in m.case), key=lambda m: m.seconds)
@@ -440,7 +440,7 @@ SECONDS_PER_PERMUTATION_PIXEL = (_digit[-1].seconds - _digit[0].seconds) / (
     (_digit[-1].inputs["permutations"] - DEFAULT_PERMUTATIONS) * _digit[-1].inputs["changed"]
 )
 IG_SECONDS_4096 = (
-    _white[f"{_WHITE}, IG 4,096 nodes"].seconds - _white[f"{_WHITE}, default parameters"].seconds
+    _white[f"{_WHITE}, IG 4,096 points"].seconds - _white[f"{_WHITE}, default parameters"].seconds
 )
 PNG_SECONDS_PER_PIXEL = max(
     m.seconds / (m.inputs["header"][0] * m.inputs["header"][1])
@@ -449,12 +449,12 @@ PNG_SECONDS_PER_PIXEL = max(
 )
 
 
-def influence_seconds(permutations=DEFAULT_PERMUTATIONS, ig_nodes=DEFAULT_IG_NODES, pixels=0):
+def influence_seconds(permutations=DEFAULT_PERMUTATIONS, ig_points=DEFAULT_IG_POINTS, pixels=0):
     """Modelled seconds of an influence job: all 784 pixels changed (the most), ``pixels``
     of a PNG to decode."""
     seconds = INFLUENCE_SECONDS + PNG_SECONDS_PER_PIXEL * pixels
     seconds += SECONDS_PER_PERMUTATION_PIXEL * max(0, permutations - DEFAULT_PERMUTATIONS) * PIXELS
-    return seconds + IG_SECONDS_4096 * (ig_nodes / 4096) ** 3
+    return seconds + IG_SECONDS_4096 * (ig_points / 4096) ** 3
 
 
 def influence_runtime_min(spec, methods, method_parameters, header=None):
@@ -469,7 +469,7 @@ def influence_runtime_min(spec, methods, method_parameters, header=None):
         header = header or png_header(spec["png"])
         if header is not None and header[0] * header[1] <= MAX_PNG_PIXELS:
             pixels = header[0] * header[1]
-    seconds = influence_seconds(permutations, ig_nodes(methods, method_parameters), pixels)
+    seconds = influence_seconds(permutations, ig_points(methods, method_parameters), pixels)
     return declared_minutes(seconds, "influence")
 
 
@@ -572,10 +572,10 @@ def shard_images(split, images, shards):
 
 
 _SHARDS = rows("sweep_shard")
-_SHARDS_PLAIN = [m for m in _SHARDS if m.inputs.get("ig_nodes", 0) <= DEFAULT_IG_NODES]
+_SHARDS_PLAIN = [m for m in _SHARDS if m.inputs.get("ig_points", 0) <= DEFAULT_IG_POINTS]
 _SHARDS_SMALL = [m for m in _SHARDS_PLAIN if m.inputs.get("images", BLOCK) <= 10 * BLOCK]
 # memory: a line in the sums held (methods x sums_mib), then bytes per pixel of the shard's
-# images (it reads them all at once), then integrated gradients' quadrature rule (nodes^2)
+# images (it reads them all at once), then integrated gradients' quadrature rule (points^2)
 SWEEP_SHARD_MIB, SWEEP_PER_SUMS = _fit(
     [(len(m.inputs["methods"]) * sums_mib(m.inputs["layers"]), m.mib) for m in _SHARDS_SMALL]
 )
@@ -595,22 +595,22 @@ SWEEP_BYTES_PER_IMAGE = max(
         if m not in _SHARDS_SMALL
     ]
 )
-SWEEP_IG_MIB_PER_NODE2 = max(
+SWEEP_IG_MIB_PER_POINT2 = max(
     [0.0]
     + [
         (m.mib - _shard_sums(m) - SWEEP_BYTES_PER_IMAGE * m.inputs["images"] / MIB)
-        / m.inputs["ig_nodes"] ** 2
+        / m.inputs["ig_points"] ** 2
         for m in _SHARDS
-        if m.inputs.get("ig_nodes", 0) > DEFAULT_IG_NODES
+        if m.inputs.get("ig_points", 0) > DEFAULT_IG_POINTS
     ]
 )
 
 
-def sweep_shard_mib(layers, methods, images=BLOCK, ig_nodes=0):
+def sweep_shard_mib(layers, methods, images=BLOCK, ig_points=0):
     """A shard job's peak (MiB): the sums it holds for each of ``methods``, the ``images``
     it reads, integrated gradients' quadrature rule; the images go through one at a time."""
     mib = SWEEP_SHARD_MIB + SWEEP_PER_SUMS * len(methods) * sums_mib(layers)
-    return mib + SWEEP_BYTES_PER_IMAGE * images / MIB + SWEEP_IG_MIB_PER_NODE2 * ig_nodes**2
+    return mib + SWEEP_BYTES_PER_IMAGE * images / MIB + SWEEP_IG_MIB_PER_POINT2 * ig_points**2
 
 
 def sweep_memory_mb(layers, methods, method_parameters, split, images, shards):
@@ -621,27 +621,27 @@ def sweep_memory_mb(layers, methods, method_parameters, split, images, shards):
             layers,
             methods,
             shard_images(split, images, shards),
-            ig_nodes(methods, method_parameters),
+            ig_points(methods, method_parameters),
         )
     )
 
 
-# milliseconds per image on one core, measured (README, "Speed"), with room to spare;
-# integrated gradients' at 64 nodes, growing with its nodes; its quadrature rule (as
-# nodes^3, as in the influence job) is computed once a shard (methods.gauss_legendre keeps it)
+# milliseconds per image on one core, measured (docs/speed.md), with room to spare;
+# integrated gradients' at 64 points, growing with its points; its quadrature rule (as
+# points^3, as in the influence job) is computed once a shard (methods.gauss_legendre keeps it)
 SWEEP_MS_PER_IMAGE = {"integrated_gradients": 10, "shapley_sampling": 300}
 
 
 def sweep_runtime_min(split, images, methods, shards, method_parameters=None):
     """Minutes per shard: three times the measured time per image and method, integrated
-    gradients' growing with its quadrature nodes."""
+    gradients' growing with its quadrature points."""
     images = images or SPLIT_SIZES[split]
     ms = sum(SWEEP_MS_PER_IMAGE.get(m, 2) for m in methods if m != "integrated_gradients")
     once = 0.0
     if "integrated_gradients" in methods:
-        nodes = ig_nodes(methods, method_parameters)
-        ms += SWEEP_MS_PER_IMAGE["integrated_gradients"] * max(1.0, nodes / DEFAULT_IG_NODES)
-        once = IG_SECONDS_4096 * (nodes / 4096) ** 3
+        points = ig_points(methods, method_parameters)
+        ms += SWEEP_MS_PER_IMAGE["integrated_gradients"] * max(1.0, points / DEFAULT_IG_POINTS)
+        once = IG_SECONDS_4096 * (points / 4096) ** 3
     return int(10 + 3 * (images * ms / 1000 / shards + once) / 60)
 
 

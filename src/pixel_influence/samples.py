@@ -16,6 +16,8 @@ import warnings
 import numpy as np
 
 from .errors import InputError
+from .keypaths import shown, where
+from .mnist import SPLITS
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 # a name is part of file names such as ".<name>.png.<8 random>.tmp": 100 characters keep
@@ -34,7 +36,7 @@ NAME_RULE = (
     f"{PERIODIC_REPEATS[0]} times or more (Snakemake refuses such names), and not the same as "
     "another sample's name but for upper and lower case"
 )
-SPLIT_SIZES = {"train": 60000, "test": 10000}
+SPLIT_SIZES = {split: count for split, (_, _, count) in SPLITS.items()}  # images per split
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 # MNIST's preprocessing (see mnist_style)
@@ -80,8 +82,6 @@ def periodic_suffix(name):
 
 def name_problem(name):
     """What is wrong with a sample name, or None (see ``NAME_RULE``)."""
-    from .config import shown  # config imports this module
-
     if not isinstance(name, str):
         return f"the sample name {shown(name)} is not text"
     # fullmatch: with re.match, "$" would also accept a name ending in a newline
@@ -101,8 +101,6 @@ def name_problem(name):
 
 def name_clashes(entries):
     """Sample names that differ only in case: one file on macOS and Windows file systems."""
-    from .config import where  # config imports this module
-
     seen, found = {}, []
     for name in entries:
         key = str(name).casefold()
@@ -139,11 +137,8 @@ def check(name, spec, path_problem=png_path_problem):
     """Problems with one sample entry beyond what the JSON schema checks, as messages.
 
     ``path_problem(path)`` says what is wrong with a PNG sample's path (None: nothing)."""
-    from .config import shown  # config imports this module
-    from .config import where as key_path
-
     problems = []
-    where = key_path(("samples", name))
+    key = where(("samples", name))
     problem = name_problem(name)
     if problem is not None:
         problems.append(f"config.samples: {problem}")
@@ -153,23 +148,23 @@ def check(name, spec, path_problem=png_path_problem):
         index = spec["index"]
         if not isinstance(index, int) or isinstance(index, bool):
             problems.append(
-                f"{where}.index: {index!r} is not a whole number, expected an integer "
+                f"{key}.index: {index!r} is not a whole number, expected an integer "
                 f"0..{size - 1} written without a decimal point"
             )
         elif not 0 <= index < size:
             problems.append(
-                f"{where}.index: {index} is out of range for the {spec['split']} split "
+                f"{key}.index: {index} is out of range for the {spec['split']} split "
                 f"(0..{size - 1})"
             )
     elif k == "png" and (problem := path_problem(spec["png"])) is not None:
-        problems.append(f"{where}.png: {shown(spec['png'])} {problem}")
+        problems.append(f"{key}.png: {shown(spec['png'])} {problem}")
     elif k == "fill":
         value = spec["fill"]
         # NaN passes the schema's minimum/maximum (every comparison with it is false)
         if not _is_number(value) or math.isnan(value):
-            problems.append(f"{where}.fill: {value!r} is not a number, expected a value in [0, 1]")
+            problems.append(f"{key}.fill: {value!r} is not a number, expected a value in [0, 1]")
         elif not 0.0 <= value <= 1.0:
-            problems.append(f"{where}.fill: {value} is outside [0, 1]")
+            problems.append(f"{key}.fill: {value} is outside [0, 1]")
     return problems
 
 

@@ -194,7 +194,7 @@ def fixed_runtime(rule):
 
 def influence_mem_mb(wildcards):
     """A sample's influence job: a PNG's size and mode (from its header) and the
-    integrated gradients' quadrature nodes."""
+    integrated gradients' quadrature points."""
     return job_resources.influence_mem_mb(
         config["samples"][wildcards.sample], METHODS, config["method_parameters"]
     )
@@ -235,7 +235,7 @@ def methods_figure_mem_mb(wildcards):
 
 def sweep_memory_mb(wildcards):
     """A shard job's memory: per-class sums of every map, growing with the sweep's methods
-    and layers, its images per shard and the integrated gradients' quadrature nodes."""
+    and layers, its images per shard and the integrated gradients' quadrature points."""
     return job_resources.sweep_memory_mb(
         SWEEP["layers"],
         SWEEP["methods"],
