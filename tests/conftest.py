@@ -13,14 +13,31 @@ from pathlib import Path
 import h5py
 import numpy as np
 import pytest
+import real_data
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = ROOT.parent / "shared" / "data"
-HAVE_DATA = (SHARED_DATA / "SHA256SUMS").is_file()
-needs_data = pytest.mark.skipif(
-    not HAVE_DATA, reason=f"real MNIST and weights not found at {SHARED_DATA}"
-)
+DATA, DATA_MISSING = real_data.find()  # the verified real data (see tests/real_data.py)
+HAVE_DATA = DATA is not None
+needs_data = pytest.mark.skipif(not HAVE_DATA, reason=str(DATA_MISSING))
+
+# test files that run Snakemake workflows (minutes): the "workflow" tier; every other
+# file is a module test and runs in seconds (python -m pytest -m "not workflow")
+WORKFLOW_FILES = "test_workflow*.py"
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.path.match(WORKFLOW_FILES):
+            item.add_marker(pytest.mark.workflow)
+
+
+_running = {}  # the test being set up or run, for snakemake() to check its tier
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    _running["test"] = item  # before its fixtures, which may run Snakemake for it
 
 
 def idx_bytes(array, magic):
@@ -47,21 +64,21 @@ def random_params():
 @pytest.fixture(scope="session")
 def real_params():
     if not HAVE_DATA:
-        pytest.skip(f"real weights not found at {SHARED_DATA}")
+        pytest.skip(DATA_MISSING)
     from pixel_influence import network
 
-    raw = network.load_pickle((SHARED_DATA / "dlfs" / "sample_weight.pkl").read_bytes())
+    raw = network.load_pickle((DATA / "dlfs" / "sample_weight.pkl").read_bytes())
     return network.check_params(raw)
 
 
 @pytest.fixture(scope="session")
 def real_test_split():
     if not HAVE_DATA:
-        pytest.skip(f"real MNIST not found at {SHARED_DATA}")
+        pytest.skip(DATA_MISSING)
     from pixel_influence import mnist
 
     images, labels, _ = mnist.SPLITS["test"]
-    return mnist.read_split(SHARED_DATA / "mnist" / images, SHARED_DATA / "mnist" / labels, 10000)
+    return mnist.read_split(DATA / "mnist" / images, DATA / "mnist" / labels, 10000)
 
 
 @contextlib.contextmanager
@@ -91,7 +108,7 @@ def output_files(workdir):
 # set in the cluster run's Snakemake environment; a job that saw either would show it
 CLUSTER_LEAK = "PIXEL_INFLUENCE_LEAK"
 # pixel_influence.files kills the writer's process group when weights.h5 is being written
-# (test_recovery shows it does); only the weights job, a cluster job, writes that file
+# (test_workflow_recovery shows it does); only the weights job, a cluster job, writes that file
 CLUSTER_CRASH = "weights.h5:writing"
 
 
@@ -102,7 +119,13 @@ def output_digests(workdir):
 
 def snakemake(workdir, *args, check=True, env=None, cwd=None):
     """Run the workflow in ``workdir``; ``env`` replaces the environment, ``cwd`` is where
-    Snakemake starts (this process's directory unless given)."""
+    Snakemake starts (this process's directory unless given). Only tests of the workflow
+    tier run it, so that ``-m "not workflow"`` stays fast."""
+    test = _running.get("test")
+    if test is not None and test.get_closest_marker("workflow") is None:
+        raise AssertionError(
+            f"{test.nodeid} runs Snakemake: move it to a file named {WORKFLOW_FILES}"
+        )
     cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", str(workdir)]
     proc = subprocess.run(
         cmd + list(args),
@@ -142,7 +165,7 @@ def job_counts(output):
 
 
 def mirror():
-    return f"local_mirror={SHARED_DATA}"
+    return f"local_mirror={DATA}"
 
 
 @pytest.fixture(scope="session")
@@ -151,7 +174,7 @@ def default_run_and_outputs(tmp_path_factory):
     with ``--cores 2``: its folder, and the sha256 of each output as the run left them
     (tests may add to the folder afterwards: test_workflow adds a sample)."""
     if not HAVE_DATA:
-        pytest.skip(f"real MNIST and weights not found at {SHARED_DATA}")
+        pytest.skip(DATA_MISSING)
     workdir = workdir_with_config(tmp_path_factory.mktemp("run"))
     snakemake(workdir, "--cores", "2", "--config", mirror())
     return workdir, output_digests(workdir)
@@ -159,18 +182,18 @@ def default_run_and_outputs(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def default_run(default_run_and_outputs):
-    """The folder of the one default run that test_workflow and test_cluster share."""
+    """The folder of the one default run that test_workflow and test_workflow_cluster share."""
     return default_run_and_outputs[0]
 
 
 @pytest.fixture(scope="session")
 def cluster_run(tmp_path_factory):
-    """The default config through the local-cluster profile (see tests/test_cluster.py),
+    """The default config through the local-cluster profile (see tests/test_workflow_cluster.py),
     started from the repository with the profile by name: Snakemake then finds it as the
     relative path profiles/local-cluster while the working directory is elsewhere. Its
     folder and the run's output."""
     if not HAVE_DATA:
-        pytest.skip(f"real MNIST and weights not found at {SHARED_DATA}")
+        pytest.skip(DATA_MISSING)
     workdir = workdir_with_config(tmp_path_factory.mktemp("cluster"))
     env = {**os.environ, CLUSTER_LEAK: "1", "PIXEL_INFLUENCE_CRASH": CLUSTER_CRASH}
     args = ("--workflow-profile", "local-cluster", "--config", mirror())

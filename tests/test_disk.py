@@ -15,11 +15,11 @@ from contextlib import contextmanager
 
 import numpy as np
 import pytest
-from conftest import mirror, needs_data, snakemake, workdir_with_config
 from PIL import Image
 
-from pixel_influence import files, h5io, methods, render
+from pixel_influence import files, h5io, methods
 from pixel_influence.errors import InputError
+from pixel_influence.render import canvas
 
 
 @contextmanager
@@ -67,7 +67,7 @@ def _writers(params):
         "influence.h5": lambda p: h5io.write_influence(
             p, result, x, np.zeros((28, 28)), attrs, "float64"
         ),
-        "picture.png": lambda p: render.save_png(Image.fromarray(noise), p, {"Title": "t"}),
+        "picture.png": lambda p: canvas.save_png(Image.fromarray(noise), p, {"Title": "t"}),
         "table.csv": table,
     }
 
@@ -170,60 +170,3 @@ def test_other_errors_inside_the_block_are_not_taken_for_the_disk(tmp_path):
         with files.atomic_write(tmp_path / "x.gz"):
             raise PermissionError(errno.EACCES, "Permission denied", "/mirror/x.gz")
     assert list(tmp_path.iterdir()) == []
-
-
-@needs_data
-@needs_root
-def test_a_job_on_a_full_disk_and_a_run_on_a_read_only_one(tmp_path):
-    """Through Snakemake: the montage job on a full picture folder ends with its one line;
-    a read-only picture folder stops the workflow before any job, naming the folder (else
-    Snakemake, deleting the old outputs first, would fail with a traceback)."""
-
-    def edit(cfg):
-        cfg["samples"] = {"digit7": {"split": "test", "index": 0}}
-        cfg["layers"] = ["z3"]
-        cfg["methods"] = ["insertion"]
-        cfg["methods_figure"] = {"nodes": {}}
-        cfg.pop("sweep")
-
-    workdir = workdir_with_config(tmp_path, edit)
-    snakemake(workdir, "--cores", "2", "--config", mirror())
-    pictures = workdir / "results/images"
-    target = "results/images/digit7.png"
-    with small_disk(pictures, "8k"):
-        (pictures / "digit7/insertion").mkdir(parents=True)
-        out = snakemake(
-            workdir,
-            target,
-            "--cores",
-            "1",
-            "--forcerun",
-            "montage",
-            "--config",
-            mirror(),
-            check=False,
-        )
-        assert out.returncode != 0
-        log = (workdir / "logs/montage/digit7.log").read_text()
-        (line,) = [line for line in log.splitlines() if " ERROR " in line]
-        assert line.split(" ERROR ", 1)[1].startswith(
-            "results/images/digit7.png: cannot be written: the disk is full (No space left on "
-            "device); nothing was left half-written; free some space; "
-        ), line
-        assert "Traceback" not in log
-        assert [p.name for p in pictures.rglob("*") if p.is_file()] == []
-    with small_disk(pictures, "4m"):
-        subprocess.run(["mount", "-o", "remount,ro", str(pictures)], check=True)
-        for args in ((target, "--cores", "1", "--forcerun", "montage"), ("-n",)):
-            out = snakemake(workdir, *args, "--config", mirror(), check=False)
-            assert out.returncode != 0
-            said = out.stdout + out.stderr
-            assert (
-                "cannot write the outputs: results/images: read-only file system; make them "
-                "writable, or run in another folder (snakemake -d DIR)"
-            ) in said
-            assert "Traceback" not in said and "OSError" not in said
-    # the pictures come back whole once there is room
-    snakemake(workdir, "--cores", "1", "--config", mirror())
-    with Image.open(pictures / "digit7.png") as img:
-        img.load()

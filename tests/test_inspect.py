@@ -396,7 +396,7 @@ def test_command_line_prints_the_summary(sample):
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert lines[0] == str(path)
-    assert "  format_version: 2" in lines and "  sample: s" in lines
+    assert "  format_version: 3" in lines and "  sample: s" in lines
     rows = section(lines, "insertion on z3")
     assert len(rows) == 1 and parse_row(rows[0])[0][0] == "7"
     assert len(parse_row(rows[0])[1]) == 2

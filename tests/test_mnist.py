@@ -2,7 +2,7 @@ import gzip
 
 import numpy as np
 import pytest
-from conftest import SHARED_DATA, idx_bytes, needs_data, write_gz
+from conftest import DATA, idx_bytes, needs_data, write_gz
 
 from pixel_influence import mnist
 from pixel_influence.errors import InputError
@@ -70,8 +70,8 @@ def test_real_files_parse_with_known_contents(real_test_split):
     assert labels[:10].tolist() == [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
     assert np.bincount(labels).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
     train_images, train_labels = mnist.read_split(
-        SHARED_DATA / "mnist" / "train-images-idx3-ubyte.gz",
-        SHARED_DATA / "mnist" / "train-labels-idx1-ubyte.gz",
+        DATA / "mnist" / "train-images-idx3-ubyte.gz",
+        DATA / "mnist" / "train-labels-idx1-ubyte.gz",
         60000,
     )
     assert train_labels[:5].tolist() == [5, 0, 4, 1, 9]

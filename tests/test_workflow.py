@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import yaml
 from conftest import (
+    DATA,
     ROOT,
-    SHARED_DATA,
     job_counts,
     mirror,
     needs_data,
@@ -21,7 +21,8 @@ from conftest import (
 )
 from PIL import Image
 
-from pixel_influence import render, samples
+from pixel_influence import samples
+from pixel_influence.render import shading
 
 DEFAULT_SAMPLES = ["white"] + [f"digit{d}" for d in range(10)]
 METHODS = [
@@ -48,7 +49,7 @@ def test_accuracy_file_is_the_books(run):
 
 def test_a_second_folder_gives_the_same_bytes(run, cluster_run):
     """Byte reproducibility: no timestamps, paths or host names inside any output. The
-    second folder is the run through the local-cluster profile (tests/test_cluster.py)."""
+    second folder is the run through the local-cluster profile (tests/test_workflow_cluster.py)."""
     other, _ = cluster_run
     first, second = output_files(run), output_files(other)
     assert sorted(first) == sorted(second)
@@ -105,7 +106,7 @@ def test_influence_files_hold_what_the_issue_lists(run, real_params):
 def test_every_method_is_stored_with_residual_parameters_and_stderr(run):
     with h5py.File(run / "results/influence/digit3.h5") as f:
         assert list(f.attrs["methods"]) == METHODS
-        assert f["integrated_gradients"].attrs["nodes"] == 64
+        assert f["integrated_gradients"].attrs["points"] == 64
         assert f["shapley_sampling"].attrs["permutations"] == 256
         assert f["shapley_sampling"].attrs["seed"] == 0
         x = f["image"][()]
@@ -233,7 +234,7 @@ def test_pictures_say_what_they_show_in_their_metadata(run):
     with Image.open(run / "results/images/digit3/deeplift/z2.png") as img:
         text = img.text
     assert text["sample"] == "digit3" and text["method"] == "deeplift" and text["layer"] == "z2"
-    assert text["scale"] == f"layer: deeplift z2 +-{render.format_value(largest)}"
+    assert text["scale"] == f"layer: deeplift z2 +-{shading.format_value(largest)}"
     assert text["Software"].startswith("pixel_influence ")
     assert text["Title"].startswith("digit3: test image #18, label 3")
     with Image.open(run / "results/images/digit3.png") as img:
@@ -393,8 +394,8 @@ def test_corrupted_mirror_file_and_wrong_accuracy_fail_clearly(tmp_path):
         "dlfs/sample_weight.pkl",
     ):
         (mirror_dir / name).parent.mkdir(parents=True, exist_ok=True)
-        (mirror_dir / name).symlink_to(SHARED_DATA / name)
-    labels = SHARED_DATA / "mnist/t10k-labels-idx1-ubyte.gz"
+        (mirror_dir / name).symlink_to(DATA / name)
+    labels = DATA / "mnist/t10k-labels-idx1-ubyte.gz"
     corrupted = bytearray(labels.read_bytes())
     corrupted[100] ^= 0xFF
     (mirror_dir / "mnist/t10k-labels-idx1-ubyte.gz").write_bytes(bytes(corrupted))

@@ -3,7 +3,7 @@
 The kill is injected with ``PIXEL_INFLUENCE_CRASH=<file>:<stage>`` (see
 ``pixel_influence.files``), which SIGKILLs the whole process group (Snakemake and its jobs)
 when that file is being written, or from outside at a moment the test picks. Each crashed run
-is then resumed as the README says (``--unlock``, then ``--rerun-incomplete``), and every
+is then resumed as docs/clusters.md says (``--unlock``, then ``--rerun-incomplete``), and every
 output must equal, byte for byte, that of an uninterrupted run in another folder.
 """
 
@@ -16,7 +16,17 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import ROOT, SHARED_DATA, needs_data, output_files
+from conftest import (
+    DATA,
+    ROOT,
+    mirror,
+    needs_data,
+    output_files,
+    snakemake,
+    workdir_with_config,
+)
+from PIL import Image
+from test_disk import needs_root, small_disk
 
 pytestmark = needs_data
 
@@ -33,7 +43,7 @@ def _config(cfg, sweep=False):
     cfg["methods"] = ["insertion", "deeplift", "shapley_sampling"]
     cfg["method_parameters"] = {"shapley_sampling": {"permutations": 8, "seed": 0}}
     cfg["methods_figure"] = {"nodes": {"z2": [0, 1]}}
-    cfg["local_mirror"] = str(SHARED_DATA)
+    cfg["local_mirror"] = str(DATA)
     return cfg
 
 
@@ -156,3 +166,60 @@ def test_killed_from_outside_resumes_to_the_same_bytes(tmp_path, reference, when
     got = output_files(workdir)
     assert sorted(got) == sorted(reference)
     assert [name for name in reference if got[name] != reference[name]] == []
+
+
+@needs_data
+@needs_root
+def test_a_job_on_a_full_disk_and_a_run_on_a_read_only_one(tmp_path):
+    """Through Snakemake: the montage job on a full picture folder ends with its one line;
+    a read-only picture folder stops the workflow before any job, naming the folder (else
+    Snakemake, deleting the old outputs first, would fail with a traceback)."""
+
+    def edit(cfg):
+        cfg["samples"] = {"digit7": {"split": "test", "index": 0}}
+        cfg["layers"] = ["z3"]
+        cfg["methods"] = ["insertion"]
+        cfg["methods_figure"] = {"nodes": {}}
+        cfg.pop("sweep")
+
+    workdir = workdir_with_config(tmp_path, edit)
+    snakemake(workdir, "--cores", "2", "--config", mirror())
+    pictures = workdir / "results/images"
+    target = "results/images/digit7.png"
+    with small_disk(pictures, "8k"):
+        (pictures / "digit7/insertion").mkdir(parents=True)
+        out = snakemake(
+            workdir,
+            target,
+            "--cores",
+            "1",
+            "--forcerun",
+            "montage",
+            "--config",
+            mirror(),
+            check=False,
+        )
+        assert out.returncode != 0
+        log = (workdir / "logs/montage/digit7.log").read_text()
+        (line,) = [line for line in log.splitlines() if " ERROR " in line]
+        assert line.split(" ERROR ", 1)[1].startswith(
+            "results/images/digit7.png: cannot be written: the disk is full (No space left on "
+            "device); nothing was left half-written; free some space; "
+        ), line
+        assert "Traceback" not in log
+        assert [p.name for p in pictures.rglob("*") if p.is_file()] == []
+    with small_disk(pictures, "4m"):
+        subprocess.run(["mount", "-o", "remount,ro", str(pictures)], check=True)
+        for args in ((target, "--cores", "1", "--forcerun", "montage"), ("-n",)):
+            out = snakemake(workdir, *args, "--config", mirror(), check=False)
+            assert out.returncode != 0
+            said = out.stdout + out.stderr
+            assert (
+                "cannot write the outputs: results/images: read-only file system; make them "
+                "writable, or run in another folder (snakemake -d DIR)"
+            ) in said
+            assert "Traceback" not in said and "OSError" not in said
+    # the pictures come back whole once there is room
+    snakemake(workdir, "--cores", "1", "--config", mirror())
+    with Image.open(pictures / "digit7.png") as img:
+        img.load()
