@@ -17,6 +17,18 @@ from . import samples
 from .keypaths import SHOWN, shown, where
 from .sweep import BLOCK, blocks
 
+__all__ = [
+    "RENAMED",
+    "Validator",
+    "duplicate_keys",
+    "load_schema",
+    "problems",
+    "renamed_problems",
+    "sweep_problems",
+    "value_problems",
+    "yaml_syntax_problem",
+]
+
 # every integer of the config ends up in an HDF5 attribute or a numpy call: int64
 INT64_MAX = 2**63 - 1
 # a config file is a few levels deep and a few hundred values; far more is a mistake (or an

@@ -11,6 +11,16 @@ from pathlib import Path
 from .errors import InputError
 from .files import CHUNK, atomic_write, crash_point, sha256_of
 
+__all__ = [
+    "FILES",
+    "WEIGHTS",
+    "DownloadError",
+    "TooSlow",
+    "fetch",
+    "sources_for",
+    "verified",
+]
+
 log = logging.getLogger(__name__)
 
 # path below resources/ (and below a local mirror) -> (bytes, sha256)

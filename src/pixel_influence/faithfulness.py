@@ -19,6 +19,27 @@ import numpy as np
 
 from .network import forward, forward_from_a1, sigmoid
 
+__all__ = [
+    "COLUMNS",
+    "CURVES",
+    "FRACTIONS",
+    "RANDOM",
+    "SUMMARY_COLUMNS",
+    "area",
+    "band",
+    "condensed",
+    "curves",
+    "evaluate",
+    "nanmedian",
+    "node_values",
+    "normalised",
+    "order",
+    "random_influence",
+    "resampled",
+    "summary",
+    "table_rows",
+]
+
 CURVES = ("deletion", "insertion")  # the two curves of every node
 
 

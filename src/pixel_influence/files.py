@@ -17,6 +17,19 @@ from pathlib import Path
 
 from .errors import InputError
 
+__all__ = [
+    "CHUNK",
+    "CRASH_VARIABLE",
+    "atomic_write",
+    "crash_point",
+    "remove_stale_temporaries",
+    "sha256_of",
+    "unwritable_folders",
+    "write_error",
+    "write_problem",
+    "write_text_if_changed",
+]
+
 CRASH_VARIABLE = "PIXEL_INFLUENCE_CRASH"
 CHUNK = 1 << 20
 

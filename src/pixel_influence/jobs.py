@@ -6,6 +6,10 @@ import sys
 from .errors import InputError
 from .files import write_error
 
+__all__ = [
+    "run",
+]
+
 
 def _handlers(log):
     """Log to stderr and to the rule's log file; a log file that cannot be written (a full

@@ -20,6 +20,24 @@ import numpy as np
 from .errors import InputError
 from .network import LAYERS, forward, forward_from_a1, sigmoid, softmax
 
+__all__ = [
+    "METHODS",
+    "METHOD_MEANING",
+    "Method",
+    "compute",
+    "deeplift",
+    "gauss_legendre",
+    "gradient_input",
+    "insertion",
+    "integrated_gradients",
+    "occlusion",
+    "parameters_of",
+    "residual",
+    "shapley_sampling",
+    "sigmoid_secant",
+    "softmax_secant",
+]
+
 
 def _flat(x):
     return np.asarray(x, dtype=np.float64).reshape(-1)

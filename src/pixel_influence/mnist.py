@@ -10,6 +10,15 @@ import numpy as np
 
 from .errors import InputError
 
+__all__ = [
+    "IMAGE_MAGIC",
+    "LABEL_MAGIC",
+    "SPLITS",
+    "parse_idx",
+    "read_idx",
+    "read_split",
+]
+
 IMAGE_MAGIC = 0x00000803
 LABEL_MAGIC = 0x00000801
 ROWS = COLS = 28

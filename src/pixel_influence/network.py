@@ -10,6 +10,22 @@ import numpy as np
 from .errors import InputError
 from .pickles import unpickle_arrays
 
+__all__ = [
+    "LAYERS",
+    "LAYER_MEANING",
+    "LAYER_SIZES",
+    "OUTPUT_LAYERS",
+    "PARAM_MEANING",
+    "PARAM_SHAPES",
+    "accuracy",
+    "check_params",
+    "forward",
+    "forward_from_a1",
+    "load_pickle",
+    "sigmoid",
+    "softmax",
+]
+
 LAYERS = ("a1", "z1", "a2", "z2", "a3", "z3")
 OUTPUT_LAYERS = ("a3", "z3")  # node j is digit j: the largest value is the prediction
 LAYER_SIZES = {"a1": 50, "z1": 50, "a2": 100, "z2": 100, "a3": 10, "z3": 10}

@@ -18,6 +18,10 @@ import numpy as np
 
 from .errors import InputError
 
+__all__ = [
+    "unpickle_arrays",
+]
+
 # The stand-ins build the arrays with np.frombuffer and keep no state between loads.
 
 _DTYPE_CODE = re.compile(r"[biufc][0-9]{1,2}")  # how numpy pickles number dtypes: 'f4', 'i8', ...

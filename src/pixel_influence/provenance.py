@@ -15,6 +15,18 @@ from .errors import InputError
 from .files import sha256_of
 from .methods import parameters_of
 
+__all__ = [
+    "current_source",
+    "differences",
+    "influence_expected",
+    "influence_settings",
+    "read_source",
+    "rerun_hint",
+    "sample_source",
+    "short",
+    "source_text",
+]
+
 SOURCE_MEANING = (
     "the source of a sample as the workflow last saw it: its config entry and, for a PNG, "
     "the sha256 of its bytes; rewritten only when that changes, so its modification time "

@@ -19,6 +19,25 @@ from .errors import InputError
 from .keypaths import shown, where
 from .mnist import SPLITS
 
+__all__ = [
+    "MAX_PNG_PIXELS",
+    "MNIST_BOX",
+    "MNIST_CENTRE",
+    "NAME_RULE",
+    "SPLIT_SIZES",
+    "check",
+    "describe",
+    "fill_image",
+    "kind",
+    "mnist_image",
+    "mnist_style",
+    "name_clashes",
+    "name_problem",
+    "periodic_suffix",
+    "png_image",
+    "png_path_problem",
+]
+
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
 # a name is part of file names such as ".<name>.png.<8 random>.tmp": 100 characters keep
 # every one of them far below the 255 bytes (143 on eCryptfs) a file name may have

@@ -25,6 +25,25 @@ from .errors import InputError
 from .methods import compute, parameters_of
 from .network import LAYER_SIZES, LAYERS
 
+__all__ = [
+    "BLOCK",
+    "QUANTUM",
+    "Exact",
+    "Sums",
+    "blocks",
+    "check_shards",
+    "class_image",
+    "class_maps",
+    "class_values",
+    "moments",
+    "progress_logger",
+    "provenance",
+    "shard_range",
+    "shard_sums",
+    "split_layers",
+    "statistics",
+]
+
 BLOCK = 500  # images per block: the grid on which shards are cut
 CLASSES = 10
 HI_SHIFT = 11  # value = hi * 2**-11 + lo * 2**-62
