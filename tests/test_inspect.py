@@ -1,11 +1,15 @@
 """``python -m pixel_influence inspect``: the summary of an HDF5 file, its top pixels per node
 checked against numpy, and its one-line errors (exit status 2)."""
 
+import ast
+import inspect
 import json
 import os
+import pathlib
 import re
 import subprocess
 import sys
+import textwrap
 
 import h5py
 import numpy as np
@@ -468,3 +472,62 @@ def test_command_line_errors_are_one_line_with_status_2(sample, tmp_path):
         if args[0] in (png, theirs, junk):
             assert "re-create" not in line
     assert run("inspect", damaged).stderr.rstrip().endswith(f"{rerun}{damaged}")
+
+
+# ---- the layout of the files is named once, in h5io -----------------------------------
+
+LAYOUT_NAMES = {"value", "baseline", "count", "confusion", "image", "image_mean", "faithfulness"}
+LAYOUT_PARTS = ("_residual", "_mean", "_std", "_auc", "value/", "baseline/", "faithfulness/")
+WRITERS = ("write_", "_write_", "_put_moments")
+
+
+def _layout_strings(node):
+    """The string constants under an AST node that name a place in the files (a dataset,
+    a group or a part of their names); docstrings, keys of dicts and names of attributes
+    (``x.attrs["baseline"]``) left out."""
+    other = set()
+    for n in ast.walk(node):
+        if isinstance(n, ast.Module | ast.FunctionDef | ast.ClassDef) and n.body:
+            if isinstance(n.body[0], ast.Expr):
+                other.add(id(n.body[0].value))
+        elif isinstance(n, ast.Dict):
+            other.update(id(key) for key in n.keys)
+        elif isinstance(n, ast.Subscript) and isinstance(n.value, ast.Attribute):
+            if n.value.attr == "attrs":
+                other.add(id(n.slice))
+    return {
+        n.value
+        for n in ast.walk(node)
+        if isinstance(n, ast.Constant)
+        and isinstance(n.value, str)
+        and id(n) not in other
+        and (n.value.strip("/") in LAYOUT_NAMES or any(p in n.value for p in LAYOUT_PARTS))
+    }
+
+
+def test_inspection_reads_the_layout_only_through_h5io():
+    """The top pixels views get their numbers from h5io's accessors: no path of a file of
+    the workflow is spelled in inspection.py (its tree walk goes through any file)."""
+    source = pathlib.Path(inspection.__file__).read_text(encoding="utf-8")
+    for literal in ('_residual"', '_mean"', '["value"]', '["count"]', '"faithfulness"'):
+        assert literal not in source
+    assert _layout_strings(ast.parse(source)) == set()
+
+
+def test_h5io_names_each_path_once_on_the_reading_side():
+    """Each name of the layout is spelled in one place of h5io apart from its writers (an
+    accessor or the constants they share), never in a reader such as read_influence."""
+    tree = ast.parse(pathlib.Path(h5io.__file__).read_text(encoding="utf-8"))
+    places = {}
+    for node in tree.body:
+        name = getattr(node, "name", None) or ast.unparse(node)[:60]
+        if name.startswith(WRITERS):
+            continue
+        for text in _layout_strings(node):
+            places.setdefault(text, []).append(name)
+    assert {"_residual", "_mean", "_auc", "count", "confusion"} <= set(places)
+    for text, where in places.items():
+        assert len(where) == 1, (text, where)
+        assert not where[0].startswith(("read_", "MergedShards")), (text, where)
+    for read in (h5io.read_influence, h5io.read_class, h5io.read_faithfulness):
+        assert _layout_strings(ast.parse(textwrap.dedent(inspect.getsource(read)))) == set()

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
+import h5py
 import numpy as np
 
 from .download import FILES, WEIGHTS
@@ -19,7 +20,169 @@ from .network import LAYER_MEANING, LAYERS, PARAM_MEANING, PARAM_SHAPES, check_p
 from .samples import SPLIT_SIZES
 from .sweep import Exact, check_shards, class_image, class_maps, class_values
 
+__all__ = [
+    "MergedShards",
+    "area_of",
+    "baseline_values_of",
+    "class_counts",
+    "class_images_of",
+    "class_maps_of",
+    "class_residuals_of",
+    "class_values_of",
+    "confusion_of",
+    "curve_of",
+    "image_of",
+    "influence_contents",
+    "map_index",
+    "maps_of",
+    "merged_sweep_shards",
+    "mnist_sources",
+    "read_baseline",
+    "read_class",
+    "read_faithfulness",
+    "read_influence",
+    "read_mnist_image",
+    "read_mnist_range",
+    "read_mnist_split",
+    "read_shared_scale",
+    "read_weights",
+    "residuals_of",
+    "values_of",
+    "write_baseline",
+    "write_classes",
+    "write_influence",
+    "write_mnist",
+    "write_shared_scale",
+    "write_sweep_shard",
+    "write_values",
+    "write_weights",
+]
+
 MNIST_SOURCES = [name for name in FILES if name.startswith("mnist/")]
+
+
+# ---- where each quantity lies -----------------------------------------------------------
+# The paths of a sample's influence file and of a sweep's classes.h5 are named here once,
+# for the readers below and for ``inspection``. Each accessor takes an open file (as
+# ``hdf5.open_checked`` yields it) and returns the dataset, unread: a reader takes
+# ``[()]`` or one class's ``[label]``; a path that is not there is a KeyError naming it.
+
+IMAGE, VALUES, BASELINE, FAITHFULNESS = "image", "value", "baseline", "faithfulness"
+SAMPLE_MAPS, CLASS_MAPS = "sample", "classes"  # the two kinds of files with maps
+
+
+def _mean(name):
+    """The dataset of the class means of ``name`` in a classes.h5 (``_put_moments``)."""
+    return f"{name}_mean"
+
+
+def _residual(layer):
+    return f"{layer}_residual"
+
+
+def _at(f, path):
+    try:
+        return f[path]
+    except KeyError:
+        raise KeyError(f"no /{path}") from None
+
+
+def influence_contents(f):
+    """{"methods": [...], "layers": [...]}: the maps a sample's influence file or a sweep's
+    classes.h5 holds, as its root attributes say."""
+    return {key: [str(v) for v in f.attrs[key]] for key in ("methods", "layers")}
+
+
+def image_of(f):
+    """/image (row, col): the input image of a sample, or the baseline image."""
+    return _at(f, IMAGE)
+
+
+def values_of(f, layer):
+    """/value/<layer> (node): f(x)."""
+    return _at(f, f"{VALUES}/{layer}")
+
+
+def baseline_values_of(f, layer):
+    """/baseline/<layer> (node): f(baseline)."""
+    return _at(f, f"{BASELINE}/{layer}")
+
+
+def maps_of(f, method, layer):
+    """/<method>/<layer> (node, row, col): a sample's influence maps."""
+    return _at(f, f"{method}/{layer}")
+
+
+def residuals_of(f, method, layer):
+    """/<method>/<layer>_residual (node)."""
+    return _at(f, f"{method}/{_residual(layer)}")
+
+
+def curve_of(f, method, layer, kind):
+    """/faithfulness/<method>/<layer>_<kind> (node, step); ``kind`` one of ``CURVES``."""
+    return _at(f, f"{FAITHFULNESS}/{method}/{layer}_{kind}")
+
+
+def area_of(f, method, layer, kind):
+    """/faithfulness/<method>/<layer>_<kind>_auc (node): the area under that curve."""
+    return _at(f, f"{FAITHFULNESS}/{method}/{layer}_{kind}_auc")
+
+
+def class_counts(f):
+    """/count (class): images per class (label), in a classes.h5 or a sweep shard."""
+    return _at(f, "count")
+
+
+def confusion_of(f):
+    """/confusion (label, predicted class): images per pair."""
+    return _at(f, "confusion")
+
+
+def class_images_of(f):
+    """/image_mean (class, row, col)."""
+    return _at(f, _mean(IMAGE))
+
+
+def class_values_of(f, layer):
+    """/value/<layer>_mean (class, node): the class means of f(x)."""
+    return _at(f, f"{VALUES}/{_mean(layer)}")
+
+
+def class_maps_of(f, method, layer):
+    """/<method>/<layer>_mean (class, node, row, col): the class mean maps."""
+    return _at(f, f"{method}/{_mean(layer)}")
+
+
+def class_residuals_of(f, method, layer):
+    """/<method>/<layer>_residual_mean (class, node)."""
+    return _at(f, f"{method}/{_mean(_residual(layer))}")
+
+
+def map_index(f, text=str):
+    """Where the influence maps of an open file lie, found from the file itself: ("sample"
+    | "classes" | None, {method: {layer: path of the dataset}}), methods and layers in the
+    order of the file. Maps are the numeric datasets with a ``layer`` attribute in the root
+    groups but /faithfulness: /<method>/<layer> (node, row, col) in a sample's file,
+    /<method>/<layer>_mean (class, node, row, col) in a classes.h5. ``text`` turns the
+    ``layer`` attribute into a name."""
+    found = {SAMPLE_MAPS: {}, CLASS_MAPS: {}}
+    for name, group in f.items():
+        if not isinstance(group, h5py.Group) or name == FAITHFULNESS:
+            continue
+        for key, ds in group.items():
+            if not isinstance(ds, h5py.Dataset) or "layer" not in ds.attrs:
+                continue
+            layer = text(ds.attrs["layer"])
+            if ds.dtype.kind not in "iuf":
+                continue
+            if key == layer and ds.ndim == 3:
+                found[SAMPLE_MAPS].setdefault(name, {})[layer] = ds.name
+            elif key == _mean(layer) and ds.ndim == 4:
+                found[CLASS_MAPS].setdefault(name, {})[layer] = ds.name
+    for kind in (SAMPLE_MAPS, CLASS_MAPS):
+        if found[kind]:
+            return kind, found[kind]
+    return None, {}
 
 
 def write_weights(path, params, source_sha256):
@@ -146,8 +309,8 @@ def read_baseline(path, weights_sha256=None):
     expected = {"weights_sha256": weights_sha256} if weights_sha256 else None
     with open_checked(path, expected) as f:
         return (
-            f["image"][()],
-            {layer: f["baseline"][layer][()] for layer in LAYERS},
+            image_of(f)[()],
+            {layer: baseline_values_of(f, layer)[()] for layer in LAYERS},
             str(f.attrs["baseline"]),
         )
 
@@ -159,11 +322,11 @@ def read_influence(path, methods, layers, expected=None):
         return {
             "sample": str(f.attrs["sample"]),
             "title": str(f.attrs["title"]),
-            "image": f["image"][()],
-            "probabilities": f["value"]["z3"][()],
-            "maps": {m: {layer: f[m][layer][()] for layer in layers} for m in methods},
+            "image": image_of(f)[()],
+            "probabilities": values_of(f, "z3")[()],
+            "maps": {m: {layer: maps_of(f, m, layer)[()] for layer in layers} for m in methods},
             "residuals": {
-                m: {layer: f[m][f"{layer}_residual"][()] for layer in layers} for m in methods
+                m: {layer: residuals_of(f, m, layer)[()] for layer in layers} for m in methods
             },
         }
 
@@ -318,28 +481,28 @@ def read_faithfulness(path, expected=None):
     f(x), f(baseline), residuals, the fraction axis, curves and areas; ``expected`` as
     for ``read_influence``."""
     with open_checked(path, expected) as f:
-        layers = [str(v) for v in f.attrs["layers"]]
-        g = f["faithfulness"]
-        names = [str(m) for m in f.attrs["methods"]] + [RANDOM]
+        contents = influence_contents(f)
+        layers, names = contents["layers"], contents["methods"] + [RANDOM]
+        g = _at(f, FAITHFULNESS)
         return {
             "sample": str(f.attrs["sample"]),
             "layers": layers,
             "methods": names,
-            "value": {layer: f["value"][layer][()] for layer in layers},
-            "baseline": {layer: f["baseline"][layer][()] for layer in layers},
+            "value": {layer: values_of(f, layer)[()] for layer in layers},
+            "baseline": {layer: baseline_values_of(f, layer)[()] for layer in layers},
             "residuals": {
-                m: {layer: f[m][f"{layer}_residual"][()] for layer in layers}
+                m: {layer: residuals_of(f, m, layer)[()] for layer in layers}
                 for m in names
                 if m != RANDOM
             },
             "fraction": g["fraction"][()],
             "min_change": float(g.attrs["min_change"]),
             "curves": {
-                m: {layer: {k: g[m][f"{layer}_{k}"][()] for k in CURVES} for layer in layers}
+                m: {layer: {k: curve_of(f, m, layer, k)[()] for k in CURVES} for layer in layers}
                 for m in names
             },
             "areas": {
-                m: {layer: {k: g[m][f"{layer}_{k}_auc"][()] for k in CURVES} for layer in layers}
+                m: {layer: {k: area_of(f, m, layer, k)[()] for k in CURVES} for layer in layers}
                 for m in names
             },
         }
@@ -437,8 +600,8 @@ class MergedShards:
                 self.shapes[name.rsplit("/", 1)[0]] = obj.shape[1:]
 
         files[0].visititems(collect)
-        self.count = sum(f["count"][()] for f in files)
-        self.confusion = sum(f["confusion"][()] for f in files)
+        self.count = sum(class_counts(f)[()] for f in files)
+        self.confusion = sum(confusion_of(f)[()] for f in files)
         self.sum = _MergedStat(files, "sum", list(self.shapes))
         self.sumsq = _MergedStat(files, "sumsq", list(self.shapes))
 
@@ -565,20 +728,22 @@ def read_class(path, label, methods, layers, shared_scale=False, expected=None):
     with open_checked(path, expected) as f:
         out = {
             "split": str(f.attrs["split"]),
-            "count": int(f["count"][label]),
-            "predicted_right": int(f["confusion"][label, label]),
-            "image": f["image_mean"][label],
-            "probabilities": f["value"]["z3_mean"][label],
-            "maps": {m: {layer: f[m][f"{layer}_mean"][label] for layer in layers} for m in methods},
+            "count": int(class_counts(f)[label]),
+            "predicted_right": int(confusion_of(f)[label, label]),
+            "image": class_images_of(f)[label],
+            "probabilities": class_values_of(f, "z3")[label],
+            "maps": {
+                m: {layer: class_maps_of(f, m, layer)[label] for layer in layers} for m in methods
+            },
             "residuals": {
-                m: {layer: f[m][f"{layer}_residual_mean"][label] for layer in layers}
+                m: {layer: class_residuals_of(f, m, layer)[label] for layer in layers}
                 for m in methods
             },
             "shared_scale": None,
         }
         if shared_scale:
             out["shared_scale"] = {
-                (m, layer): float(np.nanmax(np.abs(f[m][f"{layer}_mean"][()]), initial=0.0))
+                (m, layer): float(np.nanmax(np.abs(class_maps_of(f, m, layer)[()]), initial=0.0))
                 for m in methods
                 for layer in layers
             }

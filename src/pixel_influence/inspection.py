@@ -13,10 +13,36 @@ import textwrap
 import h5py
 import numpy as np
 
+from . import h5io
 from .errors import InputError
 from .hdf5 import open_checked
 from .network import LAYER_MEANING
 from .provenance import short
+
+__all__ = [
+    "FOREIGN",
+    "INDENT",
+    "OUTPUT_LAYERS",
+    "SCALE_ATTRS",
+    "TOP",
+    "WIDTH",
+    "attribute_lines",
+    "attribute_text",
+    "axis_names",
+    "class_count_lines",
+    "clip",
+    "default_layer",
+    "influence_index",
+    "inspect_hint",
+    "is_scale",
+    "number",
+    "shape_text",
+    "summary_lines",
+    "top_lines",
+    "top_pixels",
+    "tree_lines",
+    "wrap",
+]
 
 WIDTH = 100  # columns of the output
 TOP = 3  # pixels per node by default
@@ -360,29 +386,10 @@ def top_pixels(maps, k=TOP):
 
 
 def influence_index(f):
-    """The influence maps of a file: ("sample" | "classes" | None, {method: {layer: path}}).
-
-    A sample's file holds ``/<method>/<layer>`` (node, row, col); a sweep's classes.h5
-    ``/<method>/<layer>_mean`` (class, node, row, col); both carry ``method`` and ``layer``
-    attributes. Methods and layers in the order of the file."""
-    found = {"sample": {}, "classes": {}}
-    for name, group in f.items():
-        if not isinstance(group, h5py.Group) or name == "faithfulness":
-            continue
-        for key, ds in group.items():
-            if not isinstance(ds, h5py.Dataset) or "layer" not in ds.attrs:
-                continue
-            layer = attribute_text(ds.attrs["layer"])
-            if not _is_numeric(ds):
-                continue
-            if key == layer and ds.ndim == 3:
-                found["sample"].setdefault(name, {})[layer] = ds.name
-            elif key == f"{layer}_mean" and ds.ndim == 4:
-                found["classes"].setdefault(name, {})[layer] = ds.name
-    for kind in ("sample", "classes"):
-        if found[kind]:
-            return kind, found[kind]
-    return None, {}
+    """The influence maps of a file: ("sample" | "classes" | None, {method: {layer: path}}),
+    methods and layers in the order of the file (``h5io.map_index``: a sample's maps, node
+    by node, or a sweep's class mean maps, class by class and node by node)."""
+    return h5io.map_index(f, attribute_text)
 
 
 def _cell(values, *index):
@@ -396,10 +403,14 @@ def _is_numeric(ds):
     return isinstance(ds, h5py.Dataset) and ds.dtype.kind in "iuf"
 
 
-def _numbers(f, path, ndim):
-    """The numeric dataset at ``path`` with ``ndim`` dimensions, read; None for anything
-    else (missing, a group, text), which the tables show as n/a."""
-    ds = f.get(path)
+def _numbers(ndim, where, f, *names):
+    """The numeric dataset ``where(f, *names)`` (an accessor of ``h5io``) with ``ndim``
+    dimensions, read; None for anything else (missing, a group, text), which the tables show
+    as n/a."""
+    try:
+        ds = where(f, *names)
+    except KeyError:  # nothing there
+        return None
     if not _is_numeric(ds) or ds.ndim != ndim:
         return None
     return ds[()]
@@ -467,8 +478,8 @@ def _layer_title(layer, ds):
 
 
 def _sample_lines(f, index, methods, layer, nodes, top, width):
-    value = _numbers(f, f"value/{layer}", 1)
-    base = _numbers(f, f"baseline/{layer}", 1)
+    value = _numbers(1, h5io.values_of, f, layer)
+    base = _numbers(1, h5io.baseline_values_of, f, layer)
     change = value - base if value is not None and base is not None else None
     predicted = int(np.argmax(value)) if value is not None and layer in OUTPUT_LAYERS else None
     lines = []
@@ -477,8 +488,7 @@ def _sample_lines(f, index, methods, layer, nodes, top, width):
         chosen = nodes if nodes is not None else list(range(ds.shape[0]))
         maps = ds[()][np.array(chosen, dtype=np.intp)]
         rows, cols, values = top_pixels(maps, top)
-        residual_path = f"{method}/{layer}_residual"
-        residual = _numbers(f, residual_path, 1)
+        residual = _numbers(1, h5io.residuals_of, f, method, layer)
         lines.append(clip(f"{method} on {_layer_title(layer, ds)}", width))
         starts = []
         for node in chosen:
@@ -498,8 +508,7 @@ def _sample_lines(f, index, methods, layer, nodes, top, width):
 
 
 def _class_lines(f, index, methods, layer, nodes, classes, top, width):
-    value_path = f"value/{layer}_mean"
-    value = _numbers(f, value_path, 2)
+    value = _numbers(2, h5io.class_values_of, f, layer)
     lines = []
     for method in methods:
         ds = f[index[method][layer]]
@@ -513,8 +522,7 @@ def _class_lines(f, index, methods, layer, nodes, classes, top, width):
             pairs = [(c, n) for c in chosen_classes for n in range(size)]
         maps = np.stack([ds[c, n] for c, n in pairs]) if pairs else np.zeros((0, 1, 1))
         rows, cols, values = top_pixels(maps, top)
-        residual_path = f"{method}/{layer}_residual_mean"
-        residual = _numbers(f, residual_path, 2)
+        residual = _numbers(2, h5io.class_residuals_of, f, method, layer)
         lines.append(clip(f"{method} on {_layer_title(layer, ds)}", width))
         starts = []
         for c, n in pairs:
@@ -532,9 +540,10 @@ def _class_lines(f, index, methods, layer, nodes, classes, top, width):
 
 def class_count_lines(f):
     """Images per class and how many of them the network predicts right."""
-    if _numbers(f, "count", 1) is None or _numbers(f, "confusion", 2) is None:
+    count = _numbers(1, h5io.class_counts, f)
+    confusion = _numbers(2, h5io.confusion_of, f) if count is not None else None
+    if confusion is None:
         return []
-    count, confusion = f["count"][()], f["confusion"][()]
     lines = ["class  images  predicted right"]
     for c, n in enumerate(count):
         right = int(confusion[c, c]) if c < len(confusion) else 0
@@ -561,7 +570,7 @@ def top_lines(f, methods=None, layers=None, nodes=None, classes=None, top=TOP, w
                 f"{f.filename}: no influence maps to choose from (no /<method>/<layer>)"
             )
         return []
-    if classes and kind != "classes":
+    if classes and kind != h5io.CLASS_MAPS:
         raise InputError(
             f"--class applies to a sweep's classes.h5; {f.filename} holds one sample's maps"
         )
@@ -580,7 +589,7 @@ def top_lines(f, methods=None, layers=None, nodes=None, classes=None, top=TOP, w
         ds = f[index[methods[0]][layer]]
         size = ds.shape[-3]
         chosen = _indices(nodes, size, f"nodes of {layer}", "--node") if nodes else None
-        if kind == "sample":
+        if kind == h5io.SAMPLE_MAPS:
             lines += _sample_lines(f, index, methods, layer, chosen, top, width)
         else:
             picked = _indices(classes, ds.shape[0], "classes", "--class") if classes else None
@@ -630,7 +639,7 @@ def summary_lines(
             lines += _heading("groups and datasets: name  {axis size, ...}  dtype  [units] meaning")
             lines += tree_lines(f, full, width)
         kind, _ = influence_index(f)
-        if pixels and kind == "classes" and not classes:
+        if pixels and kind == h5io.CLASS_MAPS and not classes:
             lines += _heading("classes")
             lines += class_count_lines(f)
         if top_section:
