@@ -68,6 +68,7 @@ MNIST_SOURCES = [name for name in FILES if name.startswith("mnist/")]
 # ``[()]`` or one class's ``[label]``; a path that is not there is a KeyError naming it.
 
 IMAGE, VALUES, BASELINE, FAITHFULNESS = "image", "value", "baseline", "faithfulness"
+COUNT, CONFUSION = "count", "confusion"
 SAMPLE_MAPS, CLASS_MAPS = "sample", "classes"  # the two kinds of files with maps
 
 
@@ -78,6 +79,14 @@ def _mean(name):
 
 def _residual(layer):
     return f"{layer}_residual"
+
+
+def _curve(layer, kind):
+    return f"{layer}_{kind}"
+
+
+def _area(layer, kind):
+    return f"{_curve(layer, kind)}_auc"
 
 
 def _at(f, path):
@@ -120,22 +129,22 @@ def residuals_of(f, method, layer):
 
 def curve_of(f, method, layer, kind):
     """/faithfulness/<method>/<layer>_<kind> (node, step); ``kind`` one of ``CURVES``."""
-    return _at(f, f"{FAITHFULNESS}/{method}/{layer}_{kind}")
+    return _at(f, f"{FAITHFULNESS}/{method}/{_curve(layer, kind)}")
 
 
 def area_of(f, method, layer, kind):
     """/faithfulness/<method>/<layer>_<kind>_auc (node): the area under that curve."""
-    return _at(f, f"{FAITHFULNESS}/{method}/{layer}_{kind}_auc")
+    return _at(f, f"{FAITHFULNESS}/{method}/{_area(layer, kind)}")
 
 
 def class_counts(f):
     """/count (class): images per class (label), in a classes.h5 or a sweep shard."""
-    return _at(f, "count")
+    return _at(f, COUNT)
 
 
 def confusion_of(f):
     """/confusion (label, predicted class): images per pair."""
-    return _at(f, "confusion")
+    return _at(f, CONFUSION)
 
 
 def class_images_of(f):
@@ -289,14 +298,14 @@ def write_baseline(path, image, values, description, weights_sha256):
     ) as f:
         put(
             f,
-            "image",
+            IMAGE,
             image,
             f"the baseline image: {description}",
             "row, col",
             units="pixel value / 255",
         )
         write_values(
-            f.create_group("baseline", track_order=True),
+            f.create_group(BASELINE, track_order=True),
             values,
             LAYERS,
             "f(baseline): node values for the baseline image",
@@ -367,7 +376,7 @@ def _write_method(f, method, result, layers, baseline, dtype):
         )
         put(
             g,
-            f"{layer}_residual",
+            _residual(layer),
             result["residuals"][method][layer],
             "f(x) - f(baseline) - sum over pixels of the map: what the per-pixel values leave "
             "unexplained (0 for a complete method; pixel interactions for insertion)",
@@ -389,7 +398,7 @@ def _write_method(f, method, result, layers, baseline, dtype):
 
 
 def _write_faithfulness(f, faithfulness, layers, settings, dtype):
-    g = f.create_group("faithfulness", track_order=True)
+    g = f.create_group(FAITHFULNESS, track_order=True)
     g.attrs["meaning"] = FAITHFULNESS_MEANING
     g.attrs["changed_pixels"] = len(faithfulness["fraction"]) - 1
     for key, value in settings.items():
@@ -408,7 +417,7 @@ def _write_faithfulness(f, faithfulness, layers, settings, dtype):
             for kind in CURVES:
                 put(
                     h,
-                    f"{layer}_{kind}",
+                    _curve(layer, kind),
                     per_layer[layer][kind],
                     f"{kind} curve: node value after each step ({FAITHFULNESS_MEANING}); "
                     f"node: {LAYER_MEANING[layer]}",
@@ -421,7 +430,7 @@ def _write_faithfulness(f, faithfulness, layers, settings, dtype):
                 )
                 put(
                     h,
-                    f"{layer}_{kind}_auc",
+                    _area(layer, kind),
                     faithfulness["areas"][method][layer][kind],
                     AREA_MEANING.format(kind=kind, better=BETTER[kind]),
                     "node",
@@ -449,7 +458,7 @@ def write_influence(
         layers=layers,
         **provenance,
     ) as f:
-        put(f, "image", image, "the input image x", "row, col", units="pixel value / 255")
+        put(f, IMAGE, image, "the input image x", "row, col", units="pixel value / 255")
         put(
             f,
             "baseline_image",
@@ -459,13 +468,13 @@ def write_influence(
             units="pixel value / 255",
         )
         write_values(
-            f.create_group("value", track_order=True),
+            f.create_group(VALUES, track_order=True),
             result["value"],
             LAYERS,
             "f(x): node values for x",
         )
         write_values(
-            f.create_group("baseline", track_order=True),
+            f.create_group(BASELINE, track_order=True),
             result["baseline"],
             LAYERS,
             "f(baseline): node values for the baseline image",
@@ -544,10 +553,10 @@ LIMBS_MEANING = (
 def write_sweep_shard(path, sums, provenance):
     """One shard's exact per-class sums (``sweep.Sums``), merged later by ``sweep_classes``."""
     with atomic_h5(path, meaning="exact per-class sums of one shard of a sweep", **provenance) as f:
-        put(f, "count", sums.count, "images per class in this shard", "class")
+        put(f, COUNT, sums.count, "images per class in this shard", "class")
         put(
             f,
-            "confusion",
+            CONFUSION,
             sums.confusion,
             "images per (label, predicted class)",
             "label, predicted",
@@ -619,7 +628,7 @@ def _put_moments(g, name, mean, std, meaning, axes, dtype, compress=False, **att
     """Datasets ``<name>_mean`` and ``<name>_std`` of a per-class statistic."""
     put(
         g,
-        f"{name}_mean",
+        _mean(name),
         mean,
         f"mean over the class of: {meaning}",
         axes,
@@ -653,10 +662,10 @@ def write_classes(
         layers=list(layers),
         **provenance,
     ) as f:
-        put(f, "count", sums.count, "images per class (label)", "class")
+        put(f, COUNT, sums.count, "images per class (label)", "class")
         put(
             f,
-            "confusion",
+            CONFUSION,
             sums.confusion,
             "images per (label, predicted class = argmax of z3)",
             "label, predicted",
@@ -664,7 +673,7 @@ def write_classes(
         mean, std = class_image(sums, shape)
         _put_moments(
             f,
-            "image",
+            IMAGE,
             mean,
             std,
             "the input image x",
@@ -673,7 +682,7 @@ def write_classes(
             units="pixel value / 255",
         )
         mean, std = class_values(sums)
-        g = f.create_group("value", track_order=True)
+        g = f.create_group(VALUES, track_order=True)
         for layer in LAYERS:
             _put_moments(
                 g,
@@ -711,7 +720,7 @@ def _write_class_method(f, method, stats, parameters, dtype):
         )
         _put_moments(
             g,
-            f"{layer}_residual",
+            _residual(layer),
             res_mean[layer],
             res_std[layer],
             "f(x) - f(baseline) - sum over pixels of the map",

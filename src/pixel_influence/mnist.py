@@ -22,8 +22,8 @@ __all__ = [
 IMAGE_MAGIC = 0x00000803
 LABEL_MAGIC = 0x00000801
 ROWS = COLS = 28
-# kind -> (magic number, header length in bytes)
-KINDS = {"images": (IMAGE_MAGIC, 16), "labels": (LABEL_MAGIC, 8)}
+# the header of each kind of IDX file: kind -> (magic number, header length in bytes)
+HEADERS = {"images": (IMAGE_MAGIC, 16), "labels": (LABEL_MAGIC, 8)}
 _CHUNK = 1 << 20  # decompressed bytes read at a time: memory follows the data, not the header
 
 # name of each split's files and the number of items each must hold (the one definition of
@@ -36,12 +36,12 @@ SPLITS = {
 
 def _header(data, kind, source):
     """Check the IDX header at the start of ``data``; return (shape, header length, file size)."""
-    if kind not in KINDS:
+    if kind not in HEADERS:
         raise ValueError(f"kind must be 'images' or 'labels', not {kind!r}")
-    magic, header = KINDS[kind]
+    magic, header = HEADERS[kind]
     found = struct.unpack(">I", data[:4])[0] if len(data) >= 4 else magic
     if found != magic:
-        other = {m: k for k, (m, _) in KINDS.items()}.get(found)
+        other = {m: k for k, (m, _) in HEADERS.items()}.get(found)
         hint = f" (this is an IDX {other} file)" if other else ""
         raise InputError(
             f"{source}: magic number 0x{found:08x}, expected 0x{magic:08x} for IDX {kind}{hint}"
@@ -101,13 +101,13 @@ def read_idx(path, kind):
     nothing, and a stream holding more than announced is refused without reading it whole.
     """
     source = str(path)
-    if kind not in KINDS:
+    if kind not in HEADERS:
         raise ValueError(f"kind must be 'images' or 'labels', not {kind!r}")
     try:
         if os.path.getsize(path) == 0:
             raise InputError(f"{source}: file is empty, expected a gzip-compressed IDX file")
         with gzip.open(path, "rb") as f:
-            head = _read_up_to(f, KINDS[kind][1])
+            head = _read_up_to(f, HEADERS[kind][1])
             shape, _, expected = _header(head, kind, source)
             data = _read_up_to(f, expected + 1, start=head)
     except IsADirectoryError:
