@@ -74,7 +74,7 @@ def test_influence_files_hold_what_the_issue_lists(run, real_params):
 
     for sample in DEFAULT_SAMPLES:
         with h5py.File(run / f"results/influence/{sample}.h5") as f:
-            assert f.attrs["format_version"] == 2 and f.attrs["sample"] == sample
+            assert f.attrs["format_version"] == 3 and f.attrs["sample"] == sample
             assert f.attrs["software"].startswith("pixel_influence ")
             x = f["image"][()].reshape(-1)
             value = network.forward(real_params, x)
@@ -91,6 +91,11 @@ def test_influence_files_hold_what_the_issue_lists(run, real_params):
                 np.testing.assert_allclose(
                     residual, value[layer] - zero[layer] - total, rtol=0, atol=1e-5
                 )
+    with h5py.File(run / "results/network/baseline.h5") as f:
+        # f(baseline) has one name in every file: /baseline/<layer> (format_version 3)
+        assert "value" not in f and f.attrs["format_version"] == 3
+        for layer in network.LAYERS:
+            np.testing.assert_allclose(f["baseline"][layer][()], zero[layer], rtol=1e-12)
     with h5py.File(run / "results/influence/digit7.h5") as f:
         assert f.attrs["label"] == 7
         assert int(np.argmax(f["value"]["z3"][()])) == 7
