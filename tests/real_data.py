@@ -53,9 +53,9 @@ def fetched(mirrors):
             continue
         dest.parent.mkdir(parents=True, exist_ok=True)
         try:
-            fetch(sources_for(name, mirrors), dest, size, sha256, FETCH_TIMEOUT, 0, 0.0)
+            fetch(sources_for(name, mirrors), dest, size, sha256, timeout=FETCH_TIMEOUT, retries=0)
         except (DownloadError, OSError) as e:
-            return str(e).splitlines()[0] + " " + " ".join(str(e).splitlines()[1:2]).strip()
+            return " ".join(str(e).splitlines()[:2])  # what failed, and its first source's reason
     return None
 
 
