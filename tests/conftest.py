@@ -12,6 +12,7 @@ from pathlib import Path
 
 import h5py
 import numpy as np
+import browser
 import pytest
 import real_data
 import yaml
@@ -20,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA, DATA_MISSING = real_data.find()  # the verified real data (see tests/real_data.py)
 HAVE_DATA = DATA is not None
 needs_data = pytest.mark.skipif(not HAVE_DATA, reason=str(DATA_MISSING))
+BROWSER, BROWSER_MISSING = browser.find()  # headless Chromium for the explorer page
 
 # test files that run Snakemake workflows (minutes): the "workflow" tier; every other
 # file is a module test and runs in seconds (python -m pytest -m "not workflow")
@@ -59,6 +61,19 @@ def random_params():
 
     rng = np.random.default_rng(0)
     return {k: rng.normal(0, 0.3, shape) for k, shape in PARAM_SHAPES.items()}
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """A headless Chromium (Selenium WebDriver), shared by the session's tests; skipped
+    with a message saying how to install one where there is none, failed in CI."""
+    if BROWSER is None:
+        if browser.required():
+            pytest.fail(BROWSER_MISSING)
+        pytest.skip(BROWSER_MISSING)
+    driver = browser.start(BROWSER)
+    yield driver
+    driver.quit()
 
 
 @pytest.fixture(scope="session")
