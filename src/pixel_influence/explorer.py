@@ -1,0 +1,387 @@
+"""The explorer: one self-contained HTML page where a person draws a digit and watches the
+maps of every node change, computed live in the page.
+
+The page is assembled from the template and scripts in ``pixel_influence/web`` (real
+.html/.js/.css files) and a JSON block of data: the network's weights, the baseline, the
+configured samples with their Shapley maps (too slow to recompute live) and, with a sweep,
+the per-class means. Nothing is fetched when the page runs, so it works opened from disk.
+Arrays travel as base64 of little-endian bytes, described by ``encode`` (web/decode.js reads
+them back):
+
+- float64/float32/uint8/uint16 arrays exactly; Shapley maps as float32 with their bytes
+  regrouped by significance ("shuffle") and deflated, which saves 20 % losslessly;
+- the sweep's class-mean maps, 5 million values, as int8 on a symmetric scale per (class,
+  layer), deflated: the 127 levels a side that the page's gray or colour scale can show.
+  The exact numbers stay in classes.h5; the page says so where it shows them.
+"""
+
+import base64
+import html
+import json
+import zlib
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from . import SOFTWARE
+from .errors import InputError
+from .files import atomic_write
+from .h5io import (
+    class_counts,
+    class_images_of,
+    class_maps_of,
+    class_residuals_of,
+    class_values_of,
+    image_of,
+    maps_of,
+    read_baseline,
+    read_weights,
+    values_of,
+)
+from .hdf5 import open_checked
+from .methods import METHOD_MEANING, METHODS, parameters_of
+from .network import LAYER_MEANING, LAYER_SIZES, LAYERS, PARAM_SHAPES, forward
+
+__all__ = [
+    "FORMAT_VERSION",
+    "LIVE_METHODS",
+    "PRECOMPUTED_METHODS",
+    "TEMPLATE_PARTS",
+    "build",
+    "classes_data",
+    "encode",
+    "network_data",
+    "page",
+    "quantize",
+    "sample_data",
+    "size_text",
+    "sizes",
+    "write",
+]
+
+FORMAT_VERSION = 1  # of the JSON block; web/explorer.js refuses any other
+# methods the page computes itself, and the one it only shows from the samples' files
+LIVE_METHODS = ("insertion", "occlusion", "gradient_input", "integrated_gradients", "deeplift")
+PRECOMPUTED_METHODS = ("shapley_sampling",)
+# the template's markers and the package files inlined in their place, in page order
+TEMPLATE = "explorer.html"
+TEMPLATE_PARTS = {
+    "/*@explorer.css*/": "explorer.css",
+    "/*@kernels.js*/": "kernels.js",
+    "/*@decode.js*/": "decode.js",
+    "/*@explorer.js*/": "explorer.js",
+}
+DATA_MARKER = "/*@data*/"
+TITLE_MARKER = "@title"
+QUANTUM = 127  # int8 levels on each side of zero
+# values of f(x) recomputed here from the embedded image and weights must match the file's
+VALUE_TOLERANCE = 1e-9
+
+
+def _web(name):
+    return (resources.files(__package__) / "web" / name).read_text(encoding="utf-8")
+
+
+def encode(array, dtype, shuffle=False, deflate=False, scale=None):
+    """A JSON-able description of ``array`` stored as ``dtype`` (little-endian, C order).
+
+    ``shuffle`` regroups the bytes by significance (all first bytes, then all second bytes,
+    ...) before ``deflate`` compresses them; ``scale`` (one value per index of the first
+    axis) says the values are ``stored / 127 * scale`` (see ``quantize``).
+    """
+    a = np.ascontiguousarray(np.asarray(array), dtype=np.dtype(dtype).newbyteorder("<"))
+    data = a.tobytes()
+    if shuffle and a.itemsize > 1:
+        data = np.frombuffer(data, np.uint8).reshape(-1, a.itemsize).T.tobytes()
+    if deflate:
+        data = zlib.compress(data, 9)
+    out = {"dtype": np.dtype(dtype).name, "shape": list(a.shape)}
+    if shuffle:
+        out["shuffle"] = True
+    if deflate:
+        out["deflate"] = True
+    if scale is not None:
+        out["scale"] = [float(s) for s in np.asarray(scale, dtype=np.float64).reshape(-1)]
+    out["data"] = base64.b64encode(data).decode("ascii")
+    return out
+
+
+def quantize(values):
+    """int8 values and one symmetric scale per index of the first axis: values[k] is
+    ``q[k] / 127 * scale[k]`` to within half a level (scale / 254)."""
+    values = np.asarray(values, dtype=np.float64)
+    scale = np.abs(values.reshape(values.shape[0], -1)).max(axis=1)
+    safe = np.where(scale > 0, scale, 1.0).reshape((-1,) + (1,) * (values.ndim - 1))
+    return np.rint(values / safe * QUANTUM).astype(np.int8), scale
+
+
+def _exact_float(values):
+    """float32 when that holds every value exactly, else float64."""
+    values = np.asarray(values)
+    return "float32" if np.array_equal(values.astype(np.float32), values) else "float64"
+
+
+def network_data(params, weights_sha256):
+    """The weights and biases, in the narrowest float type that holds them exactly."""
+    return {
+        "layers": list(LAYERS),
+        "sizes": {layer: LAYER_SIZES[layer] for layer in LAYERS},
+        "meaning": {layer: LAYER_MEANING[layer] for layer in LAYERS},
+        "weights_sha256": weights_sha256,
+        "params": {k: encode(params[k], _exact_float(params[k])) for k in PARAM_SHAPES},
+    }
+
+
+def sample_data(name, title, source, label, image, shapley=None):
+    """One configured sample: its image (float64, exactly as in its file) and, if computed,
+    its Shapley maps {layer: (nodes, 784)} on the pixels that differ from the baseline
+    (the others are 0 by construction)."""
+    image = np.asarray(image, dtype=np.float64).reshape(-1)
+    out = {
+        "name": name,
+        "title": title,
+        "source": source,
+        "label": None if label is None or label < 0 else int(label),
+        "image": encode(image, "float64"),
+    }
+    if shapley:
+        changed = np.flatnonzero(np.any([np.any(m != 0, axis=0) for m in shapley.values()], 0))
+        out["shapley_sampling"] = {
+            "pixels": encode(changed, "uint16"),
+            "maps": {
+                layer: encode(
+                    np.asarray(maps).reshape(maps.shape[0], -1)[:, changed],
+                    "float32",
+                    shuffle=True,
+                    deflate=True,
+                )
+                for layer, maps in shapley.items()
+            },
+        }
+    return out
+
+
+def classes_data(split, count, image, values, maps, residuals):
+    """A sweep's per-class means: ``image`` (class, 784); ``values`` {layer: (class,
+    nodes)}; ``maps`` {method: {layer: (class, nodes, 784)}}, stored as int8 on a scale
+    per (class, layer) (``quantize``); ``residuals`` {method: {layer: (class, nodes)}}."""
+    return {
+        "split": split,
+        "count": [int(c) for c in count],
+        "image": encode(np.asarray(image).reshape(len(count), -1), "float32"),
+        "values": {layer: encode(v, "float32") for layer, v in values.items()},
+        "maps": {
+            method: {
+                layer: _quantized(np.asarray(m).reshape(m.shape[0], m.shape[1], -1))
+                for layer, m in by_layer.items()
+            }
+            for method, by_layer in maps.items()
+        },
+        "residuals": {
+            method: {layer: encode(r, "float32") for layer, r in by_layer.items()}
+            for method, by_layer in residuals.items()
+        },
+    }
+
+
+def _quantized(values):
+    q, scale = quantize(values)
+    return encode(q, "int8", deflate=True, scale=scale)
+
+
+def build(network, baseline_image, baseline_text, samples, layers, parameters, classes=None):
+    """The page's JSON block: ``layers`` are selected first; ``parameters`` {method:
+    {name: value}} override the defaults of the live methods (integrated gradients'
+    quadrature points, as the pipeline used them)."""
+    for layer in layers:
+        if layer not in LAYERS:
+            raise InputError(f"explorer: unknown layer {layer!r}, expected one of {list(LAYERS)}")
+    methods = list(LIVE_METHODS) + [m for m in PRECOMPUTED_METHODS if any(m in s for s in samples)]
+    return {
+        "format_version": FORMAT_VERSION,
+        "created_by": SOFTWARE,
+        "network": network,
+        "baseline": {
+            "image": encode(np.asarray(baseline_image).reshape(-1), "float64"),
+            "description": baseline_text,
+        },
+        "layers": list(layers),
+        "methods": methods,
+        "live_methods": list(LIVE_METHODS),
+        "method_meaning": {m: METHOD_MEANING[m] for m in methods},
+        "complete": {m: METHODS[m].complete for m in methods},
+        "parameters": {m: parameters_of(m, parameters) for m in methods},
+        "samples": samples,
+        "classes": classes,
+    }
+
+
+def page(data, title="Pixel influence explorer"):
+    """The HTML text: the template with its stylesheet, scripts and ``data`` inlined."""
+    text = _web(TEMPLATE)
+    for marker, name in TEMPLATE_PARTS.items():
+        part = _web(name)
+        if "</script" in part.lower() or "</style" in part.lower():
+            raise InputError(f"web/{name} contains '</script' or '</style', which would end it")
+        text = _replace_once(text, marker, part)
+    # "<" escaped: no text of the data (a sample's title) can close the script element
+    block = json.dumps(data, separators=(",", ":"), allow_nan=False).replace("<", "\\u003c")
+    text = _replace_once(text, DATA_MARKER, block)
+    return text.replace(TITLE_MARKER, html.escape(title))
+
+
+def _replace_once(text, marker, part):
+    if text.count(marker) != 1:
+        raise InputError(f"web/{TEMPLATE}: expected the marker {marker} once")
+    head, tail = text.split(marker)
+    return head + part + tail
+
+
+def sizes(data):
+    """Bytes of the page's data by part, for the log and the README."""
+
+    def length(x):
+        return len(json.dumps(x, separators=(",", ":")))
+
+    out = {"network": length(data["network"]), "baseline": length(data["baseline"])}
+    out["samples"] = sum(
+        length({k: v for k, v in s.items() if k != "shapley_sampling"}) for s in data["samples"]
+    )
+    out["shapley_sampling"] = sum(length(s.get("shapley_sampling", {})) for s in data["samples"])
+    out["classes"] = length(data["classes"]) if data["classes"] else 0
+    return out
+
+
+def size_text(measured):
+    """``sizes`` (with "page") as one line: "4.75 MB: network 0.24 MB, ..."."""
+    parts = ", ".join(f"{k} {v / 1e6:.2f} MB" for k, v in measured.items() if k != "page")
+    return f"{measured['page'] / 1e6:.2f} MB ({parts}, the rest the page's code)"
+
+
+# ---- reading the pipeline's files --------------------------------------------------
+
+
+def _sample_from_file(path, params, baseline, weights_sha256, expected=None):
+    with open_checked(path, expected) as f:
+        attrs = f.attrs
+        if str(attrs["weights_sha256"]) != weights_sha256:
+            raise InputError(
+                f"{path}: computed with other weights (weights_sha256 "
+                f"{attrs['weights_sha256']}, the page's weights {weights_sha256}); "
+                "re-run the workflow so that every file comes from the same network"
+            )
+        image = image_of(f)[()]
+        value = forward(params, image.reshape(-1))
+        for layer in LAYERS:
+            stored = values_of(f, layer)[()]
+            if not np.allclose(value[layer], stored, rtol=0, atol=VALUE_TOLERANCE):
+                raise InputError(
+                    f"{path}: its f(x) of layer {layer} is not what the page's network "
+                    "computes for its image; re-run the workflow"
+                )
+        if not np.array_equal(f["baseline_image"][()], baseline):
+            raise InputError(f"{path}: computed for another baseline image than the page's")
+        methods = [str(m) for m in attrs["methods"]]
+        layers = [str(layer) for layer in attrs["layers"]]
+        shapley = None
+        if "shapley_sampling" in methods:
+            shapley = {layer: maps_of(f, "shapley_sampling", layer)[()] for layer in layers}
+        parameters = {m: dict(f[m].attrs) for m in methods}
+        return (
+            sample_data(
+                str(attrs["sample"]),
+                str(attrs["title"]),
+                str(attrs.get("source", "")),
+                int(attrs["label"]) if "label" in attrs else None,
+                image,
+                shapley,
+            ),
+            parameters,
+            layers,
+        )
+
+
+def _classes_from_file(path, weights_sha256, expected=None):
+    with open_checked(path, expected) as f:
+        if str(f.attrs["weights_sha256"]) != weights_sha256:
+            raise InputError(
+                f"{path}: the sweep was computed with other weights than the page's; re-run it"
+            )
+        methods = [str(m) for m in f.attrs["methods"]]
+        layers = [str(layer) for layer in f.attrs["layers"]]
+        return classes_data(
+            str(f.attrs["split"]),
+            class_counts(f)[()],
+            class_images_of(f)[()],
+            {layer: class_values_of(f, layer)[()] for layer in LAYERS},
+            {m: {layer: class_maps_of(f, m, layer)[()] for layer in layers} for m in methods},
+            {m: {layer: class_residuals_of(f, m, layer)[()] for layer in layers} for m in methods},
+        )
+
+
+def _method_parameters(found, configured):
+    """Parameters of the live methods: the configured ones, else those in the files."""
+    out = {}
+    for parameters in found:
+        for method, values in parameters.items():
+            kept = {
+                k: v.item() if hasattr(v, "item") else v
+                for k, v in values.items()
+                if k in METHODS[method].parameters
+            }
+            out.setdefault(method, kept)
+    for method, values in (configured or {}).items():
+        out[method] = dict(values)
+    return out
+
+
+def write(
+    output,
+    weights,
+    baseline,
+    influence,
+    classes=None,
+    layers=None,
+    parameters=None,
+    expected=None,
+):
+    """Build the page from the workflow's files and write it atomically to ``output``.
+
+    ``weights``/``baseline``: results/network/weights.h5 and baseline.h5; ``influence``:
+    sample files (results/influence/<sample>.h5), in the order the page lists them;
+    ``classes``: a sweep's classes.h5 or None; ``layers``: the layers selected first
+    (default: those of the samples' files); ``parameters``: the configured method
+    parameters (default: as recorded in the files); ``expected``: {path: the root attributes
+    that file must have} (the workflow's provenance checks). Returns ``sizes`` of the data
+    and of the whole page, in bytes.
+    """
+    expected = expected or {}
+    params, weights_sha256 = read_weights(weights)
+    baseline_image, _, baseline_text = read_baseline(baseline, weights_sha256)
+    samples, found, file_layers = [], [], []
+    for path in influence:
+        sample, recorded, sample_layers = _sample_from_file(
+            path, params, baseline_image, weights_sha256, expected.get(path)
+        )
+        samples.append(sample)
+        found.append(recorded)
+        file_layers += [layer for layer in sample_layers if layer not in file_layers]
+    names = [s["name"] for s in samples]
+    if len(set(names)) != len(names):
+        raise InputError(f"explorer: two files hold the same sample name: {names}")
+    data = build(
+        network_data(params, weights_sha256),
+        baseline_image,
+        baseline_text,
+        samples,
+        layers or file_layers or ["z1", "z2", "a3", "z3"],
+        _method_parameters(found, parameters),
+        _classes_from_file(classes, weights_sha256, expected.get(classes)) if classes else None,
+    )
+    text = page(data)
+    with atomic_write(output) as tmp:
+        Path(tmp).write_text(text, encoding="utf-8")
+    measured = sizes(data)
+    measured["page"] = len(text.encode("utf-8"))
+    return measured
