@@ -30,6 +30,7 @@ include: "workflow/rules/influence.smk"
 include: "workflow/rules/images.smk"
 include: "workflow/rules/faithfulness.smk"
 include: "workflow/rules/sweep.smk"
+include: "workflow/rules/explorer.smk"
 
 
 localrules:
@@ -49,3 +50,4 @@ rule all:
         "results/faithfulness_summary.csv",
         "results/faithfulness.png",
         sweep_targets(),
+        "results/explorer/index.html",

@@ -74,6 +74,8 @@ def runtime_for(m):
         )
     if m.rule == "faithfulness":
         return resources.faithfulness_runtime_min(m.inputs["samples"])
+    if m.rule == "explorer":
+        return resources.explorer_runtime_min(m.inputs["samples"])
     if m.rule == "sweep_shard":
         parameters = {"integrated_gradients": {"points": m.inputs.get("ig_points", 64)}}
         methods, images = m.inputs["methods"], m.inputs["images"]

@@ -1,7 +1,8 @@
 """Command line: ``python -m pixel_influence <command> ...``.
 
 Commands:
-  inspect FILE   a readable summary of one of the workflow's HDF5 files
+  inspect FILE          a readable summary of one of the workflow's HDF5 files
+  explorer [SAMPLE...]  the explorer page for a weights.h5 and any sample files
 
 Expected mistakes (a missing or unreadable file, another format version, a method, layer,
 node or class that is not in the file) end with a one-line message and exit status 2.
@@ -11,6 +12,7 @@ import argparse
 import os
 import sys
 
+from . import explorer as explorer_page
 from .errors import InputError
 from .inspection import TOP, WIDTH, summary_lines
 
@@ -21,6 +23,7 @@ examples:
   python -m pixel_influence inspect results/influence/digit7.h5 --layer z1 --node 0,1 --no-tree
   python -m pixel_influence inspect results/sweep/test/classes.h5 --class 3 --method deeplift
   python -m pixel_influence inspect results/network/weights.h5 --full
+  python -m pixel_influence explorer results/influence/digit7.h5 -o digit7.html
 
 --method, --layer, --node and --class take a comma-separated list or can be repeated.
 """
@@ -89,7 +92,42 @@ def build_parser():
     )
     inspect.add_argument("--no-tree", action="store_true", help="leave out the dataset tree")
     inspect.add_argument("--no-top", action="store_true", help="leave out the top pixels per node")
+    add_explorer(commands)
     return parser
+
+
+def add_explorer(commands):
+    page = commands.add_parser(
+        "explorer",
+        help="build the explorer page for a network and any sample files",
+        description=(
+            "Write one self-contained HTML page (works opened from disk, offline) where a "
+            "person draws a digit and watches the maps of every node, computed live in the "
+            "page from the network's weights, with the given samples (and their Shapley "
+            "maps) and a sweep's class means to pick from. The workflow's rule `explorer` "
+            "writes results/explorer/index.html the same way."
+        ),
+    )
+    page.add_argument(
+        "samples",
+        nargs="*",
+        metavar="SAMPLE",
+        help="sample files (results/influence/<sample>.h5), listed in this order",
+    )
+    page.add_argument("--weights", default="results/network/weights.h5", metavar="FILE")
+    page.add_argument("--baseline", default="results/network/baseline.h5", metavar="FILE")
+    page.add_argument(
+        "--classes", metavar="FILE", help="a sweep's classes.h5: its class means to pick from"
+    )
+    page.add_argument(
+        "--layer",
+        action="append",
+        metavar="L",
+        help="layers shown first (default: those of the sample files)",
+    )
+    page.add_argument(
+        "-o", "--output", default="explorer.html", metavar="FILE", help="default: explorer.html"
+    )
 
 
 def inspect(args):
@@ -112,7 +150,18 @@ def inspect(args):
     )
 
 
-COMMANDS = {"inspect": inspect}
+def explorer(args):
+    for path in [args.weights, args.baseline, *args.samples, *filter(None, [args.classes])]:
+        if not os.path.isfile(path):
+            raise InputError(f"{path}: no such file")
+    layers = [x for item in args.layer or [] for x in item.split(",") if x]
+    sizes = explorer_page.write(
+        args.output, args.weights, args.baseline, args.samples, args.classes, layers or None
+    )
+    return [f"wrote {args.output}: {explorer_page.size_text(sizes)}"]
+
+
+COMMANDS = {"inspect": inspect, "explorer": explorer}
 
 
 def main(argv=None):

@@ -56,6 +56,9 @@ __all__ = [
     "condensed_bytes",
     "declared_mb",
     "declared_minutes",
+    "explorer_mem_mb",
+    "explorer_mib",
+    "explorer_runtime_min",
     "faithfulness_mem_mb",
     "faithfulness_mib",
     "faithfulness_runtime_min",
@@ -210,6 +213,25 @@ MEASURED = (
     Measured("faithfulness", f"10 {_SAMPLES}", 139, 5.5, {"samples": 10, **_EVERY}),
     Measured("faithfulness", f"20 {_SAMPLES}", 157, 11.1, {"samples": 20, **_EVERY}),
     Measured("faithfulness", f"40 {_SAMPLES}", 197, 22.4, {"samples": 40, **_EVERY}),
+    # the explorer page holds every sample's Shapley maps (on its changed pixels) and the
+    # sweep's class means, encoded, until it is written; white samples change every pixel
+    Measured(
+        "explorer", "1 white sample with Shapley maps, the default sweep", 94, 1.8, {"samples": 1}
+    ),
+    Measured(
+        "explorer",
+        "10 white samples with Shapley maps, the default sweep",
+        112,
+        2.8,
+        {"samples": 10},
+    ),
+    Measured(
+        "explorer",
+        "40 white samples with Shapley maps, the default sweep",
+        215,
+        6.2,
+        {"samples": 40},
+    ),
     Measured("shared_scale", f"1 {_SAMPLES}", 66, 1.0),
     Measured("shared_scale", f"10 {_SAMPLES}", 78, 3.9),
     Measured("shared_scale", f"20 {_SAMPLES}", 79, 8.1),
@@ -336,6 +358,7 @@ MIN_RUNTIME = {
     "montage": 5,
     "methods_figure": 5,
     "faithfulness": 5,
+    "explorer": 5,
     "sweep_shard": 10,
     "sweep_classes": 10,
     "sweep_image": 5,
@@ -558,6 +581,25 @@ def faithfulness_runtime_min(samples):
     return declared_minutes(FAITHFULNESS_SECONDS_PER_SAMPLE * samples, "faithfulness")
 
 
+EXPLORER_MIB, EXPLORER_MIB_PER_SAMPLE = _fit(
+    [(m.inputs["samples"], m.mib) for m in rows("explorer")]
+)
+EXPLORER_SECONDS_PER_SAMPLE = max(m.seconds / m.inputs["samples"] for m in rows("explorer"))
+
+
+def explorer_mib(samples):
+    """The explorer job's peak (MiB): the sweep's class means and every sample's data."""
+    return EXPLORER_MIB + EXPLORER_MIB_PER_SAMPLE * samples
+
+
+def explorer_mem_mb(samples):
+    return declared_mb(explorer_mib(samples))
+
+
+def explorer_runtime_min(samples):
+    return declared_minutes(EXPLORER_SECONDS_PER_SAMPLE * samples, "explorer")
+
+
 def shared_scale_mem_mb():
     return fixed_mem_mb("shared_scale")
 
@@ -730,6 +772,7 @@ def sweep_classes_mem_mb(layers, shards):
 MODELS = {
     "influence": influence_mib,
     "faithfulness": faithfulness_mib,
+    "explorer": explorer_mib,
     "montage": montage_mib,
     "methods_figure": methods_figure_mib,
     "sweep_shard": sweep_shard_mib,

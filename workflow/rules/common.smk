@@ -107,16 +107,20 @@ def every_influence_expected(wildcards):
     return {influence_path(s): influence_expected(s) for s in SAMPLES}
 
 
-def sweep_expected(wildcards):
+def split_expected(split):
     """The root attributes of a sweep's shard and classes files as the config asks."""
-    images = SWEEP["images"] or SPLIT_SIZES[wildcards.split]
+    images = SWEEP["images"] or SPLIT_SIZES[split]
     return {
-        "split": wildcards.split,
+        "split": split,
         "config": json.loads(
             sweep_sums.provenance(SWEEP, config["method_parameters"], images)
         ),
         "weights_sha256": FILES[WEIGHTS][1],
     }
+
+
+def sweep_expected(wildcards):
+    return split_expected(wildcards.split)
 
 
 wildcard_constraints:
@@ -163,11 +167,36 @@ def sweep_targets():
     """The sweep's outputs, or none when the config has no sweep."""
     if SWEEP is None:
         return []
-    return [f"results/sweep/{SWEEP['split']}/classes.h5"] + expand(
+    return [classes_path()] + expand(
         "results/sweep/{split}/images/class{label}.png",
         split=SWEEP["split"],
         label=range(10),
     )
+
+
+def classes_path():
+    """The sweep's per-class statistics, or None without a sweep."""
+    return None if SWEEP is None else f"results/sweep/{SWEEP['split']}/classes.h5"
+
+
+def explorer_inputs(wildcards):
+    """The explorer page's inputs: the network, every sample and the sweep's classes."""
+    inputs = {
+        "weights": "results/network/weights.h5",
+        "baseline": "results/network/baseline.h5",
+        "influence": [influence_path(s) for s in SAMPLES],
+    }
+    if SWEEP is not None:
+        inputs["classes"] = classes_path()
+    return inputs
+
+
+def explorer_expected(wildcards):
+    """{file: its expected root attributes} for the explorer's sample and sweep files."""
+    expected = every_influence_expected(wildcards)
+    if SWEEP is not None:
+        expected[classes_path()] = split_expected(SWEEP["split"])
+    return expected
 
 
 def sweep_shards(wildcards):
@@ -215,6 +244,15 @@ def faithfulness_mem_mb(wildcards):
 
 def faithfulness_runtime(wildcards):
     return job_resources.faithfulness_runtime_min(len(SAMPLES))
+
+
+def explorer_mem_mb(wildcards):
+    """The explorer job holds every sample's data (its Shapley maps) until it writes."""
+    return job_resources.explorer_mem_mb(len(SAMPLES))
+
+
+def explorer_runtime(wildcards):
+    return job_resources.explorer_runtime_min(len(SAMPLES))
 
 
 def shared_scale_mem_mb(wildcards):
