@@ -260,11 +260,12 @@ def test_adding_a_sample_runs_only_its_jobs(run, tmp_path):
         dry = snakemake(run, "-n", "--cores", "2", "--config", mirror()).stdout
         assert job_counts(dry) == {
             "all": 1,
+            "explorer": 1,
             "faithfulness": 1,
             "influence": 1,
             "methods_figure": 1,
             "montage": 1,
-            "total": 5,
+            "total": 6,
         }, dry
         assert "results/influence/mine.h5" in dry
         snakemake(run, "--cores", "2", "--config", mirror())

@@ -310,14 +310,22 @@ def _classes_from_file(path, weights_sha256, expected=None):
             )
         methods = [str(m) for m in f.attrs["methods"]]
         layers = [str(layer) for layer in f.attrs["layers"]]
-        return classes_data(
+        out = classes_data(
             str(f.attrs["split"]),
             class_counts(f)[()],
             class_images_of(f)[()],
             {layer: class_values_of(f, layer)[()] for layer in LAYERS},
-            {m: {layer: class_maps_of(f, m, layer)[()] for layer in layers} for m in methods},
+            {},
             {m: {layer: class_residuals_of(f, m, layer)[()] for layer in layers} for m in methods},
         )
+        # one method and layer in memory at a time: a sweep of every method and layer holds
+        # 60 MB of float32 maps
+        for m in methods:
+            out["maps"][m] = {}
+            for layer in layers:
+                maps = class_maps_of(f, m, layer)[()]
+                out["maps"][m][layer] = _quantized(maps.reshape(maps.shape[0], maps.shape[1], -1))
+        return out
 
 
 def _method_parameters(found, configured):
