@@ -78,6 +78,12 @@ def test_shapley_maps_are_kept_on_the_changed_pixels_only():
     assert decoded(part["pixels"]).tolist() == [3, 500]
     np.testing.assert_array_equal(decoded(part["maps"]["a3"]), maps[:, [3, 500]])
     assert sample["label"] is None
+    assert part["maps"]["a3"]["dtype"] == "float32"
+    # maps stored as float64 (influence_dtype: float64) keep every bit too
+    maps[:, 3] = 1 / 3
+    part = explorer.sample_data("s", "", "{}", -1, np.zeros(784), {"a3": maps})["shapley_sampling"]
+    assert part["maps"]["a3"]["dtype"] == "float64"
+    np.testing.assert_array_equal(decoded(part["maps"]["a3"]), maps[:, [3, 500]])
 
 
 def small_page(random_params, title="a <b>test</b> </script> page"):

@@ -373,6 +373,7 @@ def test_dag_shows_every_rule(tmp_path):
     assert labels == {
         "all",
         "download",
+        "explorer",
         "mnist",
         "weights",
         "accuracy",

@@ -8,8 +8,9 @@ the per-class means. Nothing is fetched when the page runs, so it works opened f
 Arrays travel as base64 of little-endian bytes, described by ``encode`` (web/decode.js reads
 them back):
 
-- float64/float32/uint8/uint16 arrays exactly; Shapley maps as float32 with their bytes
-  regrouped by significance ("shuffle") and deflated, which saves 20 % losslessly;
+- float64/float32/uint8/uint16 arrays exactly; Shapley maps as stored in the sample files
+  with their bytes regrouped by significance ("shuffle") and deflated, which saves 20 %
+  losslessly;
 - the sweep's class-mean maps, 5 million values, as int8 on a symmetric scale per (class,
   layer), deflated: the 127 levels a side that the page's gray or colour scale can show.
   The exact numbers stay in classes.h5; the page says so where it shows them.
@@ -136,7 +137,7 @@ def network_data(params, weights_sha256):
 def sample_data(name, title, source, label, image, shapley=None):
     """One configured sample: its image (float64, exactly as in its file) and, if computed,
     its Shapley maps {layer: (nodes, 784)} on the pixels that differ from the baseline
-    (the others are 0 by construction)."""
+    (the others are 0 by construction), in the narrowest float type that holds them."""
     image = np.asarray(image, dtype=np.float64).reshape(-1)
     out = {
         "name": name,
@@ -150,16 +151,16 @@ def sample_data(name, title, source, label, image, shapley=None):
         out["shapley_sampling"] = {
             "pixels": encode(changed, "uint16"),
             "maps": {
-                layer: encode(
-                    np.asarray(maps).reshape(maps.shape[0], -1)[:, changed],
-                    "float32",
-                    shuffle=True,
-                    deflate=True,
-                )
+                layer: _exact_maps(np.asarray(maps).reshape(maps.shape[0], -1)[:, changed])
                 for layer, maps in shapley.items()
             },
         }
     return out
+
+
+def _exact_maps(values):
+    """Maps as stored (float32, or float64 with ``influence_dtype: float64``), bit for bit."""
+    return encode(values, _exact_float(values), shuffle=True, deflate=True)
 
 
 def classes_data(split, count, image, values, maps, residuals):
