@@ -48,6 +48,7 @@ rule all:
         expand("results/images/{sample}/methods.png", sample=SAMPLES),
         "results/faithfulness.csv",
         "results/faithfulness_summary.csv",
+        "results/faithfulness_summary.html",
         "results/faithfulness.png",
         sweep_targets(),
         "results/explorer/index.html",

@@ -256,3 +256,24 @@ def test_render_modules_declare_their_names_and_the_package_re_exports_none():
 
 
 MODULES = ("canvas", "curves", "methods_figure", "montage", "shading")
+
+
+def test_html_table_holds_the_rows_exactly_and_escapes_text():
+    """render.table: every cell is the CSV's text, escaped; numbers right-aligned; a new
+    value of the group column starts a separated block."""
+    import html
+    import re
+
+    from pixel_influence.render.table import html_table
+
+    rows = [
+        {"layer": "z1", "method": "insertion", "value": "-0.886"},
+        {"layer": "z1", "method": "<b>x</b>", "value": "nan"},
+        {"layer": "z3", "method": "random", "value": "1.5e-07"},
+    ]
+    page = html_table(["layer", "method", "value"], rows, "T & t", "why", group="layer")
+    cells = [html.unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", page)]
+    assert cells == [v for row in rows for v in row.values()]
+    assert "<b>x</b>" not in page and "<title>T &amp; t</title>" in page
+    assert page.count('<td class="number">') == 3
+    assert page.count('<tr class="group">') == 1

@@ -36,6 +36,8 @@ def test_report_holds_every_picture_with_its_caption(default_run, report):
         data = base64.b64encode((default_run / picture).read_bytes()).decode()
         assert data in html, f"{picture} is not embedded in the report"
     assert "faithfulness_summary.csv" in html
+    table = (default_run / "results/faithfulness_summary.html").read_bytes()
+    assert base64.b64encode(table).decode() in html
     readable = " ".join(html_text.unescape(html).split())
     captions = ["montage.rst", "methods.rst", "faithfulness.rst", "faithfulness_summary.rst"]
     for caption in captions + ["sweep.rst"]:
@@ -113,3 +115,36 @@ def test_without_the_stylesheet_the_top_of_a_tall_picture_is_out_of_reach(
     open_report(chromium, bare)
     found = edges(chromium, PICTURES[0])
     assert found["top"] < -1000  # the title and the first sections cannot be scrolled to
+
+
+def test_the_summary_table_is_shown_as_a_table(default_run, report, chromium):
+    """The report shows results/faithfulness_summary.html in place: a table whose rows are
+    the CSV's, read from the page as a person sees it."""
+    import csv
+
+    path = "results/faithfulness_summary.html"
+    open_report(chromium, report)
+    chromium.execute_script(SHOW.replace('"img"', '"html"'), path)
+    frame = None
+    for _ in range(100):
+        frames = chromium.find_elements("css selector", ".grow.h-screen iframe")
+        if frames:
+            frame = frames[0]
+            break
+        time.sleep(0.05)
+    assert frame is not None
+    chromium.switch_to.frame(frame)
+    try:
+        rows = chromium.execute_script(
+            "return Array.from(document.querySelectorAll('tbody tr'),"
+            " r => Array.from(r.cells, c => c.textContent))"
+        )
+        header = chromium.execute_script(
+            "return Array.from(document.querySelectorAll('thead th'), c => c.textContent)"
+        )
+    finally:
+        chromium.switch_to.default_content()
+    with open(default_run / "results/faithfulness_summary.csv", newline="") as f:
+        expected = list(csv.reader(f))
+    assert [header, *rows] == expected
+    assert console_errors(chromium) == []

@@ -25,6 +25,7 @@ __all__ = [
     "FRACTIONS",
     "RANDOM",
     "SUMMARY_COLUMNS",
+    "SUMMARY_TEXT",
     "area",
     "band",
     "condensed",
@@ -237,6 +238,13 @@ def band(curves, low=25, high=75):
     return mid, lo, hi
 
 
+SUMMARY_TEXT = (
+    "Per layer and method, over every sample and node whose change is at least min_change: "
+    "median_abs_residual is the median |f(x) - f(baseline) - sum of the map| (0 for a "
+    "complete method); median_deletion_auc, lower is better; median_insertion_auc, higher is "
+    "better; best_deletion_share and best_insertion_share, the share of nodes on which the "
+    "method has the best area (a tie splits the node). The random rows are the chance level."
+)
 SUMMARY_COLUMNS = (
     "layer",
     "method",

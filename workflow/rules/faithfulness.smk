@@ -11,6 +11,11 @@ rule faithfulness:
             caption="../report/faithfulness_summary.rst",
             category="Faithfulness",
         ),
+        summary_table=report(
+            "results/faithfulness_summary.html",
+            caption="../report/faithfulness_summary.rst",
+            category="Faithfulness",
+        ),
         figure=report(
             "results/faithfulness.png",
             caption="../report/faithfulness.rst",

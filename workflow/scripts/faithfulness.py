@@ -10,6 +10,7 @@ from pixel_influence.files import atomic_write
 from pixel_influence.jobs import run
 from pixel_influence.render import canvas
 from pixel_influence.render.curves import curves_figure
+from pixel_influence.render.table import html_table
 
 
 def job(smk):
@@ -29,6 +30,20 @@ def job(smk):
         for row in faithfulness.summary(data, compared, layers):
             writer.writerow(row)
             logging.info("%s", " ".join(f"{k}={v}" for k, v in row.items()))
+    # the same table as a page the report shows in place (it offers a CSV only as a download)
+    with open(smk.output.summary, newline="") as f:
+        rows = list(csv.DictReader(f))
+    with atomic_write(smk.output.summary_table) as tmp:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(
+                html_table(
+                    faithfulness.SUMMARY_COLUMNS,
+                    rows,
+                    "How faithful is each method? (results/faithfulness_summary.csv)",
+                    faithfulness.SUMMARY_TEXT,
+                    group="layer",
+                )
+            )
     panels = []
     for layer in layers:
         row = []

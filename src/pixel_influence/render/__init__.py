@@ -1,4 +1,4 @@
-"""Drawing the influence maps and the faithfulness curves as PNG pictures.
+"""Drawing the influence maps and the faithfulness curves as PNG pictures, and tables.
 
 Import the submodule you use (nothing is re-exported here):
 
@@ -9,4 +9,5 @@ Import the submodule you use (nothing is re-exported here):
 - ``montage``: a sample's montage: the input image and a grid of node maps per method/layer.
 - ``methods_figure``: methods side by side on one sample: a row per method, a column per node.
 - ``curves``: line plots of faithfulness curves in colour (Okabe-Ito palette).
+- ``table``: a CSV's rows as a small HTML page, which the report shows in place.
 """
