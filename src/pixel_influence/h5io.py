@@ -194,6 +194,18 @@ def map_index(f, text=str):
     return None, {}
 
 
+# the dimensions of the weights, named as the axes of the other files: W1's rows are the
+# pixels of x, its columns the nodes of a1 (a1 = x @ W1 + b1), W2's rows the nodes of z1...
+PARAM_DIMS = {
+    "W1": ("pixel", "node_a1"),
+    "b1": ("node_a1",),
+    "W2": ("node_z1", "node_a2"),
+    "b2": ("node_a2",),
+    "W3": ("node_z2", "node_a3"),
+    "b3": ("node_a3",),
+}
+
+
 def write_weights(path, params, source_sha256):
     """The network's weights and biases (as stored, float32) with the layer structure."""
 
@@ -209,7 +221,7 @@ def write_weights(path, params, source_sha256):
         source_sha256=source_sha256,
     ) as f:
         for key, (meaning, axes) in PARAM_MEANING.items():
-            put(f, key, params[key], meaning, axes)
+            put(f, key, params[key], meaning, axes, dims=PARAM_DIMS[key])
 
 
 def read_weights(path):
@@ -548,6 +560,21 @@ LIMBS_MEANING = (
     "exact sum on a fixed-point grid: value = hi * 2**-11 + lo * 2**-62 "
     "(see pixel_influence.sweep.Exact)"
 )
+SHARD_PIXEL = "pixel (row-major: row * width + col)"
+SHARD_NODE = "node (the nodes of {} in that order)"  # no comma: one axis
+
+
+def _shard_axes(key, shape, layers):
+    """The ``axes`` attribute of the sums of ``key`` (``sweep.statistics``) in a shard:
+    class, then pixel and/or node, the nodes of several layers concatenated."""
+    if key == IMAGE:
+        names = [SHARD_PIXEL]
+    else:
+        node = SHARD_NODE.format(
+            " + ".join(LAYERS if key == VALUES else layers) or "the layers of the shard"
+        )
+        names = [SHARD_PIXEL, node] if len(shape) == 2 else [node]
+    return ", ".join(["class", *names])
 
 
 def write_sweep_shard(path, sums, provenance):
@@ -561,11 +588,13 @@ def write_sweep_shard(path, sums, provenance):
             "images per (label, predicted class)",
             "label, predicted",
         )
-        for key in sums.shapes:
+        layers = [str(layer) for layer in provenance.get("layers", ())]
+        for key, shape in sums.shapes.items():
             g = f.require_group(key)
+            axes = _shard_axes(key, shape, layers)
             for stat, exact in (("sum", sums.sum[key]), ("sumsq", sums.sumsq[key])):
                 for limb in ("hi", "lo"):
-                    put(g, f"{stat}_{limb}", getattr(exact, limb), LIMBS_MEANING, "class, ...")
+                    put(g, f"{stat}_{limb}", getattr(exact, limb), LIMBS_MEANING, axes)
 
 
 class _MergedStat(Mapping):

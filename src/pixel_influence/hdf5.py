@@ -99,15 +99,21 @@ MAPS_PER_CHUNK = 10  # node maps stored (and decompressed) together: one output 
 DIMENSION_SCALES = {
     "row": ("row of the 28x28 image, 0 = top", 28),
     "col": ("column of the 28x28 image, 0 = left", 28),
+    "pixel": ("pixel of the 28x28 image, row-major: row * 28 + col", 784),
     "class": ("class: the digit label", 10),
-    "label": ("class: the digit label", 10),
+    "label": ("the true class: the digit label of the images", 10),
     "predicted": ("the predicted class: argmax of z3", 10),
 }
+BIG_SCALE = 1024  # an index scale at least this long is stored compressed (mnist's /image)
 
 
 def _axis_names(ds):
-    """The axis names of a dataset from its ``axes`` attribute: "node, row, col (pixel of
-    the input image)" -> [node, row, col]; None unless there is one name per dimension."""
+    """The axis names of a dataset: its dimension labels where ``put`` was given ``dims``,
+    else from its ``axes`` attribute: "node, row, col (pixel of the input image)" ->
+    [node, row, col]; None unless there is one name per dimension."""
+    labels = [dim.label for dim in ds.dims]
+    if ds.ndim and all(labels):
+        return labels
     axes = ds.attrs.get("axes")
     if not isinstance(axes, str) or ds.ndim == 0:
         return None
@@ -117,56 +123,85 @@ def _axis_names(ds):
     return names
 
 
+def _axis_detail(ds, i):
+    """What the ``axes`` attribute says in parentheses about axis ``i``, or None."""
+    parts = str(ds.attrs.get("axes", "")).split(",")
+    if len(parts) == ds.ndim and "(" in parts[i]:
+        return parts[i].split("(", 1)[1].rstrip(") ").strip() or None
+    return None
+
+
 def _layer_of(ds):
     layer = ds.attrs.get("layer")
-    if layer is None:  # /value/<layer>, /baseline/<layer>
-        layer = ds.name.rsplit("/", 1)[-1]
+    if layer is None:  # /value/<layer>, /baseline/<layer>, /value/<layer>_mean
+        layer = ds.name.rsplit("/", 1)[-1].split("_", 1)[0]
     return str(layer) if str(layer) in LAYERS else None
+
+
+def _node_layer(name):
+    """``a1`` for an axis named ``node_a1``, else None."""
+    layer = name[len("node_") :] if name.startswith("node_") else None
+    return layer if layer in LAYERS else None
 
 
 def dimension_scales(f):
     """Label every dimension of every dataset (``ds.dims[i].label``) from its ``axes``
-    attribute and attach HDF5 dimension scales, so that generic tools (HDFView, h5netcdf,
-    xarray) show named, numbered axes: /row, /col, /class, /node_<layer> (node indices)
-    and, for the deletion/insertion curves, /faithfulness/fraction for their steps."""
+    attribute and attach an HDF5 dimension scale to each, so that generic tools (HDFView,
+    h5netcdf, xarray) show named, numbered axes: /row, /col, /pixel, /class, /label,
+    /predicted, /node_<layer> (node indices), /faithfulness/fraction for the steps of the
+    deletion/insertion curves, and for any other axis (the images of mnist.h5, the nodes
+    of a sweep shard) an index scale of that name next to the dataset. netCDF readers such
+    as h5netcdf refuse a dataset with some axes attached and others not, and name unattached
+    axes phony_dim_<n>: hence a scale on every axis."""
     datasets = []
     f.visititems(lambda _, obj: datasets.append(obj) if isinstance(obj, h5py.Dataset) else None)
-    scales = {}
+    made = set()  # the scales created here: those a dataset of the same length may share
 
-    def scale(name, meaning, size):
-        if name not in scales:
-            ds = f.create_dataset(name, data=np.arange(size), track_times=False)
-            ds.attrs["meaning"] = meaning
-            ds.attrs["axes"] = name
-            ds.make_scale(name)
-            scales[name] = ds
-        return scales[name]
+    def scale(group, name, meaning, size):
+        """The index scale ``name`` (0..size-1) in ``group``; ``<name>_<size>`` where that
+        name is taken by another dataset or a scale of another length."""
+        for key in (name, f"{name}_{size}"):
+            path = f"{group.name.rstrip('/')}/{key}"
+            if path in made and group[key].shape == (size,):
+                return group[key]
+            if key not in group:
+                options = {}
+                if size >= BIG_SCALE:
+                    options = {"compression": "gzip", "compression_opts": 4, "shuffle": True}
+                ds = group.create_dataset(key, data=np.arange(size), track_times=False, **options)
+                ds.attrs["meaning"] = meaning
+                ds.attrs["axes"] = key
+                ds.make_scale(key)
+                made.add(path)
+                return ds
+        raise ValueError(f"{group.name}: no free name for a dimension scale {name!r}")
 
+    fraction = f.get("faithfulness/fraction")
+    if fraction is not None and not h5py.h5ds.is_scale(fraction.id):
+        fraction.make_scale("fraction")
     for ds in datasets:
         names = _axis_names(ds)
         if names is None:
             continue
         for i, name in enumerate(names):
             ds.dims[i].label = name
-            if name in DIMENSION_SCALES:
-                meaning, size = DIMENSION_SCALES[name]
-                key = "class" if name in ("label", "predicted") else name
-                if ds.shape[i] == size:
-                    ds.dims[i].attach_scale(scale(key, meaning, size))
-            elif name == "node" and (layer := _layer_of(ds)) is not None:
-                nodes = scale(
-                    f"node_{layer}", f"node of {layer}: {LAYER_MEANING[layer]}", ds.shape[i]
-                )
-                ds.dims[i].attach_scale(nodes)
-            elif (
-                name == "step"
-                and "faithfulness/fraction" in f
-                and ds.name != "/faithfulness/fraction"
+        if h5py.h5ds.is_scale(ds.id):  # /faithfulness/fraction: its own axis
+            continue
+        for i, name in enumerate(names):
+            size = ds.shape[i]
+            if name in DIMENSION_SCALES and DIMENSION_SCALES[name][1] == size:
+                found = scale(f, name, DIMENSION_SCALES[name][0], size)
+            elif (layer := _node_layer(name)) is not None or (
+                name == "node" and (layer := _layer_of(ds)) is not None
             ):
-                fraction = f["faithfulness/fraction"]
-                if not h5py.h5ds.is_scale(fraction.id):
-                    fraction.make_scale("fraction")
-                ds.dims[i].attach_scale(fraction)
+                found = scale(f, f"node_{layer}", f"node of {layer}: {LAYER_MEANING[layer]}", size)
+            elif name == "step" and fraction is not None and fraction.shape == (size,):
+                found = fraction
+            else:
+                detail = _axis_detail(ds, i)
+                meaning = f"index of the {name} axis" + (f" ({detail})" if detail else "")
+                found = scale(ds.parent, name, meaning, size)
+            ds.dims[i].attach_scale(found)
 
 
 def map_chunks(shape):
@@ -175,8 +210,11 @@ def map_chunks(shape):
     return (1,) * (len(shape) - 3) + (min(shape[-3], MAPS_PER_CHUNK),) + tuple(shape[-2:])
 
 
-def put(group, name, data, meaning, axes, dtype=None, compress=False, **attrs):
+def put(group, name, data, meaning, axes, dtype=None, compress=False, dims=None, **attrs):
     """Create dataset ``name`` with its describing attributes; returns the dataset.
+
+    ``dims``: the names of its dimensions (and of their scales) where ``axes`` is prose,
+    not one name per axis.
 
     ``compress``: lossless gzip with byte shuffling, chunked as h5py chooses or, for a
     stack of maps (``compress="maps"``), by ``map_chunks``.
@@ -199,6 +237,8 @@ def put(group, name, data, meaning, axes, dtype=None, compress=False, **attrs):
     ds.attrs["axes"] = axes
     for key, value in attrs.items():
         ds.attrs[key] = value
+    for dim, label in zip(ds.dims, dims or (), strict=bool(dims)):
+        dim.label = label
     return ds
 
 
