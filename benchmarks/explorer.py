@@ -10,8 +10,6 @@ page's bytes by part.
 Usage: python benchmarks/explorer.py [path/to/index.html] [repeats]
 """
 
-import json
-import re
 import statistics
 import sys
 import time
@@ -27,22 +25,6 @@ from pixel_influence import explorer, methods  # noqa: E402
 from pixel_influence.network import check_params  # noqa: E402
 
 LAYERS = ["z1", "z2", "a3", "z3"]
-
-
-def page_data(path):
-    html = Path(path).read_text()
-    block = re.search(r'id="explorer-data">(.*?)</script>', html, re.S).group(1)
-    return json.loads(block), len(html.encode())
-
-
-def decoded(spec):
-    import base64
-    import zlib
-
-    data = base64.b64decode(spec["data"])
-    if spec.get("deflate"):
-        data = zlib.decompress(data)
-    return np.frombuffer(data, np.dtype(spec["dtype"]).newbyteorder("<")).reshape(spec["shape"])
 
 
 def numpy_ms(params, x, repeats):
@@ -63,9 +45,10 @@ def numpy_ms(params, x, repeats):
 def main(argv):
     path = Path(argv[1] if len(argv) > 1 else ROOT / "results/explorer/index.html")
     repeats = int(argv[2]) if len(argv) > 2 else 21
-    data, size = page_data(path)
+    html = path.read_text()
+    data, size = explorer.data_of(html), len(html.encode())
     params = check_params(
-        {k: decoded(v).astype(np.float64) for k, v in data["network"]["params"].items()}
+        {k: explorer.decode(v).astype(np.float64) for k, v in data["network"]["params"].items()}
     )
     found, missing = browser.find()
     if found is None:

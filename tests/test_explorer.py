@@ -2,12 +2,9 @@
 numbers of the files it is built from, decode.js reads them back bit for bit in a real
 Chromium, and a file that does not belong is refused by the builder, not found in the page."""
 
-import base64
 import json
-import re
 import subprocess
 import sys
-import zlib
 
 import numpy as np
 import pytest
@@ -19,27 +16,6 @@ from pixel_influence.download import FILES, WEIGHTS
 from pixel_influence.errors import InputError
 
 LAYERS = ["z1", "z2", "a3", "z3"]
-
-
-def decoded(spec):
-    """The Python twin of decode.js: an encoded array back as numpy."""
-    data = base64.b64decode(spec["data"])
-    if spec.get("deflate"):
-        data = zlib.decompress(data)
-    dtype = np.dtype(spec["dtype"]).newbyteorder("<")
-    if spec.get("shuffle"):
-        data = np.frombuffer(data, np.uint8).reshape(dtype.itemsize, -1).T.tobytes()
-    values = np.frombuffer(data, dtype).reshape(spec["shape"])
-    if "scale" in spec:
-        scale = np.asarray(spec["scale"]).reshape((-1,) + (1,) * (values.ndim - 1))
-        return values / explorer.QUANTUM * scale
-    return values
-
-
-def data_of(html):
-    """The JSON block of a page, parsed."""
-    m = re.search(r'<script type="application/json" id="explorer-data">(.*?)</script>', html, re.S)
-    return json.loads(m.group(1))
 
 
 @pytest.mark.parametrize(
@@ -56,7 +32,7 @@ def test_encode_keeps_every_bit(dtype, options):
     values = (rng.normal(size=(7, 13)) * 1000).astype(dtype)
     spec = explorer.encode(values, dtype, **options)
     assert spec["shape"] == [7, 13] and spec["dtype"] == dtype
-    np.testing.assert_array_equal(decoded(spec), values)
+    np.testing.assert_array_equal(explorer.decode(spec), values)
 
 
 def test_quantize_is_within_half_a_level_of_each_scale():
@@ -65,7 +41,7 @@ def test_quantize_is_within_half_a_level_of_each_scale():
     q, scale = explorer.quantize(values)
     assert q.dtype == np.int8 and np.abs(q).max() == explorer.QUANTUM
     np.testing.assert_allclose(scale, np.abs(values).reshape(3, -1).max(axis=1))
-    back = decoded(explorer.encode(q, "int8", deflate=True, scale=scale))
+    back = explorer.decode(explorer.encode(q, "int8", deflate=True, scale=scale))
     assert np.all(np.abs(back - values) <= scale[:, None, None] / 254 * (1 + 1e-12))
     assert np.all(back[2] == 0)  # an all-zero class stays zero, no division by zero
 
@@ -75,15 +51,15 @@ def test_shapley_maps_are_kept_on_the_changed_pixels_only():
     maps[:, [3, 500]] = np.arange(20).reshape(10, 2) + 0.25
     sample = explorer.sample_data("s", "s: a test", "{}", -1, np.zeros(784), {"a3": maps})
     part = sample["shapley_sampling"]
-    assert decoded(part["pixels"]).tolist() == [3, 500]
-    np.testing.assert_array_equal(decoded(part["maps"]["a3"]), maps[:, [3, 500]])
+    assert explorer.decode(part["pixels"]).tolist() == [3, 500]
+    np.testing.assert_array_equal(explorer.decode(part["maps"]["a3"]), maps[:, [3, 500]])
     assert sample["label"] is None
     assert part["maps"]["a3"]["dtype"] == "float32"
     # maps stored as float64 (influence_dtype: float64) keep every bit too
     maps[:, 3] = 1 / 3
     part = explorer.sample_data("s", "", "{}", -1, np.zeros(784), {"a3": maps})["shapley_sampling"]
     assert part["maps"]["a3"]["dtype"] == "float64"
-    np.testing.assert_array_equal(decoded(part["maps"]["a3"]), maps[:, [3, 500]])
+    np.testing.assert_array_equal(explorer.decode(part["maps"]["a3"]), maps[:, [3, 500]])
 
 
 def small_page(random_params, title="a <b>test</b> </script> page"):
@@ -105,14 +81,14 @@ def test_page_holds_the_data_and_no_marker(random_params):
     data, html = small_page(random_params)
     for marker in [*explorer.TEMPLATE_PARTS, explorer.DATA_MARKER, explorer.TITLE_MARKER]:
         assert marker not in html
-    assert data_of(html) == data
+    assert explorer.data_of(html) == data
     # a title cannot end the data's script element, and is escaped where it is text
     assert html.count("</script>") == html.count("<script")
     assert "<title>a &lt;b&gt;test&lt;/b&gt; &lt;/script&gt; page</title>" in html
     assert data["parameters"]["integrated_gradients"] == {"points": 16}
     assert data["methods"] == list(explorer.LIVE_METHODS)  # no Shapley maps: not offered
     for key, value in random_params.items():
-        np.testing.assert_array_equal(decoded(data["network"]["params"][key]), value)
+        np.testing.assert_array_equal(explorer.decode(data["network"]["params"][key]), value)
 
 
 def test_every_method_is_live_or_shown_from_the_files():
@@ -221,18 +197,22 @@ def test_page_from_files_holds_their_images_and_shapley_maps(files, tmp_path):
     )
     html = out.read_text()
     assert sizes["page"] == len(html.encode())
-    data = data_of(html)
+    data = explorer.data_of(html)
     assert [s["name"] for s in data["samples"]] == ["dim", "bar"]
     assert data["layers"] == LAYERS and data["classes"] is None
     assert data["methods"] == [*explorer.LIVE_METHODS, "shapley_sampling"]
     for sample, (path, result) in zip(data["samples"], paths, strict=True):
         with h5io.open_checked(path) as f:
-            np.testing.assert_array_equal(decoded(sample["image"]), h5io.image_of(f)[()].ravel())
+            np.testing.assert_array_equal(
+                explorer.decode(sample["image"]), h5io.image_of(f)[()].ravel()
+            )
             part = sample["shapley_sampling"]
-            pixels = decoded(part["pixels"])
+            pixels = explorer.decode(part["pixels"])
             for layer in LAYERS:
                 stored = h5io.maps_of(f, "shapley_sampling", layer)[()].reshape(-1, 784)
-                np.testing.assert_array_equal(decoded(part["maps"][layer]), stored[:, pixels])
+                np.testing.assert_array_equal(
+                    explorer.decode(part["maps"][layer]), stored[:, pixels]
+                )
                 assert not stored[:, np.setdiff1d(np.arange(784), pixels)].any()
     # the weights are the stored float32 values, bit for bit
     assert data["network"]["params"]["W1"]["dtype"] == "float32"
@@ -278,7 +258,7 @@ def test_command_line_builds_a_page_and_names_a_missing_file(files, tmp_path):
     done = subprocess.run([*args, str(paths[1][0])], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(f"wrote {out}: ") and " MB" in done.stdout
-    assert [s["name"] for s in data_of(out.read_text())["samples"]] == ["bar"]
+    assert [s["name"] for s in explorer.data_of(out.read_text())["samples"]] == ["bar"]
     missing = subprocess.run(
         [*args, str(paths[1][0]), str(tmp_path / "nope.h5")], capture_output=True, text=True
     )

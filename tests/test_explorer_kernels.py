@@ -7,16 +7,14 @@ float64, bit for bit."""
 import base64
 import itertools
 import math
-from importlib import resources
-from pathlib import Path
 
 import numpy as np
 import pytest
 from browser import console_errors, open_file
 from PIL import Image
+from test_methods import _digit as digit
 
-import pixel_influence
-from pixel_influence import methods, network, samples
+from pixel_influence import explorer, methods, network, samples
 
 TOLERANCE = 1e-9  # of the layer's largest |value|: float64 in the page and in numpy
 LAYERS = list(network.LAYERS)
@@ -62,11 +60,8 @@ function b64_changed(maps, x, b) {
 
 
 def kernels_js():
-    """The text of kernels.js from the package (the source folder for an editable install)."""
-    path = resources.files("pixel_influence") / "web" / "kernels.js"
-    if not path.is_file():
-        path = Path(pixel_influence.__file__).parent / "web" / "kernels.js"
-    return path.read_text(encoding="utf-8")
+    """The text of kernels.js as the page builder inlines it."""
+    return explorer._web("kernels.js")
 
 
 def decode(text, dtype="<f8"):
@@ -130,15 +125,6 @@ def page(chromium, tmp_path_factory, random_params):
     set_params(chromium, "P", random_params)
     console_errors(chromium)  # drain what came before
     return chromium
-
-
-def digit(rng):
-    """A digit-like image: mostly zeros, some strokes at 1.0 and some gray pixels."""
-    x = np.zeros(784)
-    on = rng.choice(784, 150, replace=False)
-    x[on[:90]] = 1.0
-    x[on[90:]] = rng.random(60)
-    return x
 
 
 def baselines(x, rng):

@@ -10,7 +10,7 @@ import time
 
 import numpy as np
 import pytest
-from browser import console_errors, open_file
+from browser import console_errors, floats, open_file
 
 from pixel_influence import explorer, methods, network, samples
 from pixel_influence.render.shading import scale_of, to_gray
@@ -22,25 +22,6 @@ POINTS = 16  # integrated gradients' quadrature points, as configured: the page 
 PAD = 336  # the drawing pad's pixels a side
 TOLERANCE = 1e-9  # of the layer's largest |value|: float64 in the page and in numpy
 E = "window.explorer."
-
-# an array of numbers from the page as base64 of float64, not a JSON list
-FLOATS = """
-const value = (new Function("return " + arguments[0]))();
-if (value === null) return null;
-const flat = Float64Array.from(value.flat ? value.flat() : value);
-const bytes = new Uint8Array(flat.buffer);
-let text = "";
-for (let i = 0; i < bytes.length; i += 8192) {
-  text += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192));
-}
-return btoa(text);
-"""
-
-
-def floats(driver, expression):
-    """The numbers of a JavaScript expression (an Array, nested once at most) as float64."""
-    text = driver.execute_script(FLOATS, expression)
-    return None if text is None else np.frombuffer(base64.b64decode(text), "<f8")
 
 
 def page_maps(driver, method, layer):

@@ -4,7 +4,6 @@ computes in JavaScript equal the maps in the sample's HDF5 file to 1e-6 of the l
 largest |value|; its softmax is f(x) of the file; its Shapley maps and the sweep's class
 means are the files' numbers."""
 
-import base64
 import subprocess
 import sys
 
@@ -12,7 +11,7 @@ import h5py
 import numpy as np
 import pytest
 import yaml
-from browser import console_errors, open_file
+from browser import console_errors, floats, open_file
 from conftest import mirror, snakemake
 
 from pixel_influence import explorer, h5io
@@ -21,24 +20,11 @@ PAGE = "results/explorer/index.html"
 LIMIT = 5_000_000  # bytes: the issue's budget for the default config
 TOLERANCE = 1e-6  # of the layer's largest |value| (the files hold float32 maps)
 
-# the maps of the current image as base64 of float64 (nodes x 784), not JSON lists
-MAPS = """
-const m = window.explorer.maps(arguments[0], arguments[1]);
-if (m === null) return null;
-const flat = new Float64Array(m.length * 784);
-m.forEach((row, i) => flat.set(row, i * 784));
-const bytes = new Uint8Array(flat.buffer);
-let text = "";
-for (let i = 0; i < bytes.length; i += 8192) {
-  text += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192));
-}
-return btoa(text);
-"""
-
 
 def page_maps(driver, method, layer):
-    text = driver.execute_script(MAPS, method, layer)
-    return None if text is None else np.frombuffer(base64.b64decode(text), "<f8").reshape(-1, 784)
+    """The maps of the current image as the page computes or shows them (nodes, 784)."""
+    got = floats(driver, f"window.explorer.maps({method!r}, {layer!r})")
+    return None if got is None else got.reshape(-1, 784)
 
 
 @pytest.fixture(scope="module")

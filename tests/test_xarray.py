@@ -2,32 +2,24 @@
 h5netcdf engine) without a warning, with named dimensions (never phony_dim_<n>) and
 coordinates from the files' dimension scales, and with h5py's values."""
 
-import json
 import warnings
 
 import h5py
 import numpy as np
 import pytest
+from test_inspect import LAYERS as SAMPLE_LAYERS  # test_inspect's sample file: z1, z3
+from test_inspect import METHODS as SAMPLE_METHODS
+from test_inspect import a_digit, write_sample
 
-from pixel_influence import faithfulness, h5io, methods, network, sweep
+from pixel_influence import faithfulness, h5io, network, sweep
 from pixel_influence.download import FILES, WEIGHTS
 from pixel_influence.network import LAYER_SIZES, LAYERS
 
 xr = pytest.importorskip("xarray")
 pytest.importorskip("h5netcdf")
 
-SAMPLE_LAYERS = ["z1", "z3"]
-SAMPLE_METHODS = ["insertion", "deeplift", "shapley_sampling"]
-PARAMETERS = {"shapley_sampling": {"permutations": 8, "seed": 0}}
 SWEEP_METHODS = ["insertion", "deeplift"]
 CLASS_AXES = ("label", "predicted")
-
-
-def a_digit():
-    x = np.zeros((28, 28))
-    x[6:22, 13:16] = np.linspace(0.2, 1.0, 48).reshape(16, 3)
-    x[6:9, 8:20] = 0.7
-    return x
 
 
 def open_tree(path):
@@ -82,24 +74,8 @@ def params(random_params):
 
 @pytest.fixture(scope="module")
 def influence(tmp_path_factory, random_params):
-    x, zero = a_digit(), np.zeros((28, 28))
-    result = methods.compute(random_params, x, zero, SAMPLE_LAYERS, SAMPLE_METHODS, PARAMETERS)
-    curves = faithfulness.evaluate(
-        random_params, x, zero, result["maps"], result["value"], result["baseline"], SAMPLE_LAYERS
-    )
-    provenance = {
-        "sample": "s",
-        "source": json.dumps({"fill": 0.5}),
-        "title": "s: a test digit",
-        "label": -1,
-        "baseline": "all-zero image",
-        "weights_sha256": "ab" * 32,
-        "config": json.dumps({"layers": SAMPLE_LAYERS, "methods": SAMPLE_METHODS}),
-    }
     path = tmp_path_factory.mktemp("xarray") / "s.h5"
-    h5io.write_influence(
-        path, result, x, zero, provenance, faithfulness=curves, min_change=1e-3, seed=0
-    )
+    write_sample(path, random_params)
     return path
 
 

@@ -51,6 +51,8 @@ __all__ = [
     "TEMPLATE_PARTS",
     "build",
     "classes_data",
+    "data_of",
+    "decode",
     "encode",
     "network_data",
     "page",
@@ -74,6 +76,7 @@ TEMPLATE_PARTS = {
     "/*@explorer.js*/": "explorer.js",
 }
 DATA_MARKER = "/*@data*/"
+DATA_OPENING = '<script type="application/json" id="explorer-data">'  # in the template
 TITLE_MARKER = "@title"
 QUANTUM = 127  # int8 levels on each side of zero
 # values of f(x) recomputed here from the embedded image and weights must match the file's
@@ -106,6 +109,28 @@ def encode(array, dtype, shuffle=False, deflate=False, scale=None):
         out["scale"] = [float(s) for s in np.asarray(scale, dtype=np.float64).reshape(-1)]
     out["data"] = base64.b64encode(data).decode("ascii")
     return out
+
+
+def decode(spec):
+    """An array of the page's data back as numpy: the inverse of ``encode`` (and the Python
+    twin of web/decode.js), for reading a built page."""
+    data = base64.b64decode(spec["data"])
+    if spec.get("deflate"):
+        data = zlib.decompress(data)
+    dtype = np.dtype(spec["dtype"]).newbyteorder("<")
+    if spec.get("shuffle"):
+        data = np.frombuffer(data, np.uint8).reshape(dtype.itemsize, -1).T.tobytes()
+    values = np.frombuffer(data, dtype).reshape(spec["shape"])
+    if "scale" in spec:
+        scale = np.asarray(spec["scale"]).reshape((-1,) + (1,) * (values.ndim - 1))
+        return values / QUANTUM * scale
+    return values
+
+
+def data_of(html_text):
+    """The JSON block of a built page's HTML text, parsed."""
+    start = html_text.index(DATA_OPENING) + len(DATA_OPENING)
+    return json.loads(html_text[start : html_text.index("</script>", start)])
 
 
 def quantize(values):
