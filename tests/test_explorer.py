@@ -14,6 +14,7 @@ from conftest import ROOT, rewritten_h5
 from pixel_influence import explorer, h5io, methods, network
 from pixel_influence.download import FILES, WEIGHTS
 from pixel_influence.errors import InputError
+from pixel_influence.render import shading
 
 LAYERS = ["z1", "z2", "a3", "z3"]
 
@@ -89,6 +90,11 @@ def test_page_holds_the_data_and_no_marker(random_params):
     assert data["methods"] == list(explorer.LIVE_METHODS)  # no Shapley maps: not offered
     for key, value in random_params.items():
         np.testing.assert_array_equal(explorer.decode(data["network"]["params"][key]), value)
+    # the pictures' colour maps travel with the page: one definition (render/shading.py)
+    assert list(data["colormaps"]) == list(shading.COLORMAPS)
+    for name, table in shading.LUTS.items():
+        assert data["colormaps"][name]["dtype"] == "uint8"
+        np.testing.assert_array_equal(explorer.decode(data["colormaps"][name]), table)
 
 
 def test_every_method_is_live_or_shown_from_the_files():

@@ -7,13 +7,14 @@ the page shows are checked against pixel_influence (methods, network, samples, s
 import base64
 import re
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
 from browser import console_errors, floats, open_file
 
 from pixel_influence import explorer, methods, network, samples
-from pixel_influence.render.shading import scale_of, to_gray
+from pixel_influence.render.shading import COLORMAPS, LUTS, scale_of, to_gray
 
 LAYERS = list(network.LAYERS)
 SHAPLEY_LAYERS = ["z1", "z2", "a3", "z3"]
@@ -243,19 +244,43 @@ def test_every_control_combination_renders_as_the_pngs(page):
     np.testing.assert_array_equal(np.array(drawn), js(page, E + "shown().gray"))
     text = js(page, "document.getElementById('scale-text').textContent")
     assert re.match(r"scale ±[0-9.e+-]+ per layer", text)
-    # the diverging colours: ColorBrewer RdBu reversed, white at 0, red for +scale
+    # the diverging colours: the pictures' table (render/shading.py), white at 0, red for
+    # +scale, in every map and in the legend bar
     js(page, E + "set({colour: 'diverging'})")
     rgb = js(
         page,
-        "Array.from(document.querySelector('#grid canvas').getContext('2d')"
-        ".getImageData(0, 0, 28, 28).data)",
+        "Array.from(document.querySelectorAll('#grid canvas'), c => "
+        "Array.from(c.getContext('2d').getImageData(0, 0, 28, 28).data))",
     )
-    rgb = np.array(rgb).reshape(784, 4)[:, :3]
-    gray = np.array(js(page, E + "shown().gray"))[0]
-    assert (rgb[gray == 128] == [247, 247, 247]).all() and (gray == 128).any()
-    js(page, E + "set({colour: 'gray'})")
+    rgb = np.array(rgb, dtype=np.uint8).reshape(10, 784, 4)
+    gray = np.array(js(page, E + "shown().gray"))
+    np.testing.assert_array_equal(rgb[..., :3], LUTS["diverging"][gray])
+    assert (rgb[..., 3] == 255).all()
+    assert (rgb[gray == 128][:, :3] == [247, 247, 247]).all() and (gray == 128).any()
+    for colour in ("diverging", "gray"):
+        js(page, E + "set({colour: arguments[0]})", colour)
+        bar = js(
+            page,
+            "Array.from(document.getElementById('legend-bar').getContext('2d')"
+            ".getImageData(0, 0, 256, 1).data)",
+        )
+        np.testing.assert_array_equal(np.array(bar).reshape(256, 4)[:, :3], LUTS[colour])
     with pytest.raises(Exception, match="must be one of"):
         js(page, E + "set({layer: 'z9'})")
+
+
+def test_the_page_draws_with_the_pictures_colour_tables(page, synthetic):
+    """One definition of the colour maps: the page's tables are render/shading.py's LUTS,
+    byte for byte, read from the page's data (web/explorer.js has none of its own)."""
+    for name in COLORMAPS:
+        np.testing.assert_array_equal(
+            np.array(js(page, E + "colours(arguments[0])", name)), LUTS[name]
+        )
+        np.testing.assert_array_equal(
+            explorer.decode(synthetic["data"]["colormaps"][name]), LUTS[name]
+        )
+    source = (Path(explorer.__file__).parent / "web" / "explorer.js").read_text()
+    assert "f7f7f7" not in source.lower() and "053061" not in source
 
 
 def test_live_maps_equal_the_python_methods(page, random_params, synthetic):

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from pixel_influence.render import canvas, curves, methods_figure, montage, shading
+from pixel_influence.render import canvas, methods_figure, montage, shading
 
 
 def test_to_gray_is_symmetric_around_mid_gray():
@@ -135,93 +135,6 @@ def test_methods_figure_draws_the_input_image():
     assert (dark != light).sum() == (56 * 2) ** 2  # drawn at twice the zoom, like montage
 
 
-def _curve_panel(series, title="deletion"):
-    return {
-        "title": title,
-        "x": np.linspace(0.0, 1.0, 21),
-        "series": series,
-        "note": {m: "AUC 0.5" for m in series},
-        "xlabel": "fraction of pixels",
-        "ylabel": "f",
-    }
-
-
-def _curve(slope=1.0):
-    c = np.clip(1.0 - slope * np.linspace(0.0, 1.0, 21), 0, 1)
-    return c, c - 0.1, c + 0.1
-
-
-CURVE_METHODS = ["insertion", "occlusion", "random"]
-
-
-def _count(img, color):
-    return int(np.all(np.asarray(img) == color, axis=-1).sum())
-
-
-def test_curves_figure_draws_each_line_in_its_colour():
-    color = curves.CURVE_COLORS["occlusion"]
-    empty_panel = {**_curve_panel({}), "note": {"occlusion": "AUC 0.5"}}
-    empty = curves.curves_figure([[empty_panel]], CURVE_METHODS, "t")
-    drawn = curves.curves_figure([[_curve_panel({"occlusion": _curve()})]], CURVE_METHODS, "t")
-    assert empty.mode == drawn.mode == "RGB"
-    # a line across the 240 px wide plot: at least one pixel per column, in the exact colour
-    # (the legend and the note swatch are the same in both pictures)
-    assert _count(drawn, color) - _count(empty, color) >= 240
-    # the band is blended towards white: lighter pixels of the method's hue appear
-    band = np.asarray(drawn).astype(int)
-    light = np.all(band > np.array(color), axis=-1) & np.all(band < 255, axis=-1)
-    empty_light = np.all(np.asarray(empty).astype(int) > np.array(color), axis=-1)
-    assert light.sum() - (empty_light & np.all(np.asarray(empty) < 255, axis=-1)).sum() > 1000
-
-
-def test_curves_figure_skips_non_finite_values():
-    color = curves.CURVE_COLORS["insertion"]
-    c, lo, hi = _curve()
-    whole = curves.curves_figure([[_curve_panel({"insertion": (c, lo, hi)})]], ["insertion"], "t")
-    c, lo, hi = c.copy(), lo.copy(), hi.copy()
-    c[5:9], lo[7], hi[0] = np.nan, np.inf, np.nan
-    gaps = curves.curves_figure([[_curve_panel({"insertion": (c, lo, hi)})]], ["insertion"], "t")
-    assert whole.size == gaps.size
-    assert 0 < _count(gaps, color) < _count(whole, color)
-    all_nan = (np.full(21, np.nan),) * 3
-    curves.curves_figure([[_curve_panel({"insertion": all_nan})]], ["insertion"], "t")
-
-
-def test_curves_figure_is_deterministic_and_grows_with_panels():
-    row = [
-        _curve_panel({m: _curve(1 + i) for i, m in enumerate(CURVE_METHODS)}),
-        _curve_panel({"random": _curve()}, "insertion"),
-    ]
-    a = curves.curves_figure([row], CURVE_METHODS, "title", "subtitle")
-    b = curves.curves_figure([row], CURVE_METHODS, "title", "subtitle")
-    assert a.tobytes() == b.tobytes()
-    two_rows = curves.curves_figure([row, row], CURVE_METHODS, "title", "subtitle")
-    assert two_rows.size[0] == a.size[0] and two_rows.size[1] > a.size[1]
-    one_col = curves.curves_figure([row[:1]], CURVE_METHODS, "title", "subtitle")
-    assert one_col.size[0] < a.size[0]
-
-
-def test_curves_figure_rejects_a_method_without_a_colour():
-    with pytest.raises(ValueError, match="not in methods"):
-        curves.curves_figure([[_curve_panel({"other": _curve()})]], ["insertion"], "t")
-
-
-def test_curve_colors_fixed_for_known_names_and_distinct():
-    colors = curves.curve_colors(["deeplift", "mine", "random", "yours"])
-    assert colors["deeplift"] == curves.CURVE_COLORS["deeplift"]
-    assert colors["random"] == curves.CURVE_COLORS["random"]
-    assert len(set(colors.values())) == 4
-
-
-def test_curve_axes_include_zero_and_one_nearby_and_round_ticks():
-    lo, hi = curves._y_range([(np.array([0.3, 0.7]),)])
-    assert lo < 0.0 and hi > 1.0
-    lo, hi = curves._y_range([(np.array([100.0, 101.0]),)])
-    assert lo > 99.0
-    assert [t for _, t in curves._ticks(0.0, 1.0)] == ["0.0", "0.2", "0.4", "0.6", "0.8", "1.0"]
-    assert [t for _, t in curves._ticks(0.0, 784.0)] == ["0", "200", "400", "600"]
-
-
 def test_layouts_give_the_drawn_size_and_place_the_panels_inside():
     sizes = {"z2": 100, "z3": 10}
     maps = {"m": {k: np.zeros((n, 28, 28)) for k, n in sizes.items()}}
@@ -247,15 +160,18 @@ def test_layouts_give_the_drawn_size_and_place_the_panels_inside():
 
 
 def test_render_modules_declare_their_names_and_the_package_re_exports_none():
+    import importlib
+    import pkgutil
+
     import pixel_influence.render as package
 
-    assert not [n for n in vars(package) if not n.startswith("_") and n not in MODULES]
-    for module in (canvas, curves, methods_figure, montage, shading):
-        assert module.__doc__ and module.__all__
-        assert all(hasattr(module, name) for name in module.__all__)
-
-
-MODULES = ("canvas", "curves", "methods_figure", "montage", "shading")
+    modules = [m.name for m in pkgutil.iter_modules(package.__path__)]
+    assert {"canvas", "methods_figure", "montage", "shading", "table"} <= set(modules)
+    for name in modules:
+        module = importlib.import_module(f"pixel_influence.render.{name}")
+        assert module.__doc__ and module.__all__, name
+        assert all(hasattr(module, n) for n in module.__all__), name
+    assert not [n for n in vars(package) if not n.startswith("_") and n not in modules]
 
 
 def test_html_table_holds_the_rows_exactly_and_escapes_text():

@@ -4,7 +4,8 @@ maps of every node change, computed live in the page.
 The page is assembled from the template and scripts in ``pixel_influence/web`` (real
 .html/.js/.css files) and a JSON block of data: the network's weights, the baseline, the
 configured samples with their Shapley maps (too slow to recompute live) and, with a sweep,
-the per-class means. Nothing is fetched when the page runs, so it works opened from disk.
+the per-class means, and the colour maps of ``render.shading`` (so that the page draws the
+pictures' very colours). Nothing is fetched when the page runs, so it works opened from disk.
 Arrays travel as base64 of little-endian bytes, described by ``encode`` (web/decode.js reads
 them back):
 
@@ -43,6 +44,7 @@ from .h5io import (
 from .hdf5 import open_checked
 from .methods import METHOD_MEANING, METHODS, parameters_of
 from .network import LAYER_MEANING, LAYER_SIZES, LAYERS, PARAM_SHAPES, forward
+from .render.shading import COLORMAPS, LUTS
 
 __all__ = [
     "FORMAT_VERSION",
@@ -240,6 +242,8 @@ def build(network, baseline_image, baseline_text, samples, layers, parameters, c
         "parameters": {m: parameters_of(m, parameters) for m in methods},
         "samples": samples,
         "classes": classes,
+        # the pictures' colour maps (256 RGB rows, indexed by gray level): one definition
+        "colormaps": {name: encode(LUTS[name], "uint8") for name in COLORMAPS},
     }
 
 

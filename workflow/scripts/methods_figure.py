@@ -27,6 +27,8 @@ def job(smk):
         f"{data['title']}: the methods side by side",
         p.scale,
         zoom=p.zoom,
+        colormap=p.colormap,
+        overlay=p.overlay,
     )
     metadata = {
         "Title": f"{data['title']}: the methods side by side",
@@ -35,6 +37,7 @@ def job(smk):
         "layer": ", ".join(dict.fromkeys(layer for layer, _ in columns)),
         "node": ", ".join(f"{layer}:{node}" for layer, node in columns),
         "scale": f"{p.scale}: {shading.scale_text(scales)}",
+        **shading.colour_metadata(p.colormap, p.overlay),
     }
     canvas.save_png(figure, smk.output[0], metadata)
 

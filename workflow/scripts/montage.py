@@ -26,6 +26,8 @@ def job(smk):
             p.scale,
             residuals=pick(data["residuals"], methods, layers),
             zoom=p.zoom,
+            colormap=p.colormap,
+            overlay=p.overlay,
         )
 
     def metadata(methods, layers):
@@ -35,6 +37,7 @@ def job(smk):
             "method": ", ".join(methods),
             "layer": ", ".join(layers),
             "scale": f"{p.scale}: {shading.scale_text(pick(scales, methods, layers))}",
+            **shading.colour_metadata(p.colormap, p.overlay),
         }
 
     canvas.save_png(draw(p.methods, p.layers), smk.output.montage, metadata(p.methods, p.layers))

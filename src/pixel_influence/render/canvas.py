@@ -1,4 +1,9 @@
-"""What every figure shares: fonts, ink, text helpers, the map figures' parts and save_png."""
+"""What every figure shares: fonts, ink, text helpers, the map figures' parts and save_png.
+
+A map figure is a grayscale ("L") image with the gray colour map and no overlay, exactly as
+before colour maps existed, else RGB (``figure``); its map panels and legend bar take their
+colours from ``shading.LUTS``, everything else stays black on white.
+"""
 
 import math
 
@@ -8,7 +13,7 @@ from PIL.PngImagePlugin import PngInfo
 
 from .. import SOFTWARE
 from ..files import atomic_write
-from .shading import legend_ramp
+from .shading import colourize, legend_ramp, lut, outline_over, stroke_outline
 
 __all__ = [
     "BACKGROUND",
@@ -17,7 +22,10 @@ __all__ = [
     "draw_heading",
     "draw_input",
     "draw_scale_bar",
+    "figure",
     "font",
+    "input_outline",
+    "map_panel",
     "save_png",
     "vertical_text",
 ]
@@ -55,6 +63,39 @@ class MapStyle:
         return math.ceil(max(self.title_font.getlength(title), self.small.getlength(subtitle)))
 
 
+def figure(width, height, colormap="gray", overlay=False):
+    """A blank map figure: "L" for the gray colour map without overlay (the bytes of the
+    pictures before colour maps), else "RGB"; white paper either way."""
+    lut(colormap)
+    if colormap == "gray" and not overlay:
+        return Image.new("L", (width, height), BACKGROUND)
+    return Image.new("RGB", (width, height), (BACKGROUND,) * 3)
+
+
+def _gray(img, level):
+    """Gray ``level`` as a fill of ``img`` (an int for "L", a triple for "RGB")."""
+    return level if img.mode == "L" else (level,) * 3
+
+
+def map_panel(levels, colormap="gray", outline=None):
+    """A map panel from its gray ``levels`` (uint8, at the picture's zoom): an "L" image for
+    the gray colour map without outline, else RGB from the colour map's table, with the
+    ``outline`` pixels (bool, same shape; ``shading.stroke_outline``) tinted by
+    ``shading.outline_over``."""
+    levels = np.asarray(levels, dtype=np.uint8)
+    if colormap == "gray" and outline is None:
+        return Image.fromarray(levels, mode="L")
+    rgb = colourize(levels, colormap)
+    if outline is not None:
+        rgb = outline_over(rgb, outline)
+    return Image.fromarray(rgb, mode="RGB")
+
+
+def input_outline(image, style, overlay):
+    """The overlay's outline of the input image at the figure's zoom, or None without."""
+    return stroke_outline(image, style.zoom) if overlay else None
+
+
 def draw_heading(draw, style, title, subtitle):
     """The title and below it the subtitle, at the top left margin."""
     draw.text((style.margin, style.margin), title, fill=INK, font=style.title_font)
@@ -70,20 +111,28 @@ def draw_input(img, draw, style, image, y):
     iy = y + style.line
     img.paste(Image.fromarray(big, mode="L"), (style.margin, iy))
     draw.rectangle(
-        [style.margin - 1, iy - 1, style.margin + big.shape[1], iy + big.shape[0]], outline=128
+        [style.margin - 1, iy - 1, style.margin + big.shape[1], iy + big.shape[0]],
+        outline=_gray(img, 128),
     )
 
 
-def draw_scale_bar(draw, style, x, y, width, ends):
-    """The legend: a ramp from -scale to +scale, ``width`` px wide at (x, y), and below it
-    the texts ``ends`` (left, right) at its ends and 0 in its middle."""
-    for i, g in enumerate(legend_ramp(width)):
-        draw.line([(x + i, y), (x + i, y + style.legend - 1)], fill=int(g))
+def draw_scale_bar(img, draw, style, x, y, width, ends, colormap="gray", one_sided=False):
+    """The legend: a ramp from -scale to +scale in the colour map's colours, ``width`` px
+    wide at (x, y), and below it the texts ``ends`` (left, right) at its ends and 0 in its
+    middle; ``one_sided``: the ramp's upper half, from 0 (left) to +scale."""
+    ramp = legend_ramp(width, one_sided)
+    if img.mode == "L":
+        for i, g in enumerate(ramp):
+            draw.line([(x + i, y), (x + i, y + style.legend - 1)], fill=int(g))
+    else:
+        bar = np.broadcast_to(colourize(ramp, colormap), (style.legend, len(ramp), 3))
+        img.paste(Image.fromarray(np.ascontiguousarray(bar), mode="RGB"), (x, y))
     draw.rectangle([x, y, x + width - 1, y + style.legend - 1], outline=INK)
     ty = y + style.legend + 1
     left, right = ends
     draw.text((x, ty), left, fill=INK, font=style.small)
-    draw.text((x + width / 2, ty), "0", fill=INK, font=style.small, anchor="ma")
+    if not one_sided:
+        draw.text((x + width / 2, ty), "0", fill=INK, font=style.small, anchor="ma")
     draw.text((x + width, ty), right, fill=INK, font=style.small, anchor="ra")
 
 

@@ -4,18 +4,28 @@ Each row is labelled with its method, max |residual| over the shown nodes and th
 scales; each panel shows its own completeness residual r (and its scale when scaled per
 node); the columns are grouped by layer under the layer's name, with the softmax
 probability above each z3 column. ``labels`` makes every text once, ``methods_layout``
-places everything from them, and ``methods_figure`` draws from that layout.
+places everything from them, and ``methods_figure`` draws from that layout, in the
+configured colour map and with the input's outline over every panel when asked.
 """
 
 import math
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import ImageDraw
 
 from ..network import OUTPUT_LAYERS
-from .canvas import BACKGROUND, INK, MapStyle, draw_heading, draw_input, draw_scale_bar
-from .shading import SCALE_TEXT, SHADING_TEXT, format_value, to_gray
+from .canvas import (
+    INK,
+    MapStyle,
+    draw_heading,
+    draw_input,
+    draw_scale_bar,
+    figure,
+    input_outline,
+    map_panel,
+)
+from .shading import OVERLAY_TEXT, SCALE_TEXT, format_value, shading_text, to_gray
 
 __all__ = [
     "Column",
@@ -191,7 +201,7 @@ def _place_columns(style, texts, grid_x):
     return columns, placed, x - style.gap
 
 
-def methods_layout(style, texts, node_scale, title, scale_mode):
+def methods_layout(style, texts, node_scale, title, scale_mode, colormap="gray", overlay=False):
     """Where everything of ``methods_figure`` goes; ``node_scale``: some panel has its own
     scale (a second text line below the panels)."""
     methods = list(texts.rows)
@@ -206,7 +216,9 @@ def methods_layout(style, texts, node_scale, title, scale_mode):
     label_x = style.margin + style.input_width + style.block_gap
     grid_x = label_x + label_w
     columns, groups, grid_w = _place_columns(style, texts, grid_x)
-    subtitle = f"{SHADING_TEXT}; {SCALE_TEXT[scale_mode]}; r = f(x) - f(baseline) - sum(map)"
+    subtitle = f"{shading_text(colormap)}; {SCALE_TEXT[scale_mode]}; "
+    subtitle += f"{OVERLAY_TEXT}; " if overlay else ""
+    subtitle += "r = f(x) - f(baseline) - sum(map)"
     legend_w = max(grid_w, MIN_LEGEND_WIDTH)
     width = max(grid_x + legend_w, style.margin * 2 + style.heading_width(title, subtitle))
     top = style.margin + style.heading_height
@@ -248,7 +260,7 @@ def _draw_column_heads(draw, style, layout, texts):
             draw.text((mid, layout.probability_y), text, fill=INK, font=font, anchor="ma")
 
 
-def _draw_row(img, draw, style, layout, texts, method, y, maps, scales):
+def _draw_row(img, draw, style, layout, texts, method, y, maps, scales, colours):
     """A method's row at height y: its name and texts, then a panel per column."""
     draw.text((layout.label_x, y), method, fill=INK, font=style.font)
     for k, text in enumerate(texts.rows[method]):
@@ -260,7 +272,7 @@ def _draw_row(img, draw, style, layout, texts, method, y, maps, scales):
         gray = to_gray(maps[column.layer][column.node], node_scale)
         gray = gray.repeat(style.zoom, axis=0).repeat(style.zoom, axis=1)
         px = column.x + (column.width - style.panel) // 2
-        img.paste(Image.fromarray(gray, mode="L"), (px, y))
+        img.paste(map_panel(gray, *colours), (px, y))
         for k, text in enumerate(panel_texts):
             ty = y + style.panel + 1 + k * style.small_line
             mid = column.x + column.width / 2
@@ -278,7 +290,17 @@ def _legend_ends(scales, layers, node_scale):
 
 
 def methods_figure(
-    image, columns, maps, scales, residuals, probabilities, title, scale_mode, zoom=2
+    image,
+    columns,
+    maps,
+    scales,
+    residuals,
+    probabilities,
+    title,
+    scale_mode,
+    zoom=2,
+    colormap="gray",
+    overlay=False,
 ):
     """Compare influence methods on one sample: one row per method, one column per node.
 
@@ -287,7 +309,8 @@ def methods_figure(
     (nodes,) array); probabilities: softmax output (10,) written above the z3 columns.
     Each row is labelled with its method, max |residual| over the shown nodes and the layer
     scales; each panel shows its own residual (and its scale when scaled per node).
-    Returns a grayscale PIL image.
+    colormap: "gray" or "diverging"; overlay: the input's strokes outlined over every panel.
+    Returns a PIL image: grayscale ("L") for the gray colour map without overlay, else RGB.
     """
     style = MapStyle(zoom)
     columns = [(layer, int(node)) for layer, node in columns]
@@ -295,14 +318,16 @@ def methods_figure(
     layers = list(dict.fromkeys(layer for layer, _ in columns))
     node_scale = any(np.ndim(per[layer]) == 1 for per in scales.values() for layer in layers)
     texts = labels(columns, scales, residuals, probabilities)
-    layout = methods_layout(style, texts, node_scale, title, scale_mode)
-    img = Image.new("L", (layout.width, layout.height), BACKGROUND)
+    layout = methods_layout(style, texts, node_scale, title, scale_mode, colormap, overlay)
+    img = figure(layout.width, layout.height, colormap, overlay)
+    colours = (colormap, input_outline(image, style, overlay))
     draw = ImageDraw.Draw(img)
     draw_heading(draw, style, title, layout.subtitle)
     draw_input(img, draw, style, image, layout.top)
     _draw_column_heads(draw, style, layout, texts)
     for method, y in zip(maps, layout.row_y, strict=True):
-        _draw_row(img, draw, style, layout, texts, method, y, maps[method], scales[method])
+        _draw_row(img, draw, style, layout, texts, method, y, maps[method], scales[method], colours)
     ends = _legend_ends(scales, layers, node_scale)
-    draw_scale_bar(draw, style, layout.grid_x, layout.legend_y, layout.legend_width, ends)
+    x, y, width = layout.grid_x, layout.legend_y, layout.legend_width
+    draw_scale_bar(img, draw, style, x, y, width, ends, colormap)
     return img

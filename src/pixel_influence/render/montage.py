@@ -3,20 +3,38 @@
 Node j of a layer is at row j % 10 and column j // 10 (as in the article); each layer's
 block writes its scale and max |residual| above the grid and a legend bar below it, the
 softmax probabilities beside the last output layer. ``montage_layout`` places everything
-first; ``montage`` then draws from that layout.
+first; ``montage`` then draws from that layout, in the configured colour map and with the
+input's outline over every panel when asked (``overlay``).
 """
 
 import math
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import ImageDraw
 
 from ..network import OUTPUT_LAYERS
-from .canvas import BACKGROUND, INK, MapStyle, draw_heading, draw_input, draw_scale_bar
-from .shading import SCALE_TEXT, SHADING_TEXT, format_value, to_gray
+from .canvas import (
+    INK,
+    MapStyle,
+    draw_heading,
+    draw_input,
+    draw_scale_bar,
+    figure,
+    input_outline,
+    map_panel,
+)
+from .shading import OVERLAY_TEXT, SCALE_TEXT, format_value, shading_text, to_gray
 
-__all__ = ["ROWS", "Block", "MontageLayout", "Section", "montage", "montage_layout"]
+__all__ = [
+    "ROWS",
+    "Block",
+    "MontageLayout",
+    "Section",
+    "montage",
+    "montage_layout",
+    "subtitle_of",
+]
 
 ROWS = 10  # node j at row j % ROWS and column j // ROWS
 PROBABILITY_WIDTH = 56  # the softmax column right of the output layer's grid
@@ -128,9 +146,25 @@ def _section(style, method, maps, scales, with_probabilities, x, y):
     return Section(method, x, y, bx - style.block_gap - x, height, tuple(blocks))
 
 
-def montage_layout(style, maps, scales, title, scale_mode, with_probabilities=True):
+def subtitle_of(scale_mode, colormap="gray", overlay=False, one_sided=False):
+    """The line under the title: what the colours mean, the scale, the overlay."""
+    subtitle = f"{shading_text(colormap, one_sided)}; {SCALE_TEXT[scale_mode]}"
+    return f"{subtitle}; {OVERLAY_TEXT}" if overlay else subtitle
+
+
+def montage_layout(
+    style,
+    maps,
+    scales,
+    title,
+    scale_mode,
+    with_probabilities=True,
+    colormap="gray",
+    overlay=False,
+    one_sided=False,
+):
     """Where everything of ``montage`` goes (arguments as for ``montage``)."""
-    subtitle = f"{SHADING_TEXT}; {SCALE_TEXT[scale_mode]}"
+    subtitle = subtitle_of(scale_mode, colormap, overlay, one_sided)
     x = style.margin + style.input_width + style.block_gap
     y = style.margin + style.heading_height
     input_y = y + style.line
@@ -144,14 +178,19 @@ def montage_layout(style, maps, scales, title, scale_mode, with_probabilities=Tr
     return MontageLayout(width, y + style.margin, subtitle, input_y, tuple(sections))
 
 
-def _draw_block_texts(draw, style, block, scale, residual):
+def _sign(one_sided):
+    """Before a scale's value: "0 to +" for one-sided maps, "\u00b1" (plus-minus) else."""
+    return "0 to +" if one_sided else "\u00b1"
+
+
+def _draw_block_texts(draw, style, block, scale, residual, one_sided):
     """The lines above the grid: layer, scale, residual, "softmax" and column numbers."""
     name_y, scale_y, residual_y, numbers_y = block.text_y
     draw.text((block.x, name_y), f"{block.layer}  ({block.nodes} nodes)", fill=INK, font=style.font)
     if block.node_scale:
         text = "scale: per node, below each"
     else:
-        text = f"scale: \u00b1{format_value(scale)}"
+        text = f"scale: {_sign(one_sided)}{format_value(scale)}"
     draw.text((block.x, scale_y), text, fill=INK, font=style.small)
     if residual is not None:
         text = f"max |residual| {format_value(np.max(np.abs(residual)))}"
@@ -164,8 +203,10 @@ def _draw_block_texts(draw, style, block, scale, residual):
             draw.text((cx, numbers_y), str(c * ROWS), fill=INK, font=style.small, anchor="ma")
 
 
-def _draw_nodes(img, draw, style, block, maps, scale, probabilities):
+def _draw_nodes(img, draw, style, block, maps, scale, probabilities, colours):
     """Each node's panel, its row number, its scale (per node) and probability."""
+    colormap, outline, one_sided = colours
+    sign = "+" if one_sided else "\u00b1"  # before each node's scale
     gray = to_gray(maps, scale)
     if style.zoom > 1:
         gray = gray.repeat(style.zoom, axis=1).repeat(style.zoom, axis=2)
@@ -173,12 +214,13 @@ def _draw_nodes(img, draw, style, block, maps, scale, probabilities):
     half = style.panel / 2
     for j in range(block.nodes):
         px, py = block.panel_xy(j)
-        img.paste(Image.fromarray(gray[j], mode="L"), (px, py))
+        img.paste(map_panel(gray[j], colormap, outline), (px, py))
         if j < ROWS:  # the first column: row j is node j
             font = style.font if block.output else style.small
             draw.text((block.grid_x - 4, py + half), str(j), fill=INK, font=font, anchor="rm")
         if block.node_scale:
-            text, below = f"\u00b1{format_value(scale[j])}", py + style.panel + 1
+            text = f"{sign}{format_value(scale[j])}"
+            below = py + style.panel + 1
             draw.text((px + half, below), text, fill=INK, font=style.small, anchor="ma")
         if block.probabilities:
             font = style.title_font if j == best else style.font
@@ -186,28 +228,62 @@ def _draw_nodes(img, draw, style, block, maps, scale, probabilities):
             draw.text((px + style.panel + 6, py + half), text, fill=INK, font=font, anchor="lm")
 
 
-def _draw_block(img, draw, style, block, maps, scale, probabilities, residual):
-    _draw_block_texts(draw, style, block, scale, residual)
-    _draw_nodes(img, draw, style, block, maps, scale, probabilities)
+def _legend_ends(block, scale, one_sided):
+    """The texts at the legend bar's ends: -scale and +scale, or 0 and +scale (one-sided)."""
     if block.node_scale:
-        ends = ("-max", "+max")
-    else:
-        ends = (f"-{format_value(scale)}", f"+{format_value(scale)}")
-    draw_scale_bar(draw, style, block.grid_x, block.legend_y, block.legend_width, ends)
+        return ("0", "+max") if one_sided else ("-max", "+max")
+    if one_sided:
+        return ("0", f"+{format_value(scale)}")
+    return (f"-{format_value(scale)}", f"+{format_value(scale)}")
 
 
-def montage(image, maps, scales, probabilities, title, scale_mode, residuals=None, zoom=2):
+def _draw_block(img, draw, style, block, maps, scale, probabilities, residual, colours):
+    colormap, _, one_sided = colours
+    _draw_block_texts(draw, style, block, scale, residual, one_sided)
+    _draw_nodes(img, draw, style, block, maps, scale, probabilities, colours)
+    ends = _legend_ends(block, scale, one_sided)
+    x, y, width = block.grid_x, block.legend_y, block.legend_width
+    draw_scale_bar(img, draw, style, x, y, width, ends, colormap, one_sided)
+
+
+def montage(
+    image,
+    maps,
+    scales,
+    probabilities,
+    title,
+    scale_mode,
+    residuals=None,
+    zoom=2,
+    colormap="gray",
+    overlay=False,
+    one_sided=False,
+):
     """Draw one picture: the input image, then per method a row of layer blocks.
 
     image: (28, 28) values in [0, 1]; maps: {method: {layer: (nodes, 28, 28)}};
     scales: the same nesting with a float (one scale for the layer) or a (nodes,) array;
     probabilities: the sample's softmax output (10,), written beside the last output layer;
-    residuals: optional {method: {layer: (nodes,)}} whose max |.| is written per layer.
-    Returns a grayscale PIL image.
+    residuals: optional {method: {layer: (nodes,)}} whose max |.| is written per layer;
+    colormap: "gray" or "diverging" (``shading.COLORMAPS``); overlay: the input's strokes
+    outlined over every panel; one_sided: the maps are non-negative (a standard deviation),
+    the legends go from 0 to +scale and the subtitle says so. Returns a PIL image:
+    grayscale ("L") for the gray colour map without overlay, else RGB.
     """
     style = MapStyle(zoom)
-    layout = montage_layout(style, maps, scales, title, scale_mode, probabilities is not None)
-    img = Image.new("L", (layout.width, layout.height), BACKGROUND)
+    layout = montage_layout(
+        style,
+        maps,
+        scales,
+        title,
+        scale_mode,
+        probabilities is not None,
+        colormap,
+        overlay,
+        one_sided,
+    )
+    img = figure(layout.width, layout.height, colormap, overlay)
+    colours = (colormap, input_outline(image, style, overlay), one_sided)
     draw = ImageDraw.Draw(img)
     draw_heading(draw, style, title, layout.subtitle)
     draw_input(img, draw, style, image, layout.input_y)
@@ -225,5 +301,6 @@ def montage(image, maps, scales, probabilities, title, scale_mode, residuals=Non
                 scales[method][layer],
                 probabilities if block.probabilities else None,
                 None if residuals is None else residuals[method][layer],
+                colours,
             )
     return img

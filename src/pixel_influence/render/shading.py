@@ -1,22 +1,37 @@
-"""Value -> gray level: the symmetric scales (per layer, node or shared) and their text.
+"""Value -> gray level -> colour: the symmetric scales (per layer, node or shared), the colour
+maps, the input's outline and the words that explain them.
 
-Gray 128 is 0, brighter is positive and darker negative, up to +-scale (255 and 0). This
-module is the one place that knows the mapping: the pictures, their legend ramp and the
-words that explain them all come from here.
+Gray 128 is 0, brighter is positive and darker negative, up to +-scale (255 and 0). A colour
+map is a 256-entry RGB table indexed by that gray level (``LUTS``): "gray" draws the level
+itself, "diverging" the ColorBrewer RdBu ramp (blue, white at 0, red). This module is the one
+place that knows the mapping: the pictures, their legend ramp, the explorer page's colours
+(explorer.py embeds ``LUTS``) and the words that explain them all come from here.
 """
 
 import numpy as np
 
+from ..errors import InputError
+
 __all__ = [
+    "COLORMAPS",
+    "LUTS",
+    "OUTLINE",
+    "RDBU",
     "SCALES",
     "SCALE_TEXT",
     "SHADING_TEXT",
+    "colour_metadata",
+    "colourize",
     "format_value",
     "legend_ramp",
+    "lut",
     "nan_to_zero",
+    "outline_over",
     "scale_of",
     "scale_text",
     "scales",
+    "shading_text",
+    "stroke_outline",
     "to_gray",
 ]
 
@@ -27,6 +42,110 @@ SCALE_TEXT = {
     "shared": "one scale per layer, shared by all samples",
 }
 SHADING_TEXT = "gray = 0, brighter = positive, darker = negative"
+COLORMAPS = ("gray", "diverging")
+# ColorBrewer RdBu, 11 classes, reversed: -scale (dark blue) .. 0 (white) .. +scale (dark red)
+RDBU = (
+    "053061",
+    "2166ac",
+    "4393c3",
+    "92c5de",
+    "d1e5f0",
+    "f7f7f7",
+    "fddbc7",
+    "f4a582",
+    "d6604d",
+    "b2182b",
+    "67001f",
+)
+# words per colour map: two-sided maps, and one-sided (non-negative) ones
+_TEXT = {
+    "gray": (SHADING_TEXT, "gray = 0, brighter = larger (non-negative values: 0 to +scale)"),
+    "diverging": (
+        "white = 0, red = positive, blue = negative",
+        "white = 0, redder = larger (non-negative values: 0 to +scale)",
+    ),
+}
+# the overlay's outline: a green that neither colour map holds, laid over the map's colour at
+# 60 % (faint, the map still shows through), seen on mid-gray as on the diverging map's white
+OUTLINE = (0, 150, 70)
+STROKE = 0.5  # an input pixel at least this bright is part of the digit's strokes
+OVERLAY_TEXT = "green outline = the input's strokes (pixels >= 0.5)"
+
+
+def lut(colormap):
+    """The colour map's table: (256, 3) uint8 RGB, row g the colour of gray level g."""
+    if colormap not in COLORMAPS:
+        raise InputError(f"unknown colormap {colormap!r}, expected one of {list(COLORMAPS)}")
+    return LUTS[colormap]
+
+
+def _gray_lut():
+    return np.repeat(np.arange(256, dtype=np.uint8)[:, None], 3, axis=1)
+
+
+def _diverging_lut():
+    """RdBu interpolated linearly between its 11 colours: level 0 is the first, 128 the
+    middle (white), 255 the last; rounded half up (as JavaScript's Math.round)."""
+    points = np.array([[int(h[i : i + 2], 16) for i in (0, 2, 4)] for h in RDBU], np.float64)
+    g = np.arange(256, dtype=np.float64)
+    p = (np.where(g < 128, (g - 128) / 128, (g - 128) / 127) + 1) * 5
+    i = np.minimum(np.floor(p), 9).astype(int)
+    f = (p - i)[:, None]
+    return np.floor(points[i] + f * (points[i + 1] - points[i]) + 0.5).astype(np.uint8)
+
+
+LUTS = {"gray": _gray_lut(), "diverging": _diverging_lut()}
+for _table in LUTS.values():
+    _table.flags.writeable = False
+
+
+def colourize(levels, colormap):
+    """RGB (..., 3) uint8 of gray ``levels`` (uint8) in the colour map."""
+    return lut(colormap)[np.asarray(levels, dtype=np.uint8)]
+
+
+def shading_text(colormap, one_sided=False):
+    """What the colours mean, for a subtitle: "white = 0, red = positive, ..."."""
+    lut(colormap)
+    return _TEXT[colormap][1 if one_sided else 0]
+
+
+def colour_metadata(colormap, overlay):
+    """PNG text entries that say how a picture is coloured: {"colormap", "overlay"}."""
+    lut(colormap)
+    words = {
+        "gray": "gray: gray = 0, brighter = positive, darker = negative",
+        "diverging": (
+            "diverging: ColorBrewer RdBu (11 classes), white = 0, red = positive, blue = negative"
+        ),
+    }
+    return {
+        "colormap": words[colormap],
+        "overlay": f"true: {OVERLAY_TEXT}" if overlay else "false: no outline",
+    }
+
+
+def outline_over(rgb, outline):
+    """``rgb`` (h, w, 3) uint8 with the ``outline`` pixels (bool, h, w) mixed 60 % OUTLINE,
+    40 % their own colour, rounded half up (integers: the same bytes everywhere)."""
+    out = np.array(rgb, dtype=np.uint8)
+    mixed = (2 * out[outline].astype(np.int32) + 3 * np.array(OUTLINE, np.int32) + 2) // 5
+    out[outline] = mixed.astype(np.uint8)
+    return out
+
+
+def stroke_outline(image, zoom):
+    """Where the overlay's outline goes: bool (28 zoom, 28 zoom), the pixels just outside
+    the strokes (input >= 0.5) at the picture's zoom, that touch a stroke pixel (8-neighbours)."""
+    stroke = np.asarray(image, dtype=np.float64) >= STROKE
+    stroke = stroke.repeat(zoom, axis=0).repeat(zoom, axis=1)
+    padded = np.pad(stroke, 1)
+    h, w = stroke.shape
+    near = np.zeros_like(stroke)
+    for dy in (0, 1, 2):
+        for dx in (0, 1, 2):
+            near |= padded[dy : dy + h, dx : dx + w]
+    return near & ~stroke
 
 
 def to_gray(maps, scale):
@@ -43,9 +162,11 @@ def to_gray(maps, scale):
     return np.clip(np.floor(128.0 + 127.5 * np.clip(t, -1.0, 1.0)), 0, 255).astype(np.uint8)
 
 
-def legend_ramp(width):
-    """Gray levels (uint8) of a legend bar ``width`` px wide, from -scale to +scale."""
-    return np.floor(np.linspace(0, 255.999, max(width, 2))).astype(np.uint8)
+def legend_ramp(width, one_sided=False):
+    """Gray levels (uint8) of a legend bar ``width`` px wide, from -scale to +scale (or,
+    ``one_sided``, from 0 to +scale: the upper half, levels 128 to 255)."""
+    low = 128 if one_sided else 0
+    return np.floor(np.linspace(low, 255.999, max(width, 2))).astype(np.uint8)
 
 
 def scale_of(maps, mode):

@@ -58,6 +58,7 @@
         `reads version ${FORMAT_VERSION}. Rebuild the page with the pixel_influence that ` +
         "made the data (python -m pixel_influence explorer).");
     }
+    await loadColours(data.colormaps);
     const raw = {};
     for (const [k, spec] of Object.entries(data.network.params)) raw[k] = await decode.array(spec);
     P = kernels.make_params(raw);
@@ -214,16 +215,18 @@
   }
 
   const rgba = (r, g, b) => ((255 << 24) | (b << 16) | (g << 8) | r) >>> 0; // little-endian RGBA
-  const LUT = { gray: new Uint32Array(256), diverging: new Uint32Array(256) };
-  // ColorBrewer RdBu (11 classes), reversed: blue (negative), white (0), red (positive)
-  const RDBU = ["053061", "2166ac", "4393c3", "92c5de", "d1e5f0", "f7f7f7", "fddbc7", "f4a582", "d6604d", "b2182b", "67001f"]
-    .map((h) => [0, 2, 4].map((i) => parseInt(h.slice(i, i + 2), 16)));
-  for (let g = 0; g < 256; g++) {
-    LUT.gray[g] = rgba(g, g, g);
-    const p = ((g < 128 ? (g - 128) / 128 : (g - 128) / 127) + 1) * 5; // gray 128 = white
-    const i = Math.min(Math.floor(p), 9), f = p - i;
-    const c = [0, 1, 2].map((j) => Math.round(RDBU[i][j] + f * (RDBU[i + 1][j] - RDBU[i][j])));
-    LUT.diverging[g] = rgba(...c);
+  // colour map -> the RGBA of each gray level: render/shading.py's LUTS, from the page's data
+  // (gray; diverging = ColorBrewer RdBu reversed: blue (negative), white (0), red (positive))
+  const LUT = {};
+
+  async function loadColours(colormaps) {
+    for (const name of ["gray", "diverging"]) {
+      if (!colormaps || !colormaps[name]) throw new Error(`the page's data holds no colour map ${name}`);
+      const rgb = await decode.array(colormaps[name]), table = new Uint32Array(256);
+      if (rgb.length !== 256 * 3) throw new Error(`colour map ${name}: ${rgb.length} values, expected 768`);
+      for (let g = 0; g < 256; g++) table[g] = rgba(rgb[3 * g], rgb[3 * g + 1], rgb[3 * g + 2]);
+      LUT[name] = table;
+    }
   }
 
   /** max |v| over all maps (mode "layer", a number) or over each map ("node", an array). */
@@ -1027,6 +1030,8 @@
     pick,
     set,
     state: () => ({ ...S }),
+    /** The colour map's table as drawn: [r, g, b] per gray level. */
+    colours: (name) => Array.from(LUT[name], (c) => [c & 255, (c >> 8) & 255, (c >> 16) & 255]),
     image: () => Array.from(image),
     values: () => Object.fromEntries(LAYERS.map((L) => [L, Array.from(values[L])])),
     maps(method, L) {
