@@ -50,5 +50,6 @@ rule all:
         "results/faithfulness_summary.csv",
         "results/faithfulness_summary.html",
         "results/faithfulness.png",
+        "results/faithfulness.svg",
         sweep_targets(),
         "results/explorer/index.html",

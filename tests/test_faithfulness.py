@@ -123,3 +123,241 @@ def test_an_image_equal_to_the_baseline_has_single_point_curves(random_params):
         assert got["curves"][name]["z2"]["deletion"].shape == (100, 1)
         assert np.all(np.isnan(got["areas"][name]["z2"]["insertion"]))
     assert np.isnan(faithfulness.nanmedian([np.nan])) and faithfulness.nanmedian([1, np.nan]) == 1
+
+
+# ---------------------------------------------------------------- bounded scores
+
+
+def _data(curves, value, baseline, layer="z2", methods=("m",), sample="s"):
+    """A sample as ``h5io.read_faithfulness`` returns it, for one layer: ``curves``
+    {method: {kind: (nodes, m+1)}} on the uniform fraction grid; areas normalised."""
+    value, baseline = np.asarray(value, float), np.asarray(baseline, float)
+    steps = next(iter(curves.values()))["deletion"].shape[1]
+    return {
+        "sample": sample,
+        "layers": [layer],
+        "methods": list(methods),
+        "value": {layer: value},
+        "baseline": {layer: baseline},
+        "residuals": {m: {layer: np.zeros(value.size)} for m in methods if m != "random"},
+        "fraction": np.arange(steps) / max(steps - 1, 1),
+        "min_change": 1e-3,
+        "curves": {m: {layer: curves[m]} for m in methods},
+        "areas": {
+            m: {
+                layer: {
+                    k: faithfulness.area(
+                        faithfulness.normalised(curves[m][k], value, baseline, 1e-3)
+                    )
+                    for k in faithfulness.CURVES
+                }
+            }
+            for m in methods
+        },
+    }
+
+
+def test_areas_in_units_of_straight_curves():
+    """A straight curve from f(x) to f(baseline) has the area |change| / 2 in units,
+    whichever way the node moved, and the normalised area 1/2: units = |change| x it."""
+    t = np.linspace(0.0, 1.0, 5)
+    value, baseline = np.array([3.0, 1.0]), np.array([1.0, 3.0])  # one rose, one fell
+    deletion = value[:, None] + (baseline - value)[:, None] * t  # x to baseline, straight
+    insertion = deletion[:, ::-1]
+    data = _data({"m": {"deletion": deletion, "insertion": insertion}}, value, baseline)
+    np.testing.assert_allclose(faithfulness.oriented(deletion, value, baseline)[:, 0], [2, 2])
+    assert faithfulness.unit_areas(data, "m", "z2", "deletion").tolist() == [1.0, 1.0]
+    assert faithfulness.unit_areas(data, "m", "z2", "insertion").tolist() == [1.0, 1.0]
+    assert data["areas"]["m"]["z2"]["deletion"].tolist() == [0.5, 0.5]
+
+
+def test_a_node_that_hardly_changes_keeps_a_bounded_area_in_units():
+    """f(x) - f(baseline) = 0.0012, but the curve dips 0.3 below the baseline on the way:
+    the normalised area explodes to -187.4, the area in units stays -0.22485, within the
+    node's swing; a node with no change at all (NaN normalised area) still has one."""
+    value, baseline = np.array([0.5012, 0.5]), np.array([0.5, 0.5])
+    # steps at 0, 1/4, 1/2, 3/4, 1: x, dip, dip, dip, baseline
+    curve = np.array([[0.5012, 0.2, 0.2, 0.2, 0.5], [0.5, 0.3, 0.3, 0.3, 0.5]])
+    data = _data({"m": {"deletion": curve, "insertion": curve[:, ::-1]}}, value, baseline)
+    # trapezoids by hand: ((0.0012 - 0.3) / 2 - 0.3 - 0.3 + (-0.3 + 0) / 2) / 4
+    units = ((0.0012 - 0.3) / 2 - 0.3 - 0.3 + (-0.3 + 0.0) / 2) / 4
+    got = faithfulness.unit_areas(data, "m", "z2", "deletion")
+    assert got[0] == pytest.approx(units, abs=1e-15) and units == pytest.approx(-0.22485)
+    assert got[1] == pytest.approx(-0.15, abs=1e-15)  # unchanged: read as a node that rose
+    normalised = data["areas"]["m"]["z2"]["deletion"]
+    assert normalised[0] == pytest.approx(units / 0.0012) == pytest.approx(-187.375)
+    assert np.isnan(normalised[1])
+
+
+def test_log_odds_of_probabilities_and_of_stored_zeros_and_ones():
+    assert faithfulness.log_odds(np.array([0.5, 0.75])).tolist() == [0.0, pytest.approx(np.log(3))]
+    ends32 = faithfulness.log_odds(np.array([0.0, 1.0], dtype=np.float32))
+    # float32: 1 is read as the largest value below it, 1 - 2**-24; 0 as 2**-149
+    assert ends32[1] == pytest.approx(np.log(2.0**24 - 1), abs=1e-12)
+    assert ends32[0] == pytest.approx(-149 * np.log(2), abs=1e-12)
+    ends64 = faithfulness.log_odds(np.array([0.0, 1.0]))
+    assert ends64[1] == pytest.approx(np.log(2.0**53), abs=1e-9)
+    assert ends64[0] == pytest.approx(-1074 * np.log(2), abs=1e-9)
+
+
+def test_areas_in_logit_space_of_a_straight_logit():
+    """p = sigmoid(logit) with a logit straight from f(x) to f(baseline): the area in logit
+    space is |logit change| / 2 exactly, for a node that rose and one that fell; the
+    layers that are not z3 have none."""
+    t = np.linspace(0.0, 1.0, 9)
+    logit_x, logit_b = np.array([2.0, -3.0]), np.array([0.0, 1.0])
+    logits = logit_x[:, None] + (logit_b - logit_x)[:, None] * t
+
+    def p(v):
+        return 1.0 / (1.0 + np.exp(-v))
+
+    curves = {"m": {"deletion": p(logits), "insertion": p(logits[:, ::-1])}}
+    data = _data(curves, p(logit_x), p(logit_b), layer="z3")
+    got = faithfulness.logit_areas(data, "m", "z3", "deletion")
+    np.testing.assert_allclose(got, [1.0, 2.0], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(
+        faithfulness.logit_areas(data, "m", "z3", "insertion"), [1.0, 2.0], atol=1e-12
+    )
+    other = _data(curves, p(logit_x), p(logit_b), layer="z2")
+    assert faithfulness.logit_areas(other, "m", "z2", "deletion") is None
+
+
+def test_logit_areas_match_the_logits_of_direct_passes(random_params):
+    """Independent check on the network: log(p_k / (1 - p_k)) of the softmax output is
+    a3_k - log(sum over j != k of exp(a3_j)); rebuild every state's image, run the network
+    and integrate that."""
+    rng = np.random.default_rng(5)
+    x, b = _digit(rng, on=25), np.zeros(784)
+    result = methods.compute(random_params, x, b, ["z3"], ["deeplift"])
+    got = faithfulness.evaluate(
+        random_params, x, b, result["maps"], result["value"], result["baseline"], ["z3"]
+    )
+    data = {
+        **got,
+        "layers": ["z3"],
+        "value": result["value"],
+        "baseline": result["baseline"],
+    }
+    fx, fb = result["value"]["z3"], result["baseline"]["z3"]
+    changed = np.flatnonzero(x != b)
+    ranked = faithfulness.order(result["maps"]["deeplift"]["z3"], changed, np.sign(fx - fb))
+
+    def odds(image):
+        a3 = network.forward(random_params, image)["a3"]
+        others = np.array([np.log(np.exp(np.delete(a3, k)).sum()) for k in range(10)])
+        return a3 - others
+
+    want = np.empty((10, changed.size + 1))
+    for k in range(changed.size + 1):
+        states = np.repeat(x[None], 10, axis=0)
+        for node in range(10):
+            states[node, ranked[node, :k]] = b[ranked[node, :k]]
+        want[:, k] = [odds(states[node])[node] for node in range(10)]
+    sign = np.where(fx < fb, -1.0, 1.0)
+    oriented = sign[:, None] * (want - odds(b)[None, :].T)
+    expected = (oriented[:, 1:] + oriented[:, :-1]).sum(axis=1) / (2 * changed.size)
+    np.testing.assert_allclose(
+        faithfulness.logit_areas(data, "deeplift", "z3", "deletion"), expected, atol=1e-9
+    )
+
+
+def test_resampled_is_linear_interpolation_on_the_fractions():
+    rng = np.random.default_rng(7)
+    fraction = np.concatenate([[0.0], np.sort(rng.random(12)), [1.0]])
+    curves = rng.normal(size=(3, fraction.size))
+    got = faithfulness.resampled(curves, fraction)
+    want = [np.interp(faithfulness.FRACTIONS, fraction, row) for row in curves]
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-14)
+    single = faithfulness.resampled(np.array([[2.0], [3.0]]), np.array([0.0]))
+    assert single.shape == (2, 101) and np.all(single[1] == 3.0)
+
+
+def _two_samples():
+    """Two samples of a z3-free layer, straight curves: node changes 2, -1 and 0.5."""
+    t = np.linspace(0.0, 1.0, 3)
+    out = []
+    for value, baseline, sample in (([3.0, 0.0], [1.0, 1.0], "a"), ([1.5], [1.0], "b")):
+        value, baseline = np.array(value), np.array(baseline)
+        straight = value[:, None] + (baseline - value)[:, None] * t
+        # the method's curves reach their end at once; the random ones are straight
+        fast = np.repeat(baseline[:, None], t.size, axis=1)
+        fast[:, 0] = value
+        rise = np.repeat(value[:, None], t.size, axis=1)
+        rise[:, 0] = baseline
+        curves = {
+            "m": {"deletion": fast, "insertion": rise},
+            "random": {"deletion": straight, "insertion": straight[:, ::-1].copy()},
+        }
+        data = _data(curves, value, baseline, methods=("m", "random"), sample=sample)
+        out.append(data)
+    return out
+
+
+def test_pooled_curves_weigh_each_node_by_its_change():
+    """Sum of oriented curves over sum of |change|: 3.5 in all. The method's curves fall
+    from 1 to 0 in the first half step; its pooled area is (2 + 1 + 0.5) x 1/4 / 3.5."""
+    samples = [faithfulness.condensed(d) for d in _two_samples()]
+    curve, score = faithfulness.pooled(samples, "random", "z2", "deletion")
+    np.testing.assert_allclose(curve, 1.0 - faithfulness.FRACTIONS, atol=1e-15)
+    assert score == pytest.approx(0.5, abs=1e-15)
+    curve, score = faithfulness.pooled(samples, "m", "z2", "deletion")
+    np.testing.assert_allclose(curve, np.clip(1.0 - 2 * faithfulness.FRACTIONS, 0, 1), atol=1e-15)
+    assert score == pytest.approx(0.25, abs=1e-15)
+    curve, score = faithfulness.pooled(samples, "m", "z2", "insertion")
+    assert curve[0] == 0.0 and curve[-1] == pytest.approx(1.0) and score == pytest.approx(0.75)
+    still = [dict(s, change={"z2": np.zeros_like(s["change"]["z2"])}) for s in samples]
+    curve, score = faithfulness.pooled(still, "m", "z2", "deletion")
+    assert np.isnan(score) and np.all(np.isnan(curve))
+
+
+def test_table_rows_add_the_areas_in_units_and_logits():
+    data = _two_samples()[0]
+    rows = faithfulness.table_rows(data)
+    assert list(rows[0]) == list(faithfulness.COLUMNS)
+    assert faithfulness.COLUMNS[:8] == (
+        "sample",
+        "method",
+        "layer",
+        "node",
+        "residual",
+        "deletion_auc",
+        "insertion_auc",
+        "change",
+    )
+    # node 0 of the method: change 2, deletion area 2 x 1/4, insertion 2 x 3/4
+    first = rows[0]
+    assert (first["change"], first["deletion_auc"]) == ("2.000000e+00", "0.250000")
+    assert (first["deletion_auc_units"], first["insertion_auc_units"]) == (
+        "5.000000e-01",
+        "1.500000e+00",
+    )
+    assert first["deletion_auc_logit"] == first["insertion_auc_logit"] == ""
+    assert rows[1]["change"] == "-1.000000e+00" and rows[1]["deletion_auc_units"] == "2.500000e-01"
+    z3 = _data(
+        {"m": {"deletion": np.array([[0.75, 0.5]]), "insertion": np.array([[0.5, 0.75]])}},
+        [0.75],
+        [0.5],
+        layer="z3",
+    )
+    row = faithfulness.table_rows(z3)[0]
+    assert row["deletion_auc_logit"] == f"{np.log(3) / 2:.6f}"
+    assert row["insertion_auc_logit"] == f"{np.log(3) / 2:.6f}"
+
+
+def test_summary_adds_pooled_areas_and_logit_medians():
+    samples = [faithfulness.condensed(d) for d in _two_samples()]
+    rows = faithfulness.summary(samples, ["m"], ["z2"])
+    assert [list(r) for r in rows] == [list(faithfulness.SUMMARY_COLUMNS)] * 2
+    m, chance = rows
+    assert (m["pooled_deletion_auc"], m["pooled_insertion_auc"]) == ("0.250", "0.750")
+    assert (chance["pooled_deletion_auc"], chance["pooled_insertion_auc"]) == ("0.500", "0.500")
+    assert m["median_deletion_auc"] == "0.250" and m["nodes"] == 3
+    assert m["median_deletion_auc_logit"] == m["median_insertion_auc_logit"] == ""
+    curves = {
+        name: {"deletion": np.array([[0.75, 0.5], [0.1, 0.5]]), "insertion": np.eye(2)[::-1]}
+        for name in ("m", "random")
+    }
+    z3 = _data(curves, [0.75, 0.1], [0.5, 0.5], layer="z3", methods=("m", "random"))
+    row = faithfulness.summary([faithfulness.condensed(z3)], ["m"], ["z3"])[0]
+    # deletion in logit space: log(3) / 2 for the node that rose, log(9) / 2 for the other
+    assert row["median_deletion_auc_logit"] == f"{(np.log(3) + np.log(9)) / 4:.3f}"

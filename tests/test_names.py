@@ -2,7 +2,6 @@
 every other place that writes them (the schema, config/config.yaml, config/README.md, the
 figure colours, the resource models) is held in step with it here."""
 
-import importlib
 import inspect
 import re
 
@@ -13,6 +12,7 @@ from conftest import ROOT
 from pixel_influence import config as config_checks
 from pixel_influence import methods, resources
 from pixel_influence.methods import METHOD_MEANING, METHODS
+from pixel_influence.render import faithfulness_figure
 
 SCHEMA = config_checks.load_schema(ROOT / "workflow" / "schemas" / "config.schema.yaml")
 CONFIG = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
@@ -93,19 +93,17 @@ def test_the_config_readme_names_every_method_and_parameter_with_its_default():
         assert re.search(rf"\b{name}\b", README), name
 
 
-def _curve_colors():
-    """The fixed colour per method of the figures, wherever the render code keeps it."""
-    try:
-        module = importlib.import_module("pixel_influence.render.curves")
-    except ImportError:
-        module = importlib.import_module("pixel_influence.render")
-    return module.CURVE_COLORS
-
-
 def test_every_method_has_its_own_figure_colour():
-    colors = _curve_colors()
-    assert set(METHODS) <= set(colors), set(METHODS) - set(colors)
-    assert len(set(colors.values())) == len(colors)  # methods (and random) tell apart
+    """The faithfulness figure tells every method (and the random ranking) apart by its
+    colour, and again by its line style and marker, so it reads in grayscale too."""
+    styles = faithfulness_figure.STYLES
+    assert set(METHODS) | {"random"} <= set(styles), set(METHODS) - set(styles)
+    for part in ("color", "linestyle", "marker"):
+        values = [str(getattr(s, part)) for s in styles.values()]
+        assert len(set(values)) == len(values), part
+    # a method beyond the known ones gets a look of its own too
+    extra = faithfulness_figure.styles([*METHODS, "random", "mine"])
+    assert len({(s.color, str(s.linestyle)) for s in extra.values()}) == len(METHODS) + 2
 
 
 def test_every_method_has_a_meaning():

@@ -164,8 +164,22 @@ def test_faithfulness_table_matches_the_sample_files(run):
         "deletion_auc",
         "insertion_auc",
         "change",
+        "deletion_auc_units",
+        "insertion_auc_units",
+        "deletion_auc_logit",
+        "insertion_auc_logit",
     ]
     assert len(rows) == len(DEFAULT_SAMPLES) * (len(METHODS) + 1) * 170
+    # the area in the node's own units is the normalised area times |change| (float32
+    # curves: 3e-4 relative at worst); the logit area exists for the softmax layer only
+    for r in rows:
+        for kind in ("deletion", "insertion"):
+            if r[f"{kind}_auc"] not in ("", "nan"):
+                change = abs(float(r["change"]))  # the normalised area is written to 1e-6
+                assert float(r[f"{kind}_auc_units"]) == pytest.approx(
+                    float(r[f"{kind}_auc"]) * change, rel=1e-3, abs=1e-6 * (1 + change)
+                )
+            assert (r[f"{kind}_auc_logit"] != "") == (r["layer"] == "z3")
     picked = [r for r in rows if r["sample"] == "digit5" and r["layer"] == "z2"]
     with h5py.File(run / "results/influence/digit5.h5") as f:
         for r in picked[::37]:
@@ -244,8 +258,13 @@ def test_pictures_say_what_they_show_in_their_metadata(run):
     assert text["Title"].startswith("digit3: test image #18, label 3")
     with Image.open(run / "results/images/digit3.png") as img:
         assert img.text["method"] == ", ".join(METHODS) and img.text["layer"] == ", ".join(LAYERS)
-    with Image.open(run / "results/sweep/test/images/class3.png") as img:
+    with Image.open(run / "results/sweep/test/images/mean/class3.png") as img:
         assert img.text["sample"].startswith("test split, label 3, mean over ")
+    with Image.open(run / "results/sweep/test/images/std/class3.png") as img:
+        assert img.text["sample"].startswith("test split, label 3, spread of the maps: ")
+        assert img.text["scale"].startswith("layer, one-sided from 0: insertion z1 +")
+    with Image.open(run / "results/sweep/test/images/contrast/class3.png") as img:
+        assert img.text["sample"].startswith("test split, label 3, what sets it apart: ")
 
 
 def test_adding_a_sample_runs_only_its_jobs(run, tmp_path):
@@ -388,7 +407,7 @@ def test_dag_shows_every_rule(tmp_path):
     }
     assert out.count('label = "influence') == out.count('label = "montage') == 11
     assert out.count('label = "methods_figure') == 11
-    assert out.count('label = "sweep_shard') == 2 and out.count('label = "sweep_image') == 10
+    assert out.count('label = "sweep_shard') == 2 and out.count('label = "sweep_image') == 30
 
 
 @needs_data

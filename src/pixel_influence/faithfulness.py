@@ -13,6 +13,16 @@ the fraction of changed pixels moved (trapezoidal rule on [0, 1]). Nodes whose c
 |f(x) - f(baseline)| is below ``min_change`` get NaN areas: the ratio means nothing there.
 All curves of a layer come from shared batched passes; the hidden-layer node values of each
 state are computed only for the node the curve belongs to.
+
+The normalised area explodes for a node that hardly changes (a change near ``min_change``
+divides a curve that swings far more on the way). Two scores stay bounded: the area in the
+node's own units, sign(f(x) - f(baseline)) (f(state) - f(baseline)) integrated the same way
+(``oriented``; bounded by the node's range, and equal to the normalised area times
+|f(x) - f(baseline)|), and for the softmax layer z3 the same in logit space, log(p / (1 - p))
+(``log_odds``; bounded by the logits' range). Pooled over nodes and samples, the sum of the
+areas in units over the sum of |f(x) - f(baseline)| is the area of the pooled curve
+(``pooled``): every node's normalised curve weighted by its change, so a node that hardly
+changes hardly counts.
 """
 
 import numpy as np
@@ -23,22 +33,28 @@ __all__ = [
     "COLUMNS",
     "CURVES",
     "FRACTIONS",
+    "LOGIT_LAYERS",
     "RANDOM",
     "SUMMARY_COLUMNS",
     "SUMMARY_TEXT",
     "area",
-    "band",
     "condensed",
     "curves",
     "evaluate",
+    "figure_panels",
+    "log_odds",
+    "logit_areas",
     "nanmedian",
     "node_values",
     "normalised",
     "order",
+    "oriented",
+    "pooled",
     "random_influence",
     "resampled",
     "summary",
     "table_rows",
+    "unit_areas",
 ]
 
 CURVES = ("deletion", "insertion")  # the two curves of every node
@@ -120,6 +136,51 @@ def area(curve_normalised):
     return (c[:, 1:] + c[:, :-1]).sum(axis=1) / (2.0 * m)
 
 
+def oriented(curve, value, baseline):
+    """Curves (nodes, m+1) in the node's own units, oriented by the sign of its change:
+    sign(f(x) - f(baseline)) (curve - f(baseline)), so that every deletion curve runs from
+    |f(x) - f(baseline)| to 0 and every insertion curve from 0 to it. A node that did not
+    change counts as one that rose, as ``order`` ranks it."""
+    baseline = np.asarray(baseline, dtype=np.float64)
+    change = np.asarray(value, dtype=np.float64) - baseline
+    sign = np.where(change < 0, -1.0, 1.0)
+    return sign[:, None] * (np.asarray(curve, dtype=np.float64) - baseline[:, None])
+
+
+def log_odds(p):
+    """log(p / (1 - p)) of probabilities, in float64. ``p`` is first clipped into the open
+    interval (0, 1) that its own float type holds (from its smallest subnormal to the
+    largest value below 1), so that a probability stored as 0 or 1 gives a finite value:
+    within float32 curves, -103.3 to 16.6."""
+    p = np.asarray(p)
+    info = np.finfo(p.dtype if p.dtype in (np.float32, np.float64) else np.float64)
+    q = np.clip(p.astype(np.float64), float(info.smallest_subnormal), 1.0 - float(info.epsneg))
+    return np.log(q) - np.log1p(-q)
+
+
+LOGIT_LAYERS = ("z3",)  # the softmax layer: its areas are also taken in logit space
+
+
+def unit_areas(data, method, layer, kind):
+    """Areas in the node's own units (``oriented``) of one sample's curves (``h5io.
+    read_faithfulness``): |f(x) - f(baseline)| times the normalised area, bounded by the
+    node's range however little it changed; NaN where no pixel changed."""
+    value, baseline = data["value"][layer], data["baseline"][layer]
+    return area(oriented(data["curves"][method][layer][kind], value, baseline))
+
+
+def logit_areas(data, method, layer, kind):
+    """Areas in logit space of one sample's curves of a ``LOGIT_LAYERS`` layer: the curve
+    of log(p / (1 - p)) (``log_odds``), oriented by the sign of the node's change, minus
+    its baseline value, integrated over the fraction moved; None for another layer."""
+    if layer not in LOGIT_LAYERS:
+        return None
+    value, baseline = data["value"][layer], data["baseline"][layer]
+    curve = log_odds(data["curves"][method][layer][kind])
+    sign = np.where(np.asarray(value, np.float64) - np.asarray(baseline, np.float64) < 0, -1, 1)
+    return area(sign[:, None] * (curve - log_odds(baseline)[:, None]))
+
+
 def random_influence(nodes, pixels, seed):
     """A random ranking (the chance level of the curves): independent uniform scores."""
     return np.random.default_rng(seed).random((nodes, pixels))
@@ -166,76 +227,144 @@ COLUMNS = (
     "deletion_auc",
     "insertion_auc",
     "change",
+    "deletion_auc_units",
+    "insertion_auc_units",
+    "deletion_auc_logit",
+    "insertion_auc_logit",
 )
 
 
 def table_rows(data):
-    """CSV rows (dicts keyed by ``COLUMNS``) of one sample's ``h5io.read_faithfulness``."""
+    """CSV rows (dicts keyed by ``COLUMNS``) of one sample's ``h5io.read_faithfulness``.
+
+    ``*_auc`` are the stored normalised areas, ``*_auc_units`` the areas in the node's own
+    units (``unit_areas``), ``*_auc_logit`` those in logit space (``logit_areas``; empty
+    outside ``LOGIT_LAYERS``)."""
     rows = []
     for method in data["methods"]:
         for layer in data["layers"]:
             change = data["value"][layer] - data["baseline"][layer]
             residual = data["residuals"].get(method, {}).get(layer)
             areas = data["areas"][method][layer]
+            units = {k: unit_areas(data, method, layer, k) for k in CURVES}
+            logit = {k: logit_areas(data, method, layer, k) for k in CURVES}
             for node in range(change.size):
-                rows.append(
-                    {
-                        "sample": data["sample"],
-                        "method": method,
-                        "layer": layer,
-                        "node": node,
-                        "residual": "" if residual is None else f"{residual[node]:.6e}",
-                        "deletion_auc": f"{areas['deletion'][node]:.6f}",
-                        "insertion_auc": f"{areas['insertion'][node]:.6f}",
-                        "change": f"{change[node]:.6e}",
-                    }
-                )
+                row = {
+                    "sample": data["sample"],
+                    "method": method,
+                    "layer": layer,
+                    "node": node,
+                    "residual": "" if residual is None else f"{residual[node]:.6e}",
+                    "deletion_auc": f"{areas['deletion'][node]:.6f}",
+                    "insertion_auc": f"{areas['insertion'][node]:.6f}",
+                    "change": f"{change[node]:.6e}",
+                }
+                for k in CURVES:
+                    row[f"{k}_auc_units"] = f"{units[k][node]:.6e}"
+                for k in CURVES:
+                    row[f"{k}_auc_logit"] = "" if logit[k] is None else f"{logit[k][node]:.6f}"
+                rows.append(row)
     return rows
 
 
 FRACTIONS = np.linspace(0.0, 1.0, 101)  # where curves are resampled to be compared
 
 
-def resampled(data, method, layer, kind):
-    """One sample's normalised curves of a method and layer on ``FRACTIONS``; NaN rows dropped."""
-    curve = normalised(
-        data["curves"][method][layer][kind],
-        data["value"][layer],
-        data["baseline"][layer],
-        data["min_change"],
-    )
-    curve = curve[~np.isnan(curve).any(axis=1)]
-    if len(data["fraction"]) < 2:
-        return np.empty((0, FRACTIONS.size))
-    return np.array([np.interp(FRACTIONS, data["fraction"], row) for row in curve]).reshape(
-        -1, FRACTIONS.size
-    )
+def resampled(curves, fraction):
+    """Curves (nodes, m+1) given at ``fraction`` (increasing, from 0 to 1) linearly
+    interpolated at ``FRACTIONS``: (nodes, 101). A single-point curve (no changed pixel)
+    stays constant."""
+    curves = np.asarray(curves, dtype=np.float64)
+    fraction = np.asarray(fraction, dtype=np.float64)
+    if fraction.size < 2:
+        return np.repeat(curves[:, :1], FRACTIONS.size, axis=1)
+    right = np.clip(np.searchsorted(fraction, FRACTIONS, side="right"), 1, fraction.size - 1)
+    left = right - 1
+    weight = (FRACTIONS - fraction[left]) / (fraction[right] - fraction[left])
+    return curves[:, left] * (1.0 - weight) + curves[:, right] * weight
 
 
 def condensed(data):
     """What the summary and the figure need of one sample's ``h5io.read_faithfulness``: its
-    name, layers, methods, residuals and areas, and its curves resampled on ``FRACTIONS`` as
-    float32 (``resampled``, {method: {layer: {kind: (nodes, 101)}}}), without the full
-    curves, so that the faithfulness job's memory grows by about 100 kB per sample and
-    method rather than by the curves themselves."""
+    name, layers, methods, residuals, the change f(x) - f(baseline) of every node, the
+    areas per node (``areas`` normalised as stored, ``units``, ``logit`` for
+    ``LOGIT_LAYERS``) and per method, layer and curve kind the sum over nodes of the
+    ``oriented`` curves resampled on ``FRACTIONS`` (``sums``: the numerator of ``pooled``).
+    Without the curves themselves: the faithfulness job keeps about 20 kB per sample,
+    whatever the number of pixels."""
+    layers, methods = data["layers"], data["methods"]
     kept = {k: data[k] for k in ("sample", "layers", "methods", "residuals", "areas")}
-    kept["resampled"] = {
+    kept["change"] = {layer: data["value"][layer] - data["baseline"][layer] for layer in layers}
+    kept["units"] = {
+        m: {layer: {k: unit_areas(data, m, layer, k) for k in CURVES} for layer in layers}
+        for m in methods
+    }
+    kept["logit"] = {
         m: {
-            layer: {k: resampled(data, m, layer, k).astype(np.float32) for k in CURVES}
-            for layer in data["layers"]
+            layer: {k: logit_areas(data, m, layer, k) for k in CURVES}
+            for layer in layers
+            if layer in LOGIT_LAYERS
         }
-        for m in data["methods"]
+        for m in methods
+    }
+    kept["sums"] = {
+        m: {
+            layer: {
+                k: resampled(
+                    oriented(
+                        data["curves"][m][layer][k], data["value"][layer], data["baseline"][layer]
+                    ),
+                    data["fraction"],
+                ).sum(axis=0)
+                for k in CURVES
+            }
+            for layer in layers
+        }
+        for m in methods
     }
     return kept
 
 
-def band(curves, low=25, high=75):
-    """Median and percentile band over curves (n, points); NaNs if there are none."""
-    if len(curves) == 0:
-        nan = np.full(FRACTIONS.size, np.nan)
-        return nan, nan, nan
-    lo, mid, hi = np.percentile(np.asarray(curves, np.float64), [low, 50, high], axis=0)
-    return mid, lo, hi
+def pooled(samples, method, layer, kind):
+    """The pooled curve on ``FRACTIONS`` and its area over ``condensed`` samples: the sum
+    over every node and sample of the ``oriented`` curves over the sum of |f(x) -
+    f(baseline)|. It runs from 1 (x) to 0 (the baseline) like a normalised curve, and is
+    the mean of the nodes' normalised curves weighted by their change: a node that hardly
+    changes adds a small curve and hardly any weight. The area is the sum of the areas in
+    units over the same sum (so it is exact, not that of the resampled curve). NaN if no
+    node changed."""
+    total = sum(float(np.abs(s["change"][layer]).sum()) for s in samples)
+    curve = sum(s["sums"][method][layer][kind] for s in samples)
+    units = sum(float(np.nansum(s["units"][method][layer][kind])) for s in samples)
+    if total == 0:
+        return np.full(FRACTIONS.size, np.nan), float("nan")
+    return curve / total, units / total
+
+
+MOVED = {"deletion": "removed", "insertion": "added"}
+
+
+def figure_panels(samples, methods, layers):
+    """The faithfulness figure's panels (``render.faithfulness_figure.figure``): a row per
+    layer, a panel per curve kind, each method's ``pooled`` curve and its area."""
+    rows = []
+    for layer in layers:
+        row = []
+        for kind in CURVES:
+            got = {m: pooled(samples, m, layer, kind) for m in methods}
+            lower = kind == "deletion"
+            row.append(
+                {
+                    "title": f"{layer}, {kind}",
+                    "xlabel": f"fraction of changed pixels {MOVED[kind]}",
+                    "curves": {m: curve for m, (curve, _) in got.items()},
+                    "scores": {m: score for m, (_, score) in got.items()},
+                    "score_title": f"area ({'lower' if lower else 'higher'} = better)",
+                    "lower_is_better": lower,
+                }
+            )
+        rows.append(row)
+    return rows
 
 
 SUMMARY_TEXT = (
@@ -243,7 +372,12 @@ SUMMARY_TEXT = (
     "median_abs_residual is the median |f(x) - f(baseline) - sum of the map| (0 for a "
     "complete method); median_deletion_auc, lower is better; median_insertion_auc, higher is "
     "better; best_deletion_share and best_insertion_share, the share of nodes on which the "
-    "method has the best area (a tie splits the node). The random rows are the chance level."
+    "method has the best area (a tie splits the node). Over every node: pooled_deletion_auc "
+    "and pooled_insertion_auc, the sum of the nodes' areas in their own units over the sum "
+    "of |f(x) - f(baseline)| (each node weighted by its change, so nodes that hardly change "
+    "cannot dominate; the areas of the curves in results/faithfulness.png); for z3, "
+    "median_deletion_auc_logit and median_insertion_auc_logit, the median areas in logit "
+    "space log(p / (1 - p)). The random rows are the chance level."
 )
 SUMMARY_COLUMNS = (
     "layer",
@@ -254,6 +388,10 @@ SUMMARY_COLUMNS = (
     "median_insertion_auc",
     "best_deletion_share",
     "best_insertion_share",
+    "pooled_deletion_auc",
+    "pooled_insertion_auc",
+    "median_deletion_auc_logit",
+    "median_insertion_auc_logit",
 )
 
 
@@ -279,11 +417,11 @@ def nanmedian(values):
 
 
 def summary(samples, methods, layers):
-    """Per layer and method: medians of the areas and how often each method is best.
+    """Per layer and method: medians of the areas, how often each method is best, and the
+    pooled areas (``pooled``).
 
-    ``samples`` are ``h5io.read_faithfulness`` results; ``methods`` the compared methods
-    (the chance level ``RANDOM`` is reported but not ranked). Returns rows keyed by
-    ``SUMMARY_COLUMNS``.
+    ``samples`` are ``condensed`` samples; ``methods`` the compared methods (the chance
+    level ``RANDOM`` is reported but not ranked). Returns rows keyed by ``SUMMARY_COLUMNS``.
     """
     rows = []
     for layer in layers:
@@ -305,20 +443,22 @@ def summary(samples, methods, layers):
                 r = np.concatenate([s["residuals"][method][layer] for s in samples])
                 residual = f"{np.median(np.abs(r)):.3g}"
             deletion, insertion = gathered["deletion"][method], gathered["insertion"][method]
-            rows.append(
-                {
-                    "layer": layer,
-                    "method": method,
-                    "nodes": int(np.isfinite(deletion).sum()),
-                    "median_abs_residual": residual,
-                    "median_deletion_auc": f"{nanmedian(deletion):.3f}",
-                    "median_insertion_auc": f"{nanmedian(insertion):.3f}",
-                    "best_deletion_share": ""
-                    if method == RANDOM
-                    else f"{shares['deletion'][k]:.3f}",
-                    "best_insertion_share": ""
-                    if method == RANDOM
-                    else f"{shares['insertion'][k]:.3f}",
-                }
-            )
+            row = {
+                "layer": layer,
+                "method": method,
+                "nodes": int(np.isfinite(deletion).sum()),
+                "median_abs_residual": residual,
+                "median_deletion_auc": f"{nanmedian(deletion):.3f}",
+                "median_insertion_auc": f"{nanmedian(insertion):.3f}",
+                "best_deletion_share": "" if method == RANDOM else f"{shares['deletion'][k]:.3f}",
+                "best_insertion_share": "" if method == RANDOM else f"{shares['insertion'][k]:.3f}",
+            }
+            for kind in CURVES:
+                row[f"pooled_{kind}_auc"] = f"{pooled(samples, method, layer, kind)[1]:.3f}"
+            for kind in CURVES:
+                logit = [s["logit"][method][layer][kind] for s in samples if layer in LOGIT_LAYERS]
+                row[f"median_{kind}_auc_logit"] = (
+                    f"{nanmedian(np.concatenate(logit)):.3f}" if logit else ""
+                )
+            rows.append(row)
     return rows

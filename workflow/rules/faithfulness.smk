@@ -21,6 +21,11 @@ rule faithfulness:
             caption="../report/faithfulness.rst",
             category="Faithfulness",
         ),
+        svg=report(
+            "results/faithfulness.svg",
+            caption="../report/faithfulness.rst",
+            category="Faithfulness",
+        ),
     log:
         "logs/faithfulness/faithfulness.log",
     benchmark:

@@ -3,18 +3,27 @@
 import csv
 import logging
 
-import numpy as np
-
 from pixel_influence import faithfulness, h5io
 from pixel_influence.files import atomic_write
 from pixel_influence.jobs import run
-from pixel_influence.render import canvas
-from pixel_influence.render.curves import curves_figure
+from pixel_influence.render import faithfulness_figure
 from pixel_influence.render.table import html_table
+
+TITLE = "Faithfulness of the maps: {} samples, every node"
+SUBTITLE = (
+    "each line: Σ sign(Δ) (f − f(baseline)) / Σ |Δ| over every node and sample, Δ = f(x) − "
+    "f(baseline): the nodes' normalised curves weighted by their change\n(1 = f(x), "
+    "0 = f(baseline)); beside each panel: the area under each line, best first"
+)
+YLABEL = "pooled change\n(1 = f(x), 0 = f(baseline))"
+SCALE = (
+    "pooled node change: sum over nodes and samples of sign(f(x) - f(baseline)) "
+    "(f - f(baseline)) / sum of |f(x) - f(baseline)|; 1 = f(x), 0 = f(baseline)"
+)
 
 
 def job(smk):
-    data = []  # one sample at a time: its rows written, its curves resampled, the rest freed
+    data = []  # one sample at a time: its rows written, its areas and curve sums kept
     with atomic_write(smk.output.table) as tmp, open(tmp, "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=faithfulness.COLUMNS, lineterminator="\n")
         writer.writeheader()
@@ -44,50 +53,24 @@ def job(smk):
                     group="layer",
                 )
             )
-    panels = []
-    for layer in layers:
-        row = []
-        for kind in faithfulness.CURVES:
-            series, note = {}, {}
-            for method in methods:
-                curves = np.concatenate([d["resampled"][method][layer][kind] for d in data])
-                areas = np.concatenate([d["areas"][method][layer][kind] for d in data])
-                series[method] = faithfulness.band(curves)
-                note[method] = f"{faithfulness.nanmedian(areas):.3f}"
-                logging.info(
-                    "%s %s %s: median area %s over %d nodes",
-                    layer,
-                    kind,
-                    method,
-                    note[method],
-                    int(np.isfinite(areas).sum()),
-                )
-            row.append(
-                {
-                    "title": f"{kind}, {layer}",
-                    "x": faithfulness.FRACTIONS,
-                    "series": series,
-                    "note": note,
-                    "xlabel": f"fraction of changed pixels {'removed' if kind == 'deletion' else 'added'}",
-                    "ylabel": "(f - f(baseline)) / (f(x) - f(baseline))",
-                }
-            )
-        panels.append(row)
-    figure = curves_figure(
-        panels,
+    title = TITLE.format(len(data))
+    figure = faithfulness_figure.figure(
+        faithfulness.figure_panels(data, methods, layers),
         methods,
-        f"Faithfulness of the maps: {len(data)} samples, every node",
-        "line: median over nodes and samples, band: 25-75 %; numbers: median AUC "
-        "(deletion: lower is better, insertion: higher is better)",
+        faithfulness.FRACTIONS,
+        title,
+        SUBTITLE,
+        YLABEL,
+        reference=faithfulness.RANDOM,
     )
     metadata = {
-        "Title": f"Faithfulness of the maps: {len(data)} samples, every node",
+        "Title": title,
         "sample": ", ".join(d["sample"] for d in data),
         "method": ", ".join(methods),
-        "layer": ", ".join(data[0]["layers"]),
-        "scale": "normalised node value: 0 = f(baseline), 1 = f(x), per node",
+        "layer": ", ".join(layers),
+        "scale": SCALE,
     }
-    canvas.save_png(figure, smk.output.figure, metadata)
+    faithfulness_figure.save(figure, smk.output.figure, smk.output.svg, metadata)
 
 
 run(job, snakemake)

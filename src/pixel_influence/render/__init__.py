@@ -1,4 +1,4 @@
-"""Drawing the influence maps and the faithfulness curves as PNG pictures, and tables.
+"""Drawing the influence maps and the faithfulness curves as pictures, and tables.
 
 Import the submodule you use (nothing is re-exported here):
 
@@ -8,6 +8,8 @@ Import the submodule you use (nothing is re-exported here):
   figures' sizes and common parts, ``save_png`` (reproducible bytes, PNG text metadata).
 - ``montage``: a sample's montage: the input image and a grid of node maps per method/layer.
 - ``methods_figure``: methods side by side on one sample: a row per method, a column per node.
-- ``curves``: line plots of faithfulness curves in colour (Okabe-Ito palette).
+- ``faithfulness_figure``: the faithfulness curves with matplotlib (Agg, no pyplot), a
+  panel per layer and curve kind, a colour, line style and marker per method (Okabe-Ito),
+  the scores by name beside each panel; PNG and SVG with reproducible bytes.
 - ``table``: a CSV's rows as a small HTML page, which the report shows in place.
 """
