@@ -53,7 +53,7 @@ def write_config(workdir, sweep, method_parameters=None):
 
 def targets(split):
     return [f"results/sweep/{split}/classes.h5"] + [
-        f"results/sweep/{split}/images/class{c}.png" for c in range(10)
+        f"results/sweep/{split}/images/mean/class{c}.png" for c in range(10)
     ]
 
 

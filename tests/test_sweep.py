@@ -7,7 +7,7 @@ import h5py
 import numpy as np
 import pytest
 
-from pixel_influence import h5io, methods, sweep
+from pixel_influence import h5io, methods, network, sweep
 from pixel_influence.config import sweep_problems
 from pixel_influence.errors import InputError
 
@@ -64,6 +64,65 @@ def test_many_additions_carry_without_overflow():
     assert [Fraction(v) for v in total.value()] == [Fraction(float(e)) for e in expected]
 
 
+def class_sums(values, labels, classes):
+    """The exact per-class sums of ``values`` (one row per image), one image at a time."""
+    total = sweep.Exact((classes,) + values.shape[1:])
+    for v, label in zip(values, labels, strict=True):
+        row = np.zeros((classes,) + values.shape[1:])
+        row[label] = v
+        total.add(row)
+    return total
+
+
+def test_contrast_is_the_class_mean_minus_the_mean_over_the_other_images():
+    """Classes of 1, 2, 3 and 7 images, values over twenty orders of magnitude: each class's
+    mean minus the mean over the images of the others, both correctly rounded from the exact
+    sums, then one more rounding; within an ulp of the exact value; weighted by images."""
+    values = wide_values((13, 6), 2)
+    labels = np.array([0] + [1] * 2 + [2] * 3 + [3] * 7)
+    count = np.bincount(labels, minlength=4)
+    got = sweep.contrast(count, class_sums(values, labels, 4))
+    for c in range(4):
+        for j in range(6):
+            mine = sum(on_grid(v) for v in values[labels == c, j])
+            theirs = sum(on_grid(v) for v in values[labels != c, j])
+            n, m = int(count[c]), 13 - int(count[c])
+            # the formula: each mean a correctly rounded division of the correctly rounded sum
+            assert got[c, j] == float(mine) / n - float(theirs) / m
+            exact = mine / n - theirs / m
+            ulp = np.spacing(max(abs(float(mine / n)), abs(float(theirs / m))))
+            assert abs(Fraction(float(got[c, j])) - exact) <= 2 * Fraction(float(ulp))
+    # image-weighted: class 0 against the 12 others, not against the mean of three class means
+    direct = values[0] - values[1:].mean(axis=0)
+    np.testing.assert_allclose(got[0], direct, rtol=1e-12)
+    means = [values[labels == c].mean(axis=0) for c in range(4)]
+    unweighted = means[0] - np.mean(means[1:], axis=0)
+    assert not np.allclose(got[0], unweighted, rtol=1e-3)
+    # the class's side is bit for bit the mean that moments gives
+    sums = sweep.Sums({"x": (6,)}, classes=4)
+    sums.count[:] = count
+    sums.sum["x"] = class_sums(values, labels, 4)
+    sums.sumsq["x"] = class_sums(np.zeros_like(values), labels, 4)  # (the squares: too large)
+    mean, _ = sweep.moments(sums, "x")
+    theirs = [
+        [float(sum(on_grid(v) for v in values[labels != c, j])) / (13 - count[c]) for j in range(6)]
+        for c in range(4)
+    ]
+    assert np.array_equal(got, mean - np.array(theirs))
+
+
+def test_contrast_is_nan_without_images_on_either_side():
+    values = np.arange(12.0).reshape(4, 3)
+    # class 2 has no image: NaN, and the others are compared with the images there are
+    got = sweep.contrast(np.array([1, 2, 0, 1]), class_sums(values, [0, 1, 1, 3], 4))
+    assert np.isnan(got[2]).all()
+    np.testing.assert_array_equal(got[0], values[0] - values[1:].mean(axis=0))
+    np.testing.assert_array_equal(got[3], values[3] - values[:3].mean(axis=0))
+    # every image in one class: nothing to contrast it with
+    got = sweep.contrast(np.array([0, 4]), class_sums(values, [1, 1, 1, 1], 2))
+    assert np.isnan(got).all()
+
+
 @pytest.mark.parametrize("bad", [np.nan, np.inf, 2.0**41])
 def test_values_beyond_the_accumulator_are_refused_by_name(bad):
     with pytest.raises(InputError, match="insertion/maps sum of"):
@@ -102,7 +161,8 @@ def digits(random_params):
 
 
 def per_image(params, images, labels):
-    """Per-class mean and std of the maps, from one methods.compute per image (numpy)."""
+    """Per-class mean, std and contrast (the class's mean minus the mean over the images of
+    the other classes) of the maps, from one methods.compute per image (numpy)."""
     maps = {m: {layer: [] for layer in LAYERS} for m in METHODS}
     for x in images:
         result = methods.compute(params, x / 255.0, np.zeros((28, 28)), LAYERS, METHODS)
@@ -114,7 +174,11 @@ def per_image(params, images, labels):
         for layer in LAYERS:
             stack = np.array(maps[m][layer])
             out[m, layer] = [
-                (stack[labels == c].mean(axis=0), stack[labels == c].std(axis=0, ddof=1))
+                (
+                    stack[labels == c].mean(axis=0),
+                    stack[labels == c].std(axis=0, ddof=1),
+                    stack[labels == c].mean(axis=0) - stack[labels != c].mean(axis=0),
+                )
                 for c in range(10)
             ]
     return out
@@ -145,13 +209,20 @@ def test_class_statistics_equal_the_per_image_computation(random_params, digits,
     z1 = sweep.split_layers(mean.transpose(0, 2, 1), LAYERS)["z1"]
     z1_std = sweep.split_layers(std.transpose(0, 2, 1), LAYERS)["z1"]
     for c in range(10):
-        want_mean, want_std = expected["insertion", "z1"][c]
+        want_mean, want_std, _ = expected["insertion", "z1"][c]
         np.testing.assert_allclose(
             z1[c].reshape(want_mean.shape), want_mean, rtol=1e-12, atol=1e-15
         )
         np.testing.assert_allclose(
             z1_std[c].reshape(want_std.shape), want_std, rtol=1e-9, atol=1e-13
         )
+    # DeepLIFT is complete: a map sums to f(x) - f(0), so a contrast map sums to the class's
+    # mean f(x) minus the other images' mean f(x) (f(0) cancels)
+    values = sweep.split_layers(sweep.contrast(sums.count, sums.sum["value"]), network.LAYERS)
+    contrasts = sweep.class_maps(sums, "deeplift", LAYERS)["contrast"]
+    np.testing.assert_allclose(contrasts["z3"].sum(axis=(2, 3)), values["z3"], atol=1e-12)
+    np.testing.assert_allclose(contrasts["z1"].sum(axis=(2, 3)), values["z1"], atol=1e-11)
+    assert np.abs(values["z3"]).max() > 0.01  # the classes do differ
     mean_image, _ = sweep.moments(sums, "image")
     for c in range(10):
         np.testing.assert_allclose(
@@ -178,12 +249,51 @@ def test_class_statistics_equal_the_per_image_computation(random_params, digits,
         assert f["count"][()].tolist() == sums.count.tolist()
         assert f["confusion"][()].sum() == 1100
         for c in range(10):
-            want_mean, want_std = expected["deeplift", "z3"][c]
+            want_mean, want_std, want_contrast = expected["deeplift", "z3"][c]
             np.testing.assert_allclose(f["deeplift/z3_mean"][c], want_mean, rtol=1e-12, atol=1e-15)
             np.testing.assert_allclose(f["deeplift/z3_std"][c], want_std, rtol=1e-9, atol=1e-13)
+            np.testing.assert_allclose(
+                f["deeplift/z3_contrast"][c], want_contrast, rtol=1e-12, atol=1e-15
+            )
+            _, _, want_contrast = expected["insertion", "z1"][c]
+            np.testing.assert_allclose(
+                f["insertion/z1_contrast"][c], want_contrast, rtol=1e-12, atol=1e-15
+            )
+        # the contrast lies beside the mean and the std, described and laid out alike
+        for method in METHODS:
+            for layer in LAYERS:
+                mean, contrast = f[f"{method}/{layer}_mean"], f[f"{method}/{layer}_contrast"]
+                assert contrast.shape == mean.shape and contrast.dtype == mean.dtype
+                assert contrast.chunks == mean.chunks and contrast.compression == "gzip"
+                assert [d.label for d in contrast.dims] == [d.label for d in mean.dims]
+                assert [d.label for d in contrast.dims] == ["class", "node", "row", "col"]
+                scales = [contrast.dims[d][0].name for d in range(4)]
+                assert scales == ["/class", f"/node_{layer}", "/row", "/col"]
+                assert scales == [mean.dims[d][0].name for d in range(4)]
+                for key in ("axes", "units", "method", "layer"):
+                    assert contrast.attrs[key] == mean.attrs[key], key
+                assert contrast.attrs["meaning"] == (
+                    "what sets the class apart: mean over the class minus mean over the images "
+                    "of every other class (image-weighted) of: "
+                    + mean.attrs["meaning"].removeprefix("mean over the class of: ")
+                )
+                assert list(f[method]).index(f"{layer}_contrast") == (
+                    list(f[method]).index(f"{layer}_std") + 1
+                )
+        contrast = f["insertion/z1_contrast"][()]
+        std = f["insertion/z1_std"][()]
     picture = h5io.read_class(classes, 4, METHODS, LAYERS, shared_scale=True)
     assert picture["count"] == int((labels == 4).sum())
+    assert picture["others"] == 1100 - picture["count"]
     assert picture["maps"]["insertion"]["z1"].shape == (50, 28, 28)
+    # each picture reads its own maps, and its shared scale over all classes of that picture
+    for kind, maps in (("contrast", contrast), ("std", std)):
+        picture = h5io.read_class(classes, 4, METHODS, LAYERS, True, picture=kind)
+        np.testing.assert_array_equal(picture["maps"]["insertion"]["z1"], maps[4])
+        assert picture["shared_scale"]["insertion", "z1"] == np.abs(maps).max()
+        assert picture["residuals"]["insertion"]["z1"].shape == (50,)  # the class means
+    with pytest.raises(ValueError, match="picture 'median' is not one of mean, std, contrast"):
+        h5io.read_class(classes, 4, METHODS, LAYERS, picture="median")
 
 
 def attrs(start, stop, images=1100, **changes):

@@ -30,8 +30,12 @@ def test_report_holds_every_picture_with_its_caption(default_run, report):
     html = report.read_text()
     pictures = [f"results/images/{s}.png" for s in DEFAULT_SAMPLES]
     pictures += [f"results/images/{s}/methods.png" for s in DEFAULT_SAMPLES]
-    pictures += ["results/faithfulness.png"]
-    pictures += [f"results/sweep/test/images/class{c}.png" for c in range(10)]
+    pictures += ["results/faithfulness.png", "results/faithfulness.svg"]
+    pictures += [
+        f"results/sweep/test/images/{picture}/class{c}.png"
+        for picture in ("mean", "std", "contrast")
+        for c in range(10)
+    ]
     for picture in pictures:  # embedded, so the file stands alone
         data = base64.b64encode((default_run / picture).read_bytes()).decode()
         assert data in html, f"{picture} is not embedded in the report"
@@ -64,12 +68,15 @@ return {...start, bottom: b2.bottom - i2.bottom, right: b2.right - i2.right,
         height: i.height, box: b.height};
 """
 # one picture of each kind: a montage (4,284 px tall), a methods figure, the faithfulness
-# figure and a class picture of the sweep
+# figure as PNG and as SVG and the three class pictures of the sweep
 PICTURES = [
     "results/images/digit3.png",
     "results/images/digit3/methods.png",
     "results/faithfulness.png",
-    "results/sweep/test/images/class3.png",
+    "results/faithfulness.svg",
+    "results/sweep/test/images/mean/class3.png",
+    "results/sweep/test/images/std/class3.png",
+    "results/sweep/test/images/contrast/class3.png",
 ]
 
 

@@ -251,7 +251,25 @@ def test_classes(sweep_files):
         for layer in SAMPLE_LAYERS:
             assert tree[method][f"{layer}_mean"].dims == ("class", f"node_{layer}", "row", "col")
             assert tree[method][f"{layer}_std"].dims == ("class", f"node_{layer}", "row", "col")
+            contrast = tree[method][f"{layer}_contrast"]
+            assert contrast.dims == ("class", f"node_{layer}", "row", "col")
+            assert coordinates(contrast) == {
+                "class": list(range(10)),
+                f"node_{layer}": list(range(LAYER_SIZES[layer])),
+                "row": list(range(28)),
+                "col": list(range(28)),
+            }
+            assert contrast.attrs["units"] == f"change of {layer}"
             assert tree[method][f"{layer}_residual_mean"].dims == ("class", f"node_{layer}")
+    # the contrast in named axes: class 4's mean map minus the mean over the 36 other images
+    mean = tree["deeplift"]["z3_mean"].astype(np.float64)
+    others = (mean * tree["count"]).drop_sel({"class": 4}).sum("class") / 36
+    np.testing.assert_allclose(
+        tree["deeplift"]["z3_contrast"].sel({"class": 4}),
+        mean.sel({"class": 4}) - others,
+        rtol=1e-5,
+        atol=1e-7,
+    )
     # the readers are unchanged: the right predictions of a class are the diagonal
     picture = h5io.read_class(classes, 4, SWEEP_METHODS, SAMPLE_LAYERS)
     assert picture["predicted_right"] == int(confusion.sel(label=4, predicted=4))

@@ -21,13 +21,16 @@ from .samples import SPLIT_SIZES
 from .sweep import Exact, check_shards, class_image, class_maps, class_values
 
 __all__ = [
+    "CLASS_PICTURES",
     "MergedShards",
     "area_of",
     "baseline_values_of",
     "class_counts",
     "class_images_of",
     "class_maps_of",
+    "class_contrast_of",
     "class_residuals_of",
+    "class_std_of",
     "class_values_of",
     "confusion_of",
     "curve_of",
@@ -160,6 +163,22 @@ def class_values_of(f, layer):
 def class_maps_of(f, method, layer):
     """/<method>/<layer>_mean (class, node, row, col): the class mean maps."""
     return _at(f, f"{method}/{_mean(layer)}")
+
+
+def class_std_of(f, method, layer):
+    """/<method>/<layer>_std (class, node, row, col): the maps' standard deviation (ddof=1)
+    over each class's images."""
+    return _at(f, f"{method}/{layer}_std")
+
+
+def class_contrast_of(f, method, layer):
+    """/<method>/<layer>_contrast (class, node, row, col): each class's mean map minus the
+    mean map over the images of every other class."""
+    return _at(f, f"{method}/{layer}_contrast")
+
+
+# the sweep's pictures (config ``sweep.pictures``): the datasets each one draws
+CLASS_PICTURES = {"mean": class_maps_of, "std": class_std_of, "contrast": class_contrast_of}
 
 
 def class_residuals_of(f, method, layer):
@@ -736,13 +755,18 @@ def _write_class_method(f, method, stats, parameters, dtype):
     (maps_mean, maps_std), (res_mean, res_std) = stats["maps"], stats["residual"]
     for layer in maps_mean:
         common = {"units": f"change of {layer}", "method": method, "layer": layer}
+        meaning = f"{METHOD_MEANING[method]}; node: {LAYER_MEANING[layer]}"
+        axes = "class, node, row, col (pixel of the input image)"
         _put_moments(
+            g, layer, maps_mean[layer], maps_std[layer], meaning, axes, dtype, "maps", **common
+        )
+        put(
             g,
-            layer,
-            maps_mean[layer],
-            maps_std[layer],
-            f"{METHOD_MEANING[method]}; node: {LAYER_MEANING[layer]}",
-            "class, node, row, col (pixel of the input image)",
+            f"{layer}_contrast",
+            stats["contrast"][layer],
+            "what sets the class apart: mean over the class minus mean over the images of "
+            f"every other class (image-weighted) of: {meaning}",
+            axes,
             dtype,
             "maps",
             **common,
@@ -759,20 +783,26 @@ def _write_class_method(f, method, stats, parameters, dtype):
         )
 
 
-def read_class(path, label, methods, layers, shared_scale=False, expected=None):
-    """What the picture of one class needs from a sweep's classes.h5; with
-    ``shared_scale``, also {(method, layer): largest |mean| over all classes}; ``expected``:
-    the root attributes the file must have (the sweep's ``config``, ``weights_sha256``)."""
+def read_class(path, label, methods, layers, shared_scale=False, expected=None, picture="mean"):
+    """What the picture of one class needs from a sweep's classes.h5: its ``maps`` are those
+    of ``picture`` (a key of ``CLASS_PICTURES``: the class's mean maps, their standard
+    deviation or its contrast); the image, probabilities and residuals are the class means.
+    With ``shared_scale``, also {(method, layer): largest |value| of that picture's maps
+    over all classes}; ``expected``: the root attributes the file must have (the sweep's
+    ``config``, ``weights_sha256``)."""
+    if picture not in CLASS_PICTURES:
+        raise ValueError(f"picture {picture!r} is not one of {', '.join(CLASS_PICTURES)}")
+    maps_of = CLASS_PICTURES[picture]
     with open_checked(path, expected) as f:
+        counts = class_counts(f)[()]
         out = {
             "split": str(f.attrs["split"]),
-            "count": int(class_counts(f)[label]),
+            "count": int(counts[label]),
+            "others": int(counts.sum() - counts[label]),
             "predicted_right": int(confusion_of(f)[label, label]),
             "image": class_images_of(f)[label],
             "probabilities": class_values_of(f, "z3")[label],
-            "maps": {
-                m: {layer: class_maps_of(f, m, layer)[label] for layer in layers} for m in methods
-            },
+            "maps": {m: {layer: maps_of(f, m, layer)[label] for layer in layers} for m in methods},
             "residuals": {
                 m: {layer: class_residuals_of(f, m, layer)[label] for layer in layers}
                 for m in methods
@@ -781,7 +811,7 @@ def read_class(path, label, methods, layers, shared_scale=False, expected=None):
         }
         if shared_scale:
             out["shared_scale"] = {
-                (m, layer): float(np.nanmax(np.abs(class_maps_of(f, m, layer)[()]), initial=0.0))
+                (m, layer): float(np.nanmax(np.abs(maps_of(f, m, layer)[()]), initial=0.0))
                 for m in methods
                 for layer in layers
             }

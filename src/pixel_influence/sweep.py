@@ -12,7 +12,8 @@ values. The reduction is exact and independent of how the split is cut into shar
   shards can be merged in any grouping and give the same bits as one shard.
 
 Only the block sums are rounded to the grid (2**-62 ~ 2e-19, far below float32 storage);
-the means and standard deviations are then derived from the exact sums.
+the means, standard deviations and contrasts (a class's mean minus the mean over the images
+of every other class) are then derived from the exact sums.
 """
 
 import json
@@ -35,6 +36,7 @@ __all__ = [
     "class_image",
     "class_maps",
     "class_values",
+    "contrast",
     "moments",
     "progress_logger",
     "provenance",
@@ -278,15 +280,40 @@ def moments(sums, key):
 
     Classes with no image get NaN; with one image the standard deviation is NaN.
     """
-    n = sums.count.reshape((-1,) + (1,) * len(sums.shapes[key]))
+    return _moments(sums.count, sums.sum[key], sums.sumsq[key])
+
+
+def _moments(count, total, sumsq):
+    n = count.reshape((-1,) + (1,) * (total.hi.ndim - 1))
     ones = np.maximum(n, 1)
-    total = sums.sum[key]
     mean = np.where(n > 0, total.value() / ones, np.nan)
-    s1, s2 = total.longdouble(), sums.sumsq[key].longdouble()
+    s1, s2 = total.longdouble(), sumsq.longdouble()
     # the sums are exact; the extended precision keeps s2 - s1^2/n from cancelling
     var = np.maximum(s2 - s1 * s1 / ones, 0) / np.maximum(n - 1, 1)
     std = np.where(n > 1, np.sqrt(var.astype(np.float64)), np.nan)
     return mean, std
+
+
+def contrast(count, total):
+    """What sets each class apart: its mean minus the mean over the images of every other
+    class, image-weighted: ``total[c] / n[c] - (sum(total) - total[c]) / (N - n[c])``.
+
+    ``count``: (classes,) images per class; ``total``: the ``Exact`` per-class sums
+    (classes, ...) of one statistic. The other classes' sum is an exact integer difference
+    of the limbs, so both means are correctly rounded float64 divisions (the class's is
+    bit for bit the mean of ``moments``) and only their difference rounds once more.
+    NaN where the class or all the other classes have no image. Returns (classes, ...).
+    """
+    count = np.asarray(count, dtype=np.int64)
+    total.carry()
+    others = Exact.of(total.hi.sum(axis=0) - total.hi, total.lo.sum(axis=0) - total.lo)
+    n = count.reshape((-1,) + (1,) * (total.hi.ndim - 1))
+    m = n.sum() - n  # images of the other classes
+    with np.errstate(invalid="ignore"):
+        out = total.value() / np.maximum(n, 1)
+        out -= others.value() / np.maximum(m, 1)
+    out[np.broadcast_to((n == 0) | (m == 0), out.shape)] = np.nan
+    return out
 
 
 def split_layers(flat, layers):
@@ -312,18 +339,23 @@ def class_values(sums):
 
 
 def class_maps(sums, method, layers, shape=(28, 28)):
-    """Per-class mean and standard deviation of a method's maps and residuals:
-    ``{"maps": ({layer: (classes, node, row, col)}, std), "residual": ({layer: (classes,
-    node)}, std)}``. One method at a time: a sweep's maps of every method need not be in
-    memory at once."""
+    """Per-class mean, standard deviation and contrast (``contrast``) of a method's maps,
+    and mean and standard deviation of its residuals: ``{"maps": ({layer: (classes, node,
+    row, col)}, std), "contrast": {layer: (classes, node, row, col)}, "residual": ({layer:
+    (classes, node)}, std)}``. One method at a time: a sweep's maps of every method need
+    not be in memory at once; the exact sums of the maps are read once for all three."""
     classes = len(sums.count)
-    maps = tuple(
-        # (class, pixel, node) -> (class, node, row, col)
-        split_layers(a.transpose(0, 2, 1).reshape((classes, -1) + shape), layers)
-        for a in moments(sums, f"{method}/maps")
-    )
+
+    def per_layer(a):  # (class, pixel, node) -> {layer: (class, node, row, col)}
+        return split_layers(a.transpose(0, 2, 1).reshape((classes, -1) + shape), layers)
+
+    key = f"{method}/maps"
+    total = sums.sum[key]
+    maps = tuple(per_layer(a) for a in _moments(sums.count, total, sums.sumsq[key]))
+    contrasts = per_layer(contrast(sums.count, total))
+    del total
     residual = tuple(split_layers(a, layers) for a in moments(sums, f"{method}/residual"))
-    return {"maps": maps, "residual": residual}
+    return {"maps": maps, "contrast": contrasts, "residual": residual}
 
 
 # the settings every shard of one sweep shares

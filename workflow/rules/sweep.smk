@@ -1,5 +1,6 @@
 # Per-class influence over a whole MNIST split: shards of whole 500-image blocks, merged
-# exactly (integer sums), then one montage per class.
+# exactly (integer sums), then per class one montage of each picture of sweep.pictures: the
+# mean maps, their standard deviation, the class's mean minus the other classes' mean.
 
 
 rule sweep_shard:
@@ -52,15 +53,17 @@ rule sweep_image:
         "results/sweep/{split}/classes.h5",
     output:
         report(
-            "results/sweep/{split}/images/class{label}.png",
+            "results/sweep/{split}/images/{picture}/class{label}.png",
             caption="../report/sweep.rst",
             category="Class averages",
-            labels={"split": "{split}", "class": "{label}"},
+            labels={"split": "{split}", "picture": "{picture}", "class": "{label}"},
         ),
     log:
-        "logs/sweep_image/{split}/class{label}.log",
+        "logs/sweep_image/{split}/{picture}/class{label}.log",
     benchmark:
-        "results/benchmarks/sweep_image/{split}/class{label}.tsv"
+        "results/benchmarks/sweep_image/{split}/{picture}/class{label}.tsv"
+    wildcard_constraints:
+        picture="mean|std|contrast",
     conda:
         ENV
     resources:
@@ -71,6 +74,8 @@ rule sweep_image:
         methods=(SWEEP or {}).get("methods"),
         scale=config["scale"],
         zoom=config["zoom"],
+        colormap=config["colormap"],
+        overlay=config["overlay"],
         expected=sweep_expected,
     script:
         "../scripts/sweep_image.py"

@@ -1,4 +1,5 @@
-"""Merge the shards of a sweep exactly into per-class means and standard deviations."""
+"""Merge the shards of a sweep exactly into per-class means, standard deviations and
+contrasts (each class's mean minus the mean over the images of the other classes)."""
 
 import json
 import logging

@@ -1,4 +1,4 @@
-"""The montage of one class of a sweep: the mean influence maps of the class's images."""
+"""One picture of one class of a sweep: its mean maps, their spread or what sets it apart."""
 
 from pixel_influence import h5io
 from pixel_influence.jobs import run
@@ -7,36 +7,72 @@ from pixel_influence.render import canvas, montage, shading
 
 def job(smk):
     p = smk.params
-    label = int(smk.wildcards.label)
+    label, picture = int(smk.wildcards.label), smk.wildcards.picture
     data = h5io.read_class(
-        smk.input[0], label, p.methods, p.layers, p.scale == "shared", p.expected
+        smk.input[0], label, p.methods, p.layers, p.scale == "shared", p.expected, picture
     )
-    count, right = data["count"], data["predicted_right"]
-    if count == 0:  # a short sweep may miss a class: its means are NaN, drawn as gray
-        data = shading.nan_to_zero(data)
-    title = (
-        f"{data['split']} split, label {label}: mean over {count} images "
-        f"({right / max(count, 1):.1%} predicted {label}); input = the mean image"
-    )
+    # a short sweep may miss a class (its statistics are NaN, drawn as 0), a class of one
+    # image has no spread, a sweep of one class nothing to contrast it with
+    data = shading.nan_to_zero(data)
+    title, sample = sweep_titles(data, label, picture)
     scales = shading.scales(data["maps"], p.scale, data["shared_scale"])
     img = montage.montage(
         data["image"],
         data["maps"],
         scales,
-        data["probabilities"],
+        data["probabilities"] if picture == "mean" else None,
         title,
         p.scale,
-        residuals=data["residuals"],
+        residuals=data["residuals"] if picture == "mean" else None,
         zoom=p.zoom,
+        colormap=p.colormap,
+        overlay=p.overlay,
+        one_sided=picture == "std",
     )
     metadata = {
         "Title": title,
-        "sample": f"{data['split']} split, label {label}, mean over {count} images",
+        "sample": sample,
+        "picture": picture,
         "method": ", ".join(p.methods),
         "layer": ", ".join(p.layers),
-        "scale": f"{p.scale}: {shading.scale_text(scales)}",
+        "scale": scale_text(p.scale, scales, picture),
+        **shading.colour_metadata(p.colormap, p.overlay),
     }
     canvas.save_png(img, smk.output[0], metadata)
+
+
+def scale_text(mode, scales, picture):
+    """The scales for the PNG's text; a standard deviation's run from 0 to +scale."""
+    if picture == "std":
+        return f"{mode}, one-sided from 0: {shading.scale_text(scales).replace('+-', '+')}"
+    return f"{mode}: {shading.scale_text(scales)}"
+
+
+def images(n):
+    return f"{n:,} image" + ("" if n == 1 else "s")
+
+
+def sweep_titles(data, label, picture):
+    """The picture's title and its PNG ``sample`` text: what is shown, over how many images."""
+    split, count, others = data["split"], data["count"], data["others"]
+    right = data["predicted_right"] / max(count, 1)
+    if picture == "mean":
+        shown = f"mean over {images(count)} ({right:.1%} predicted {label})"
+        if count == 0:
+            shown += " (none: drawn as 0)"
+    elif picture == "std":
+        shown = f"spread of the maps: standard deviation over {images(count)}"
+        if count < 2:
+            shown += " (fewer than 2: none, drawn as 0)"
+    else:
+        shown = (
+            f"what sets it apart: mean map minus the mean over the {images(others)} of the other "
+            "classes"
+        )
+        if count == 0 or others == 0:
+            shown += " (no images on one side: drawn as 0)"
+    sample = f"{split} split, label {label}, {shown}"
+    return f"{split} split, label {label}: {shown}; input = the class's mean image", sample
 
 
 run(job, snakemake)
