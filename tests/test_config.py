@@ -59,8 +59,29 @@ def test_default_config_is_valid():
         ),
         ({"samples": {"w": {"fill": 1.0}}, "methods": ["magic"]}, "config.methods[0]: 'magic'"),
         ({"samples": {"w": {"fill": 1.0}}, "scale": "log"}, "config.scale: 'log' is not one of"),
+        (
+            {"samples": W, "colormap": "viridis"},
+            "config.colormap: 'viridis' is not one of ['gray', 'diverging']",
+        ),
+        (
+            {"samples": W, "overlay": "true"},
+            "config.overlay: 'true' is text, not true or false: Snakemake's --config reads only "
+            "True and False as booleans (write True)",
+        ),
+        ({"samples": W, "overlay": 1}, "config.overlay: 1 is not of type 'boolean'"),
+        (
+            {"samples": W, "sweep": {"pictures": ["median"]}},
+            "config.sweep.pictures[0]: 'median' is not one of ['mean', 'std', 'contrast']",
+        ),
+        (
+            {"samples": W, "sweep": {"pictures": []}},
+            "config.sweep.pictures: [] should be non-empty",
+        ),
         ({"samples": {"w": {"fill": 1.0}}, "layer": ["z1"]}, "('layer' was unexpected)"),
-        ({"layers": ["z1"]}, "config: 'samples' is a required property"),
+        (
+            {"layers": ["z1"]},
+            "config: no samples: give `samples`, `sample_sheet` or `sample_folder`",
+        ),
         (
             {"samples": W, "method_parameters": {"shapley_sampling": {"permutations": 7}}},
             "config.method_parameters.shapley_sampling.permutations: 7 is not a multiple of 2",

@@ -23,6 +23,7 @@ import math
 import os
 import re
 import string
+from pathlib import Path
 
 import pytest
 from conftest import ROOT
@@ -133,8 +134,13 @@ def test_the_walk_reaches_every_kind_of_key():
 # config in a few milliseconds, so hundreds of examples fit in seconds.
 
 # what the string strategies may name: a file, a folder and a named pipe that the ``files``
-# fixture makes, and a file that is not there
-FILES = ["digit.png", "folder", "fifo", "missing.png"]
+# fixture makes, a file that is not there, and a sample sheet and a folder of PNG files
+FILES = ["digit.png", "folder", "fifo", "missing.png", "sheet.tsv", "pngs"]
+# the samples of the fixture's sheet (sheet.tsv) and folder (pngs), which a drawn config
+# names often, so that many configs take samples from them
+SHEET = "sample\tsplit\tindex\tfill\tpng\ns1\ttest\t7\t\t\ns2\t\t\t0.5\t\ns3\t\t\t\tdigit.png\n"
+FOLDER_PNGS = ["p1.png", "P2.PNG", ".hidden.png", "notes.txt"]
+SOURCE_FILES = {"sample_sheet": "sheet.tsv", "sample_folder": "pngs"}
 
 NAME_CHARS = string.ascii_letters + string.digits + "_.-"
 HOSTILE_NAMES = [
@@ -229,10 +235,13 @@ def sample_values(node):
     return st.one_of(branches)
 
 
-def drawn(node):
-    """A strategy for valid values of a schema node (sample names from ``VALID_NAMES``)."""
+def drawn(node, key=None):
+    """A strategy for valid values of a schema node (sample names from ``VALID_NAMES``;
+    ``key``: the property it is the value of)."""
     node = resolve(node)
     if "object" not in kinds(node):
+        if key in SOURCE_FILES:  # null or the fixture's sheet or folder, mostly
+            return st.one_of(st.just(None), st.just(None), st.just(SOURCE_FILES[key]), leaf(node))
         return leaf(node)
     if "oneOf" in node:
         return sample_values(node)
@@ -243,12 +252,25 @@ def drawn(node):
             min_size=node["minProperties"],
             max_size=4,
         )
-    required = node.get("required", [])
     props = node.get("properties", {})
-    return st.fixed_dictionaries(
-        {k: drawn(props[k]) for k in required},
-        optional={k: drawn(v) for k, v in props.items() if k not in required},
-    )
+
+    def mapping(required, given=None):
+        given = given or {}
+        return st.fixed_dictionaries(
+            {k: given.get(k, drawn(props[k], k)) for k in required},
+            optional={k: drawn(v, k) for k, v in props.items() if k not in required},
+        )
+
+    if "anyOf" in node:  # the root: samples, a sample sheet or a sample folder, or more
+        branches = [
+            mapping(
+                branch["required"],
+                {k: st.just(SOURCE_FILES[k]) for k in branch["required"] if k in SOURCE_FILES},
+            )
+            for branch in node["anyOf"]
+        ]
+        return st.one_of(branches[0], branches[0], *branches)  # samples in 3 of 5
+    return mapping(node.get("required", []))
 
 
 CONFIGS = drawn(SCHEMA)
@@ -260,6 +282,32 @@ CONFIGS = drawn(SCHEMA)
 def path_problem_in(base):
     """The workflow's PNG path check, for paths relative to ``base`` (the working dir)."""
     return lambda p: samples.png_path_problem(os.path.join(base, p))
+
+
+def sheet_and_folder(cfg, base):
+    """(name, spec) of the samples of the config's sample sheet and folder, and why they
+    cannot be read. The only sample sheet the test has is ``sheet.tsv``; a folder is read
+    here by the rule the docs state (every *.png, any case, not hidden)."""
+    found, reasons = [], []
+    sheet = cfg.get("sample_sheet")
+    if sheet is not None:
+        full = os.path.join(base, sheet)
+        if os.path.realpath(full) != os.path.realpath(os.path.join(base, "sheet.tsv")):
+            reasons.append(f"sheet {sheet!r} is not the test's sheet")
+        else:
+            rows = [line.split("\t") for line in SHEET.splitlines()[1:]]
+            for name, split, index, fill, png in rows:
+                spec = {"png": png} if png else {"fill": float(fill)} if fill else None
+                found.append((name, spec or {"split": split, "index": int(index)}))
+    folder = cfg.get("sample_folder")
+    if folder is not None:
+        full = os.path.join(base, folder)
+        names = sorted(os.listdir(full)) if os.path.isdir(full) else []
+        pngs = [n for n in names if n[-4:].lower() == ".png" and n[0] != "."]
+        if not pngs:
+            reasons.append(f"folder {folder!r} without PNG files")
+        found += [(n[:-4], {"png": os.path.join(folder, n)}) for n in pngs]
+    return found, reasons
 
 
 def judge(cfg, base):
@@ -303,8 +351,9 @@ def judge(cfg, base):
         snakemake_validate(copy.deepcopy(cfg), os.path.join(base, "schema.json"), set_default=False)
     except WorkflowError as e:
         return [f"Snakemake's validate: {e}"]
+    more, reasons = sheet_and_folder(cfg, base)
     folded = {}
-    for name, spec in cfg["samples"].items():
+    for name, spec in list(cfg.get("samples", {}).items()) + more:
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name) or len(name) > 100:
             reasons.append(f"name {name!r}")
         elif DETECTOR.is_periodic(name) is not None:
@@ -505,7 +554,8 @@ def message_path(message, cfg):
     starts = [
         (len(keypaths.where(path)), path)
         for path in candidates
-        if message.startswith(keypaths.where(path) + ":")
+        # "config.sample_sheet (samples.tsv) row 4 ...": the key, then the file it names
+        if message.startswith((keypaths.where(path) + ":", keypaths.where(path) + " ("))
     ]
     return max(starts, key=lambda start: start[0])[1] if starts else None
 
@@ -555,14 +605,28 @@ def check_outcome(cfg, found, base):
             )
 
 
-@pytest.fixture(scope="module")
-def files(tmp_path_factory):
-    """A working directory holding the files the png strategy names (and the schema)."""
-    base = tmp_path_factory.mktemp("pngs")
+def make_files(base):
+    """The files that ``FILES`` names, in the folder ``base``: a PNG signature, an empty
+    folder, a named pipe, a sample sheet (``SHEET``) and a folder of small PNG files
+    (``FOLDER_PNGS``, two of them samples), and the schema as JSON."""
+    from PIL import Image
+
+    base = Path(base)
     (base / "digit.png").write_bytes(b"\x89PNG\r\n\x1a\n")
     (base / "folder").mkdir()
     os.mkfifo(base / "fifo")
+    (base / "sheet.tsv").write_text(SHEET, encoding="utf-8")
+    (base / "pngs").mkdir()
+    for name in FOLDER_PNGS:
+        Image.new("L", (8, 8), 255 * name.startswith("p")).save(base / "pngs" / name, "PNG")
     (base / "schema.json").write_text(json.dumps(SCHEMA))
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    """A working directory holding the files the string strategies name (and the schema)."""
+    base = tmp_path_factory.mktemp("pngs")
+    make_files(base)
     return str(base)
 
 
@@ -574,7 +638,7 @@ def test_problems_refuse_exactly_the_configs_that_cannot_run(steps, files):
     path_problem = path_problem_in(files)
     valid_before = False
     for kind, touched, cfg in steps:
-        found = config_checks.problems(cfg, SCHEMA, path_problem)
+        found = config_checks.problems(cfg, SCHEMA, path_problem, workdir=files)
         check_outcome(cfg, found, files)
         if valid_before and found and touched is not None:
             assert names_the_mutation(found, cfg, kind, touched), (
@@ -587,20 +651,23 @@ def test_drawn_configs_are_mostly_valid_and_mutations_mostly_not(files):
     """The strategies do what the property needs: valid configs of every sample kind, and
     mutations that make them invalid (a quick count over a few draws)."""
     outcomes = {"valid": 0, "invalid": 0}
-    kinds_seen = set()
+    kinds_seen, sources = set(), set()
 
     @settings(max_examples=60, **FIXED)
     @given(steps=mutated_configs())
     def count(steps):
         for _, _, cfg in steps[:1]:
             if judge(cfg, files) == []:
-                kinds_seen.update(samples.kind(s) for s in cfg["samples"].values())
+                more = [spec for _, spec in sheet_and_folder(cfg, files)[0]]
+                kinds_seen.update(map(samples.kind, [*cfg.get("samples", {}).values(), *more]))
+                sources.update(key for key in SOURCE_FILES if cfg.get(key) is not None)
         for _, _, cfg in steps:
             outcomes["valid" if judge(cfg, files) == [] else "invalid"] += 1
 
     count()
     assert outcomes["valid"] >= 10 and outcomes["invalid"] >= 10, outcomes
     assert kinds_seen == {"fill", "mnist", "png"}
+    assert sources == set(SOURCE_FILES)  # valid configs with a sheet, with a folder
 
 
 # ---------------------------------------------------------------------------------------

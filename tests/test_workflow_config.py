@@ -23,6 +23,7 @@ from test_config_properties import (
     _at,
     _replaced,
     dict_paths,
+    make_files,
     path_problem_in,
     paths_of,
 )
@@ -123,8 +124,7 @@ def dry_run(text):
         config = Path(workdir) / "config" / "config.yaml"
         config.parent.mkdir()
         config.write_text(text, encoding="utf-8")
-        (Path(workdir) / "digit.png").write_bytes(b"\x89PNG\r\n\x1a\n")
-        (Path(workdir) / "folder").mkdir()
+        make_files(workdir)  # the files the drawn configs may name, as in-process
         cmd = [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "-d", workdir]
         proc = subprocess.run(
             cmd + ["-n", "--cores", "1"], check=False, capture_output=True, text=True, timeout=120
@@ -144,7 +144,9 @@ def dry_run(text):
                 if isinstance(loaded, dict)
                 else []
             )
-            found += config_checks.problems(loaded, SCHEMA, path_problem_in(workdir))
+            found += config_checks.problems(
+                loaded, SCHEMA, path_problem_in(workdir), workdir=workdir
+            )
             expected = ("config", found)
     return proc.returncode, proc.stdout + proc.stderr, expected
 
@@ -199,6 +201,11 @@ TEXTS_EXAMPLE = [
         "  d.v1: {png: digit.png}\nsweep: {images: 1_000, shards: +2}\n"
         "download: {timeout: 1:30}\nfaithfulness: {min_change: 1.0e-3}\n"
     ),
+    # samples from the sample sheet and folder only; then names given twice across the
+    # mapping, the sheet and the folder, and a folder without PNG files
+    "sample_sheet: sheet.tsv\nsample_folder: pngs\n",
+    "samples: {S1: {fill: 1.0}, p1: {fill: 0}}\nsample_sheet: sheet.tsv\nsample_folder: pngs\n",
+    "samples: {w: {fill: 1.0}}\nsample_folder: folder\nsample_sheet: digit.png\n",
 ]
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 from jsonschema import Draft202012Validator, validators
 
-from . import samples
+from . import sample_sheet, samples
 from .keypaths import SHOWN, shown, where
 from .sweep import BLOCK, blocks
 
@@ -55,6 +55,8 @@ Validator = validators.extend(
 
 
 def _message(error):
+    if error.validator == "anyOf" and not error.absolute_path:  # the root's only anyOf
+        return "no samples: give `samples`, `sample_sheet` or `sample_folder`"
     if error.validator == "oneOf" and "samples" in list(error.absolute_path)[:1]:
         return (
             "a sample is exactly one of {fill: v}, {split: train|test, index: i} or "
@@ -77,6 +79,13 @@ def _message(error):
                     f"it without a decimal point ({int(error.instance)})"
                 )
             return f"{error.instance!r} is not a whole number, expected an integer"
+    if error.validator == "type" and error.validator_value == "boolean":
+        if isinstance(error.instance, str) and error.instance.lower() in ("true", "false"):
+            word = error.instance.lower() == "true"
+            return (
+                f"{error.instance!r} is text, not true or false: Snakemake's --config reads "
+                f"only True and False as booleans (write {word})"
+            )
     text = repr(error.instance)
     if len(text) > SHOWN:  # jsonschema writes the whole value into its message
         return error.message.replace(text, shown(error.instance))
@@ -386,11 +395,15 @@ def sweep_problems(sweep):
     return []
 
 
-def problems(config, schema, path_problem=samples.png_path_problem):
+def problems(config, schema, path_problem=None, workdir=None):
     """Every problem of ``config`` as a message naming the offending key; [] if none.
 
-    ``path_problem(path)``: what is wrong with a PNG sample's path, or None (a test can
-    stand in for the file system)."""
+    ``workdir``: the folder that relative paths (PNG samples, ``sample_sheet``,
+    ``sample_folder``) are relative to, the current one unless given; ``path_problem(path)``:
+    what is wrong with a PNG sample's path, or None (``samples.png_path_problem`` in
+    ``workdir`` unless given). Both let a test stand in for the file system."""
+    if path_problem is None:
+        path_problem = sample_sheet.path_problem_in(workdir)
     if not isinstance(config, dict):
         return [f"config: expected a mapping of keys to values, got {_read_as(config)}"]
     found = value_problems(config)
@@ -405,9 +418,10 @@ def problems(config, schema, path_problem=samples.png_path_problem):
         found.append(f"{where(error.absolute_path)}: {_message(error)}")
     if found:
         return found
-    for name, spec in config["samples"].items():
+    for name, spec in config.get("samples", {}).items():
         found += samples.check(name, spec, path_problem)
-    found += samples.name_clashes(config["samples"])
+    # the sample sheet and folder, and names given twice across all three
+    found += sample_sheet.gather(config, path_problem, workdir)[1]
     layers = config.get("layers", schema["properties"]["layers"]["default"])
     figure_layers = config.get("methods_figure", {}).get("nodes", {})
     for layer in figure_layers:

@@ -27,6 +27,7 @@ __all__ = [
     "SPLIT_SIZES",
     "check",
     "describe",
+    "file_problem",
     "fill_image",
     "kind",
     "mnist_image",
@@ -118,25 +119,35 @@ def name_problem(name):
     return None
 
 
-def name_clashes(entries):
-    """Sample names that differ only in case: one file on macOS and Windows file systems."""
+def name_clashes(names, labels=None):
+    """Sample names given twice, or differing only in case (one file on macOS and Windows
+    file systems), as messages naming both. ``labels``: how each name is named in a
+    message (``config.samples.<name>`` unless given, e.g. a sample sheet's row)."""
+    if labels is None:
+        labels = [where(("samples", name)) for name in names]
     seen, found = {}, []
-    for name in entries:
+    for name, label in zip(names, labels, strict=True):
         key = str(name).casefold()
-        if key in seen:
+        if key not in seen:
+            seen[key] = (name, label)
+        elif seen[key][0] == name:
             found.append(
-                f"{where(('samples', name))}: the same name as {where(('samples', seen[key]))} "
-                "but for upper and lower case; on a file system that ignores case (macOS, "
-                "Windows) both would write one file: rename one"
+                f"{label}: the name {shown(name)} is taken by {seen[key][1]} too; each sample "
+                "needs its own name: rename or remove one"
             )
         else:
-            seen[key] = name
+            found.append(
+                f"{label}: the same name as {seen[key][1]} but for upper and lower case; on a "
+                "file system that ignores case (macOS, Windows) both would write one file: "
+                "rename one"
+            )
     return found
 
 
-def png_path_problem(path):
-    """What stops ``path`` from being read as a PNG sample ("does not exist", "is a
-    folder, ..."), or None. Only a regular file is read: a named pipe would hang the reader."""
+def file_problem(path, expected):
+    """What stops ``path`` from being read as ``expected`` (e.g. "a PNG file"): "does not
+    exist", "is a folder, expected ...", ...; None if nothing. Only a regular file is read:
+    a named pipe would hang the reader."""
     try:
         info = os.stat(path)
     except FileNotFoundError:
@@ -144,12 +155,17 @@ def png_path_problem(path):
     except (OSError, ValueError) as e:  # ValueError: a NUL byte; OSError: name too long, ...
         return f"cannot be looked up ({getattr(e, 'strerror', None) or e})"
     if stat.S_ISDIR(info.st_mode):
-        return "is a folder, expected a PNG file"
+        return f"is a folder, expected {expected}"
     if not stat.S_ISREG(info.st_mode):
-        return "is not a regular file (a pipe, socket or device), expected a PNG file"
+        return f"is not a regular file (a pipe, socket or device), expected {expected}"
     if not os.access(path, os.R_OK):
         return "is not readable (permission denied)"
     return None
+
+
+def png_path_problem(path):
+    """What stops ``path`` from being read as a PNG sample (``file_problem``), or None."""
+    return file_problem(path, "a PNG file")
 
 
 def check(name, spec, path_problem=png_path_problem):
