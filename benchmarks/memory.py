@@ -4,14 +4,15 @@ the rule declares (``mem_mb`` and ``runtime``, from ``pixel_influence.resources`
 Every job runs for real, through Snakemake, with worst-case configs: the white image (all
 784 pixels changed) with all six methods on all six layers, float64 maps and integrated
 gradients with 4,096 quadrature points, drawn at zoom 8 with every hidden node in the
-methods figure; Shapley sampling with 100,000 permutations; PNG samples of 50 megapixels in
-every mode Pillow reads, square and in the long thin shapes that cost most; the
-faithfulness and shared_scale jobs over 1 to 40 samples; sweeps of all six methods on all
-six layers, of the largest shard (60,000 images), in 20 shards, and with integrated
-gradients' 4,096 points. A probe (a ``sitecustomize`` module put on ``PYTHONPATH``; no file
-of the workflow changes) makes each job's Python process write, as it exits, its rule, its
-wildcards, the ``mem_mb`` and ``runtime`` Snakemake gave it, its run time and its peak
-resident memory: the kernel's high-water mark of the process, ``VmHWM`` in
+methods figure; its pictures again at every zoom, in gray and in colour (an RGB figure);
+Shapley sampling with 100,000 permutations; PNG samples of 50 megapixels in every mode
+Pillow reads, square and in the long thin shapes that cost most; the faithfulness and
+shared_scale jobs over 1 to 40 samples; sweeps of all six methods on all six layers, of the
+largest shard (60,000 images), in 20 shards, and with integrated gradients' 4,096 points.
+A probe (a ``sitecustomize`` module put on ``PYTHONPATH``; no file of the workflow
+changes) makes each job's Python process write, as it exits, its rule, its wildcards, the
+``mem_mb`` and ``runtime`` Snakemake gave it, its run time and its peak resident memory:
+the kernel's high-water mark of the process, ``VmHWM`` in
 /proc/self/status, so the interpreter, Snakemake's preamble and the imports count.
 
 Not ``ru_maxrss`` (nor ``/usr/bin/time``, which reports it): Linux hands a child the
@@ -23,11 +24,11 @@ benchmark ``max_rss``: it samples, and misses short peaks.
 Prints one line per job, then per rule the job with the largest peak: what it was given,
 the peak (MiB), the declaration (mem_mb, MB = 10^6 bytes) and their ratio, its time against
 its runtime. The numbers of ``pixel_influence.resources.MEASURED`` come from here. Needs
-Linux (/proc) and the data (``--data``, as benchmarks/sweep.py). About 17 minutes on the
+Linux (/proc) and the data (``--data``, as benchmarks/sweep.py). About 20 minutes on the
 2-core development machine; ``--quick`` (2,560 permutations, fewer PNG modes and shapes,
-up to 16 samples, a smaller sweep) about 8; ``--parts`` runs some of it.
+up to 16 samples, fewer zooms, a smaller sweep) about 10; ``--parts`` runs some of it.
 Usage: python benchmarks/memory.py [--cores 2] [--data ../shared/data] [--quick]
-       [--parts white,png,samples,sweep]
+       [--parts white,pictures,png,samples,sweep]
 """
 
 import argparse
@@ -221,7 +222,9 @@ def main(argv):
     ap.add_argument("--data", default=str(ROOT.parent / "shared/data"))
     ap.add_argument("--quick", action="store_true")
     ap.add_argument(
-        "--parts", default="white,png,samples,sweep", help="comma-separated, of: %(default)s"
+        "--parts",
+        default="white,pictures,png,samples,sweep",
+        help="comma-separated, of: %(default)s",
     )
     args = ap.parse_args(argv)
     parts = args.parts.split(",")
@@ -236,6 +239,8 @@ def main(argv):
 
         if "white" in parts:
             white(run, base, permutations)
+        if "pictures" in parts:
+            pictures(run, base, args.quick)
         if "png" in parts:
             pngs(run, base, Path(tmp) / "png", args.quick)
         if "samples" in parts:
@@ -267,6 +272,36 @@ def white(run, base, permutations):
         run.run(f"test #0, 6 methods, {perms} permutations", cfg, target, "digit")
 
 
+def pictures(run, base, quick):
+    """The montage and the methods figure of the white image, with every method and layer
+    and every hidden node in the methods figure (310 columns), after one influence job only
+    the pictures again: on the node scale, which writes a line of text under every panel
+    and so draws the tallest figures, in gray (an "L" figure) and then in colour (colormap
+    diverging with the overlay: an RGB figure), each at zoom 1, 2, 4 and 8 (--quick: 1 and
+    8) and at zoom 8 with the default layers and methods figure nodes (4 layers, 20
+    columns); then at zoom 8 in gray on the layer scale (as the white image's run) and in
+    colour on the shared scale."""
+    cfg = dict(base, samples={"white": {"fill": 1.0}}, layers=ALL_LAYERS, methods=ALL_METHODS)
+    cfg.update(influence_dtype="float64", methods_figure={"nodes": EVERY_HIDDEN_NODE})
+    cfg["scale"] = "node"
+    targets = ["results/images/white.png", "results/images/white/methods.png"]
+    looks = {"gray": {"colormap": "gray", "overlay": False}}
+    looks["diverging, overlay"] = {"colormap": "diverging", "overlay": True}
+    for look, keys in looks.items():
+        for zoom in (1, 8) if quick else (1, 2, 4, 8):
+            case = f"pictures: {look}, node scale, zoom {zoom}"
+            run.run(case, dict(cfg, **keys, zoom=zoom), targets, "pictures")
+        small = dict(cfg, **keys, zoom=8, layers=["z1", "z2", "a3", "z3"])
+        small["methods_figure"] = base["methods_figure"]  # 5 nodes of z1 and of z2
+        case = f"pictures: {look}, node scale, zoom 8, 4 layers, 20 columns"
+        run.run(case, small, targets, "pictures")
+    cfg["zoom"] = 8
+    case = "pictures: gray, layer scale, zoom 8"
+    run.run(case, dict(cfg, **looks["gray"], scale="layer"), targets, "pictures")
+    case = "pictures: diverging, overlay, shared scale, zoom 8"
+    run.run(case, dict(cfg, **looks["diverging, overlay"], scale="shared"), targets, "pictures")
+
+
 def pngs(run, base, folder, quick):
     """PNG samples: every mode at 50 megapixels, then the costliest shapes, one job at a
     time (two 3 GB jobs at once fit, but each is slower)."""
@@ -296,7 +331,9 @@ def sweeps(run, base, quick):
     block of 500 images (--quick: 100; the sums held are as large, the images go through
     one at a time), with pictures at zoom 8; the default methods and layers; 20 shards to
     merge; integrated gradients with 4,096 points (one image: its quadrature rule is computed
-    again for every image); unless quick, the largest shard, the 60,000 training images."""
+    again for every image); unless quick, the largest shard, the 60,000 training images.
+    Each draws the three pictures of every class, then again in colour (an RGB figure) on
+    the shared scale: only the pictures run again."""
     first = 100 if quick else 500
     cases = [
         (f"sweep: 6 methods, 6 layers, {first} images", ALL_METHODS, ALL_LAYERS, first, 1),
@@ -319,8 +356,14 @@ def sweeps(run, base, quick):
         cfg = dict(base, samples={"white": {"fill": 1.0}}, zoom=8, sweep=sweep)
         if "4096" in case:
             cfg["method_parameters"] = {"integrated_gradients": {"points": 4096}}
-        targets = [f"results/sweep/{split}/images/class{c}.png" for c in range(10)]
+        targets = [
+            f"results/sweep/{split}/images/{picture}/class{c}.png"
+            for picture in ("mean", "std", "contrast")
+            for c in range(10)
+        ]
         run.run(case, cfg, targets, f"sweep{k}")
+        colour = dict(cfg, colormap="diverging", overlay=True, scale="shared")
+        run.run(f"{case}, diverging, overlay, shared", colour, targets, f"sweep{k}")
 
 
 FIXED_INPUT = ("download", "mnist", "weights", "baseline", "accuracy")

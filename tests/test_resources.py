@@ -153,6 +153,12 @@ def test_the_declarations_grow_with_the_input():
     assert m(8, ["z3"], 6) < m(8, ALL_LAYERS, 6) and m(8, ALL_LAYERS, 1) < m(8, ALL_LAYERS, 6)
     mf = resources.methods_figure_mem_mb
     assert mf(8, 20, 6) < mf(8, 310, 6) and mf(2, 310, 6) < mf(8, 310, 6)
+    # and in colour (an RGB figure), by more the larger the picture
+    for zoom in (1, 2, 4, 8):
+        assert m(zoom, ALL_LAYERS, 6) < m(zoom, ALL_LAYERS, 6, colour=True)
+        assert mf(zoom, 310, 6) < mf(zoom, 310, 6, colour=True)
+    assert m(8, ALL_LAYERS, 6, colour=True) - m(8, ALL_LAYERS, 6) > 400
+    assert mf(8, 310, 6, colour=True) - mf(8, 310, 6) > 400
 
     # the sweep: methods and layers
     # the sweep: methods, layers, images per shard, quadrature points; the merge: nodes, shards
@@ -169,6 +175,42 @@ def test_the_declarations_grow_with_the_input():
     assert c(["z3"], 1) < c(ALL_LAYERS, 1) < c(ALL_LAYERS, 120)
 
 
+def test_pictures_in_colour_have_their_own_line():
+    """A montage or methods figure in colour (colormap: diverging, or overlay: true) is an
+    RGB figure: Pillow holds it in 4 bytes a pixel against 1 for gray, so its line in the
+    panels' pixels is about four times as steep. Both lines were measured up to the largest
+    picture the config allows: every method and layer (or 310 columns) at zoom 8, on the
+    node scale (a line of text under every panel), in gray and in colour."""
+    for rule, fits in (
+        ("montage", resources.MONTAGE_FITS),
+        ("methods_figure", resources.METHODS_FIGURE_FITS),
+    ):
+        (_, gray), (_, colour) = fits[False], fits[True]
+        assert 3.5 < colour / gray < 4.5, rule
+        largest = {
+            colour: max(
+                (m for m in resources.rows(rule) if m.inputs.get("colour", False) == colour),
+                key=lambda m: m.mib,
+            )
+            for colour in (False, True)
+        }
+        for colour, m in largest.items():
+            assert m.inputs["zoom"] == 8 and "node scale" in m.case
+            assert m.inputs.get("columns", 310) == 310
+            assert tuple(m.inputs.get("layers", ALL_LAYERS)) == tuple(ALL_LAYERS)
+        assert largest[True].mib > 2.5 * largest[False].mib
+    # the declarations of the largest pictures, worked out by hand: the line through the
+    # smallest and largest measured picture, raised by the most any other lies above it,
+    # at the largest; 1.2 x that + 130 MiB, in MB. Colour montage: 568 MiB at zoom 8, the
+    # 4-layer one 8.2 MiB above the line: (1.2 x 576.2 + 130) x 1.048576 = 861.3; colour
+    # methods figure: 576 + 9.4 (zoom 4); gray: 202 + 3.1 and 198 + 2.7 (before the node
+    # scale was measured 379 and 376 MB)
+    assert resources.montage_mem_mb(8, ALL_LAYERS, 6, colour=True) == 862
+    assert resources.methods_figure_mem_mb(8, 310, 6, colour=True) == 873
+    assert resources.montage_mem_mb(8, ALL_LAYERS, 6) == 395
+    assert resources.methods_figure_mem_mb(8, 310, 6) == 389
+
+
 def test_small_inputs_ask_for_about_what_the_rules_asked_before():
     """The old fixed declarations were 1000 MB for an influence job, 500 MB for a picture
     or the faithfulness job: a digit and the default config stay at or below them."""
@@ -176,8 +218,9 @@ def test_small_inputs_ask_for_about_what_the_rules_asked_before():
     for spec in ({"fill": 1.0}, {"split": "test", "index": 0}):
         assert 300 < resources.influence_mem_mb(spec, ALL_METHODS, {}) <= 1000
     assert influence(header("L", 800, 600)) <= 1000  # a phone photo of a digit
-    assert resources.montage_mem_mb(2, default_layers, 6) <= 500
-    assert resources.methods_figure_mem_mb(2, 20, 6) <= 500
+    for colour in (False, True):  # the default zoom 2, in gray or in colour
+        assert resources.montage_mem_mb(2, default_layers, 6, colour) <= 500
+        assert resources.methods_figure_mem_mb(2, 20, 6, colour) <= 500
     assert resources.faithfulness_mem_mb(11, 6, default_layers, "float32") <= 500
     for rule in resources.FIXED:
         assert resources.fixed_mem_mb(rule) <= 500

@@ -82,6 +82,28 @@ def test_the_rules_declare_what_the_models_say(tmp_path):
     assert shards and {s["mem_mb"] for s in shards} == {str(mem_mb)}
 
 
+@pytest.mark.parametrize(
+    "colormap, overlay", [("diverging", False), ("gray", True)], ids=["diverging", "overlay"]
+)
+def test_pictures_in_colour_declare_the_colour_model(tmp_path, colormap, overlay):
+    """A dry run: a colour map other than gray, or the overlay, makes the montage and the
+    methods figure RGB figures, and their mem_mb the colour line's."""
+
+    def edit(cfg):
+        cfg.update(colormap=colormap, overlay=overlay, zoom=8, layers=ALL_LAYERS)
+        cfg["methods_figure"] = {"nodes": {"z1": list(range(50))}}
+        cfg.pop("sweep")
+
+    workdir = workdir_with_config(tmp_path / "run", edit)
+    jobs = resources_by_job(snakemake(workdir, "-n", "--config", mirror()).stdout)
+    montage = resources.montage_mem_mb(8, ALL_LAYERS, 6, colour=True)
+    methods = resources.methods_figure_mem_mb(8, 60, 6, colour=True)
+    assert montage > resources.montage_mem_mb(8, ALL_LAYERS, 6)
+    for sample in ("white", "digit0"):
+        assert jobs[("montage", sample)]["mem_mb"] == str(montage), sample
+        assert jobs[("methods_figure", sample)]["mem_mb"] == str(methods), sample
+
+
 # ---------------------------------------------------------------- measured again
 
 
@@ -155,3 +177,34 @@ def test_the_faithfulness_job_over_many_samples_stays_below_its_declaration(tmp_
     assert_fits(job)
     assert job["mem_mb"] == resources.faithfulness_mem_mb(n, 1, ALL_LAYERS, "float64")
     assert job["mem_mb"] > resources.faithfulness_mem_mb(1, 1, ALL_LAYERS, "float64")
+
+
+@needs_data
+def test_the_largest_pictures_in_colour_stay_below_their_declarations(tmp_path, probe):
+    """The largest montage and methods figure the config allows, in colour (diverging, with
+    the overlay: RGB figures): every method and layer, every hidden node (310 columns),
+    zoom 8, on the node scale (a line of text under every panel). Each job holds its whole
+    figure, 4 bytes a pixel, and stays below what it declared."""
+
+    def edit(cfg):
+        cfg["samples"] = {"white": {"fill": 1.0}}
+        cfg.update(layers=ALL_LAYERS, methods=ALL_METHODS, zoom=8, scale="node")
+        cfg.update(colormap="diverging", overlay=True)
+        cfg["methods_figure"] = {"nodes": memory.EVERY_HIDDEN_NODE}
+        cfg.pop("sweep")
+
+    workdir = workdir_with_config(tmp_path / "run", edit)
+    pictures = {"montage": "results/images/white.png"}
+    pictures["methods_figure"] = "results/images/white/methods.png"
+    jobs = measured(workdir, probe, *pictures.values())
+    declared = {
+        "montage": resources.montage_mem_mb(8, ALL_LAYERS, 6, colour=True),
+        "methods_figure": resources.methods_figure_mem_mb(8, 310, 6, colour=True),
+    }
+    for rule, path in pictures.items():
+        job = jobs[(rule, "white")]
+        assert_fits(job)
+        assert job["mem_mb"] == declared[rule]
+        width, height, mode, _ = resources.png_header(workdir / path)  # over 100 megapixels
+        assert mode == "RGB" and width * height > 100e6
+        assert job["peak_mib"] > 4 * width * height / MIB

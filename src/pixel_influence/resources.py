@@ -84,6 +84,8 @@ __all__ = [
     "sums_mib",
     "sweep_classes_mem_mb",
     "sweep_classes_mib",
+    "sweep_image_mem_mb",
+    "sweep_image_mib",
     "sweep_memory_mb",
     "sweep_runtime_min",
     "sweep_shard_mib",
@@ -130,6 +132,7 @@ _SAMPLES = "samples, each white, 6 methods, 6 layers, float64"
 _EVERY = {"layers": ALL_LAYERS, "methods": ALL_METHODS}
 _METHODS4 = ("insertion", "occlusion", "gradient_input", "deeplift")
 _METHODS6 = (*_METHODS4, "integrated_gradients", "shapley_sampling")
+_COLOUR = ", diverging, overlay"  # a picture's case in colour: an RGB figure
 
 # Measured with `python benchmarks/memory.py` on the 2-core, 24 GB development machine
 # (Linux 6.18, Python 3.11.7, numpy 2.4.6, Pillow 13.0.0, h5py 3.16.0, Snakemake 9.27.1),
@@ -207,12 +210,16 @@ MEASURED = (
     ),
     Measured("influence", "PNG 50 MP RGBA, 50,000 x 1,000", 1061, 5.8, _png("RGBA", 50_000, 1000)),
     Measured("influence", "PNG 50 MP RGBA, 1,000 x 50,000", 1061, 10.3, _png("RGBA", 1000, 50_000)),
-    # the faithfulness job reads one sample at a time and keeps its curves resampled on
-    # 101 points (faithfulness.condensed); shared_scale reads one sample at a time
-    Measured("faithfulness", f"1 {_SAMPLES}", 97, 1.3, {"samples": 1, **_EVERY}),
-    Measured("faithfulness", f"10 {_SAMPLES}", 139, 5.5, {"samples": 10, **_EVERY}),
-    Measured("faithfulness", f"20 {_SAMPLES}", 157, 11.1, {"samples": 20, **_EVERY}),
-    Measured("faithfulness", f"40 {_SAMPLES}", 197, 22.4, {"samples": 40, **_EVERY}),
+    # the faithfulness job reads one sample at a time and keeps its areas and the sums of
+    # its resampled curves (faithfulness.condensed), then draws the figure with matplotlib
+    # (its import and the drawing are most of the constant); measured again with matplotlib
+    # 3.11.2 on the same machine, 2026-12-01, busier (four sessions at once): the peak
+    # levels off after a few samples (the allocator keeps the freed curves' memory), and
+    # the times vary with the load. shared_scale reads one sample at a time
+    Measured("faithfulness", f"1 {_SAMPLES}", 145, 14.1, {"samples": 1, **_EVERY}),
+    Measured("faithfulness", f"10 {_SAMPLES}", 173, 28.1, {"samples": 10, **_EVERY}),
+    Measured("faithfulness", f"20 {_SAMPLES}", 175, 41.2, {"samples": 20, **_EVERY}),
+    Measured("faithfulness", f"40 {_SAMPLES}", 173, 33.0, {"samples": 40, **_EVERY}),
     # the explorer page holds every sample's Shapley maps (on its changed pixels) and the
     # sweep's class means, encoded, until it is written; white samples change every pixel
     Measured(
@@ -236,7 +243,8 @@ MEASURED = (
     Measured("shared_scale", f"10 {_SAMPLES}", 78, 3.9),
     Measured("shared_scale", f"20 {_SAMPLES}", 79, 8.1),
     Measured("shared_scale", f"40 {_SAMPLES}", 80, 7.7),
-    # pictures of the white image: 6 methods x 6 layers (320 nodes), by zoom
+    # pictures of the white image on the layer scale (the default): 6 methods x 6 layers
+    # (320 nodes), by zoom
     Measured("montage", "6 methods, 6 layers, zoom 1", 77, 3.6, {"zoom": 1, **_EVERY}),
     Measured("montage", "6 methods, 6 layers, zoom 2", 83, 5.5, {"zoom": 2, **_EVERY}),
     Measured("montage", "6 methods, 6 layers, zoom 4", 105, 6.9, {"zoom": 4, **_EVERY}),
@@ -259,6 +267,84 @@ MEASURED = (
         81,
         1.5,
         {"zoom": 8, "columns": 20},
+    ),
+    # the same pictures measured again with the colour maps, on the same machine, 2026-12-01
+    # (`benchmarks/memory.py --parts pictures`, the larger of two runs): on the node scale,
+    # which writes a line of text under every panel (the tallest figures; in gray up to 5 %
+    # above the layer scale, which measured again as above within 1 MiB), in gray and in
+    # colour (colormap: diverging with the overlay, an RGB figure, which Pillow holds in 4
+    # bytes a pixel against 1 for gray); in colour also on the shared scale
+    *(
+        Measured(
+            "montage",
+            f"6 methods, 6 layers, zoom {z}, node scale{look}",
+            mib,
+            s,
+            {"zoom": z, **_EVERY, "colour": bool(look)},
+        )
+        for look, z, mib, s in (
+            ("", 1, 79, 4.2),
+            ("", 2, 86, 6.0),
+            ("", 4, 109, 7.5),
+            ("", 8, 202, 12.1),
+            (_COLOUR, 1, 93, 7.1),
+            (_COLOUR, 2, 120, 14.4),
+            (_COLOUR, 4, 214, 13.8),
+            (_COLOUR, 8, 568, 38.5),
+        )
+    ),
+    *(
+        Measured(
+            "montage",
+            f"6 methods, 4 layers (170 nodes), zoom 8, node scale{look}",
+            mib,
+            s,
+            {"zoom": 8, "layers": DEFAULT_LAYERS, "methods": 6, "colour": bool(look)},
+        )
+        for look, mib, s in (("", 143, 5.0), (_COLOUR, 350, 13.1))
+    ),
+    Measured(
+        "montage",
+        f"6 methods, 6 layers, zoom 8, shared scale{_COLOUR}",
+        532,
+        30.1,
+        {"zoom": 8, **_EVERY, "colour": True},
+    ),
+    *(
+        Measured(
+            "methods_figure",
+            f"6 methods, 310 columns, zoom {z}, node scale{look}",
+            mib,
+            s,
+            {"zoom": z, "colour": bool(look)},
+        )
+        for look, z, mib, s in (
+            ("", 1, 79, 3.7),
+            ("", 2, 85, 4.8),
+            ("", 4, 110, 5.7),
+            ("", 8, 198, 9.0),
+            (_COLOUR, 1, 99, 5.7),
+            (_COLOUR, 2, 122, 9.7),
+            (_COLOUR, 4, 222, 10.1),
+            (_COLOUR, 8, 576, 28.5),
+        )
+    ),
+    *(
+        Measured(
+            "methods_figure",
+            f"6 methods, the default 20 columns, zoom 8, node scale{look}",
+            mib,
+            s,
+            {"zoom": 8, "columns": 20, "colour": bool(look)},
+        )
+        for look, mib, s in (("", 76, 1.5), (_COLOUR, 104, 2.6))
+    ),
+    Measured(
+        "methods_figure",
+        f"6 methods, 310 columns, zoom 8, shared scale{_COLOUR}",
+        545,
+        21.0,
+        {"zoom": 8, "colour": True},
     ),
     # sweeps of the test split in one shard unless said: a shard holds per-class sums of
     # every map and streams the images; the merge holds one statistic at a time
@@ -304,45 +390,77 @@ MEASURED = (
         14.9,
         {"methods": ("integrated_gradients",), "layers": ("z3",), "images": 1, "ig_points": 4096},
     ),
+    # the merge and the pictures measured again with the contrast maps (/<method>/<layer>
+    # _contrast, which the merge also computes and holds in its file) and the three
+    # pictures per class, on the same machine, 2026-12-01, busier (four sessions at once);
+    # a picture in colour (colormap: diverging, or overlay: true) is an RGB figure, which
+    # Pillow holds in 4 bytes a pixel against 1 for gray
     Measured(
         "sweep_classes",
         "6 methods, 6 layers, 500 images",
-        453,
-        8.7,
+        544,
+        10.9,
         {"layers": ALL_LAYERS, "methods": 6},
     ),
     Measured(
         "sweep_classes",
         "6 methods, 6 layers, 100 images",
-        471,
-        14.1,
+        510,
+        13.0,
         {"layers": ALL_LAYERS, "methods": 6},
     ),
     Measured(
         "sweep_classes",
         "the default 4 methods and 4 layers",
-        268,
-        3.3,
+        288,
+        7.0,
         {"layers": DEFAULT_LAYERS, "methods": 4},
     ),
     Measured(
-        "sweep_classes", "insertion, z3, 20 shards", 75, 0.8, {"layers": ("z3",), "shards": 20}
+        "sweep_classes", "insertion, z3, 20 shards", 75, 0.9, {"layers": ("z3",), "shards": 20}
     ),
     Measured("sweep_classes", "insertion, z3, 1 shard", 63, 0.5, {"layers": ("z3",)}),
-    Measured("sweep_image", "6 methods, 6 layers, zoom 8", 188, 4.0, {"zoom": 8, **_EVERY}),
+    Measured(
+        "sweep_image",
+        "6 methods, 6 layers, zoom 8, layer or shared scale",
+        194,
+        8.7,
+        {"zoom": 8, **_EVERY},
+    ),
     Measured(
         "sweep_image",
         "the default 4 methods and 4 layers, zoom 8",
-        112,
-        3.1,
+        114,
+        5.1,
         {"zoom": 8, "layers": DEFAULT_LAYERS, "methods": 4},
     ),
     Measured(
         "sweep_image",
         "insertion, z3, zoom 8",
-        61,
-        1.2,
+        63,
+        1.1,
         {"zoom": 8, "layers": ("z3",), "methods": 1},
+    ),
+    Measured(
+        "sweep_image",
+        "6 methods, 6 layers, zoom 8, diverging, overlay, shared scale",
+        534,
+        16.8,
+        {"zoom": 8, **_EVERY, "colour": True},
+    ),
+    Measured(
+        "sweep_image",
+        "the default 4 methods and 4 layers, zoom 8, diverging, overlay, shared scale",
+        244,
+        3.9,
+        {"zoom": 8, "layers": DEFAULT_LAYERS, "methods": 4, "colour": True},
+    ),
+    Measured(
+        "sweep_image",
+        "insertion, z3, zoom 8, diverging, overlay, shared scale",
+        73,
+        0.5,
+        {"zoom": 8, "layers": ("z3",), "methods": 1, "colour": True},
     ),
 )
 
@@ -550,10 +668,15 @@ def influence_runtime_min(spec, methods, method_parameters, header=None):
 
 
 def condensed_bytes(methods, layers):
-    """Bytes the faithfulness job keeps of one sample: its deletion and insertion curves of
-    every method and the random ranking, every node, resampled on 101 points in float32
-    (``faithfulness.condensed``); the full curves of one sample at a time come and go."""
-    return (methods + 1) * _nodes(layers) * 2 * 101 * 4
+    """Bytes the faithfulness job keeps of one sample (``faithfulness.condensed``), all
+    float64: per method and the random ranking, every node's normalised area and area in
+    units of both curves, z3's areas in logit space and the sums of the resampled curves
+    (101 points per layer and curve); every node's change and each method's residuals. The
+    full curves of one sample at a time come and go."""
+    nodes, logit = _nodes(layers), LAYER_SIZES["z3"] if "z3" in layers else 0
+    rankings = methods + 1
+    per_node = rankings * 2 * 2 + 1 + methods  # areas (2 kinds, 2 scores), change, residuals
+    return 8 * (nodes * per_node + rankings * 2 * (logit + len(layers) * 101))
 
 
 FAITHFULNESS_MIB, FAITHFULNESS_PER_CONDENSED_MIB = _fit(
@@ -562,7 +685,9 @@ FAITHFULNESS_MIB, FAITHFULNESS_PER_CONDENSED_MIB = _fit(
         for m in rows("faithfulness")
     ]
 )
-FAITHFULNESS_SECONDS_PER_SAMPLE = max(m.seconds / m.inputs["samples"] for m in rows("faithfulness"))
+FAITHFULNESS_SECONDS, FAITHFULNESS_SECONDS_PER_SAMPLE = _fit(
+    [(m.inputs["samples"], m.seconds) for m in rows("faithfulness")]
+)
 
 
 def faithfulness_mib(samples, methods, layers, dtype="float64"):
@@ -578,7 +703,9 @@ def faithfulness_mem_mb(samples, methods, layers, dtype):
 
 
 def faithfulness_runtime_min(samples):
-    return declared_minutes(FAITHFULNESS_SECONDS_PER_SAMPLE * samples, "faithfulness")
+    """Start-up, matplotlib and the figure, then each sample's table rows and areas."""
+    seconds = FAITHFULNESS_SECONDS + FAITHFULNESS_SECONDS_PER_SAMPLE * samples
+    return declared_minutes(seconds, "faithfulness")
 
 
 EXPLORER_MIB, EXPLORER_MIB_PER_SAMPLE = _fit(
@@ -612,37 +739,48 @@ def panel_pixels(zoom, panels):
     return panels * PIXELS * zoom**2 / MIB
 
 
-MONTAGE_MIB, MONTAGE_PER_PIXEL = _fit(
-    [
-        (panel_pixels(m.inputs["zoom"], m.inputs["methods"] * _nodes(m.inputs["layers"])), m.mib)
-        for m in rows("montage")
-    ]
+def _fits(rule, pixels):
+    """{colour: (intercept, slope)}: a line in the ``pixels`` (MiB) of the panels of the
+    rule's measured pictures, one for gray pictures and one for colour."""
+    return {
+        colour: _fit(
+            [(pixels(m), m.mib) for m in rows(rule) if m.inputs.get("colour", False) == colour]
+        )
+        for colour in (False, True)
+    }
+
+
+MONTAGE_FITS = _fits(
+    "montage",
+    lambda m: panel_pixels(m.inputs["zoom"], m.inputs["methods"] * _nodes(m.inputs["layers"])),
 )
-METHODS_FIGURE_MIB, METHODS_FIGURE_PER_PIXEL = _fit(
-    [
-        (panel_pixels(m.inputs["zoom"], 6 * m.inputs.get("columns", 310)), m.mib)
-        for m in rows("methods_figure")
-    ]
+METHODS_FIGURE_FITS = _fits(
+    "methods_figure",
+    lambda m: panel_pixels(m.inputs["zoom"], ALL_METHODS * m.inputs.get("columns", 310)),
 )
 
 
-def montage_mib(zoom, layers, methods):
+def montage_mib(zoom, layers, methods, colour=False):
     """A montage's peak (MiB): one panel per method and node, zoom x zoom pixels a value.
-    A sweep class's picture is such a montage."""
-    return MONTAGE_MIB + MONTAGE_PER_PIXEL * panel_pixels(zoom, methods * _nodes(layers))
+    ``colour``: an RGB figure (a colour map other than gray, or the overlay), four times the
+    bytes of a gray one."""
+    start, per_pixel = MONTAGE_FITS[bool(colour)]
+    return start + per_pixel * panel_pixels(zoom, methods * _nodes(layers))
 
 
-def montage_mem_mb(zoom, layers, methods):
-    return declared_mb(montage_mib(zoom, layers, methods))
+def montage_mem_mb(zoom, layers, methods, colour=False):
+    return declared_mb(montage_mib(zoom, layers, methods, colour))
 
 
-def methods_figure_mib(zoom, columns=310, methods=ALL_METHODS):
-    """The methods figure's peak (MiB): ``columns`` nodes by ``methods`` rows of panels."""
-    return METHODS_FIGURE_MIB + METHODS_FIGURE_PER_PIXEL * panel_pixels(zoom, methods * columns)
+def methods_figure_mib(zoom, columns=310, methods=ALL_METHODS, colour=False):
+    """The methods figure's peak (MiB): ``columns`` nodes by ``methods`` rows of panels,
+    in colour (``colour``) an RGB figure as the montage's."""
+    start, per_pixel = METHODS_FIGURE_FITS[bool(colour)]
+    return start + per_pixel * panel_pixels(zoom, methods * columns)
 
 
-def methods_figure_mem_mb(zoom, columns, methods):
-    return declared_mb(methods_figure_mib(zoom, columns, methods))
+def methods_figure_mem_mb(zoom, columns, methods, colour=False):
+    return declared_mb(methods_figure_mib(zoom, columns, methods, colour))
 
 
 # ---------------------------------------------------------------- sweep
@@ -769,6 +907,36 @@ def sweep_classes_mem_mb(layers, shards):
     return declared_mb(sweep_classes_mib(layers, shards))
 
 
+def _picture_pixels(m):
+    return panel_pixels(m.inputs["zoom"], m.inputs["methods"] * _nodes(m.inputs["layers"]))
+
+
+# memory: a line in the pixels of the panels, one for gray pictures and one for colour
+SWEEP_IMAGE_FITS = {
+    colour: _fit(
+        [
+            (_picture_pixels(m), m.mib)
+            for m in rows("sweep_image")
+            if m.inputs.get("colour", False) == colour
+        ]
+    )
+    for colour in (False, True)
+}
+
+
+def sweep_image_mib(zoom, layers, methods, colour=False):
+    """A class's picture's peak (MiB): a montage of one panel per method and node, zoom x
+    zoom pixels a value, read from classes.h5 (with the shared scale, every class of its
+    picture). ``colour``: an RGB figure (a colour map other than gray, or the overlay),
+    four times the bytes of a gray one."""
+    start, per_pixel = SWEEP_IMAGE_FITS[bool(colour)]
+    return start + per_pixel * panel_pixels(zoom, methods * _nodes(layers))
+
+
+def sweep_image_mem_mb(zoom, layers, methods, colour=False):
+    return declared_mb(sweep_image_mib(zoom, layers, methods, colour))
+
+
 MODELS = {
     "influence": influence_mib,
     "faithfulness": faithfulness_mib,
@@ -777,5 +945,5 @@ MODELS = {
     "methods_figure": methods_figure_mib,
     "sweep_shard": sweep_shard_mib,
     "sweep_classes": sweep_classes_mib,
-    "sweep_image": montage_mib,
+    "sweep_image": sweep_image_mib,
 }

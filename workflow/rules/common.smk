@@ -9,7 +9,7 @@ from snakemake.logging import logger
 from snakemake.utils import validate
 
 from pixel_influence import config as config_checks
-from pixel_influence import files, provenance
+from pixel_influence import files, provenance, sample_sheet
 from pixel_influence import samples as sample_sources
 from pixel_influence import sweep as sweep_sums
 from pixel_influence import resources as job_resources
@@ -33,6 +33,11 @@ if _problems:
     raise WorkflowError("invalid configuration:\n  " + "\n  ".join(_problems))
 validate(config, SCHEMA)  # fills in the schema's defaults
 
+# the samples of the mapping, then the sheet's rows, then the folder's PNG files: from here
+# on config["samples"] holds them all, so that every rule sees one mapping
+config["samples"], _problems = sample_sheet.gather(config)
+if _problems:  # the sheet or the folder changed since the checks above
+    raise WorkflowError("invalid configuration:\n  " + "\n  ".join(_problems))
 SAMPLES = list(config["samples"])
 SWEEP = config.get("sweep")  # None: no sweep; {} (or any keys): the schema's defaults
 LAYERS = config["layers"]
@@ -164,12 +169,14 @@ def layer_pictures(samples):
 
 
 def sweep_targets():
-    """The sweep's outputs, or none when the config has no sweep."""
+    """The sweep's outputs (each picture of sweep.pictures for each class), or none when
+    the config has no sweep."""
     if SWEEP is None:
         return []
     return [classes_path()] + expand(
-        "results/sweep/{split}/images/class{label}.png",
+        "results/sweep/{split}/images/{picture}/class{label}.png",
         split=SWEEP["split"],
+        picture=SWEEP["pictures"],
         label=range(10),
     )
 
@@ -260,15 +267,28 @@ def shared_scale_mem_mb(wildcards):
 
 
 def montage_mem_mb(wildcards):
-    return job_resources.montage_mem_mb(config["zoom"], LAYERS, len(METHODS))
+    """A montage of every method and layer, in colour (an RGB figure) with a colour map
+    other than gray or the overlay."""
+    return job_resources.montage_mem_mb(
+        config["zoom"],
+        LAYERS,
+        len(METHODS),
+        colour=config["colormap"] != "gray" or config["overlay"],
+    )
 
 
 def methods_figure_mem_mb(wildcards):
-    """One column per listed hidden node and per node of the last output layer."""
+    """One column per listed hidden node and per node of the last output layer, in colour
+    as the montage."""
     nodes = config["methods_figure"]["nodes"]
     columns = sum(len(nodes.get(layer, [])) for layer in LAYERS)
     columns += 10 if {"a3", "z3"} & set(LAYERS) else 0
-    return job_resources.methods_figure_mem_mb(config["zoom"], columns, len(METHODS))
+    return job_resources.methods_figure_mem_mb(
+        config["zoom"],
+        columns,
+        len(METHODS),
+        colour=config["colormap"] != "gray" or config["overlay"],
+    )
 
 
 def sweep_memory_mb(wildcards):
@@ -300,7 +320,11 @@ def sweep_classes_mem_mb(wildcards):
 
 
 def sweep_image_mem_mb(wildcards):
-    """A class's picture is a montage of the sweep's methods and layers."""
-    return job_resources.montage_mem_mb(
-        config["zoom"], SWEEP["layers"], len(SWEEP["methods"])
+    """A class's picture is a montage of the sweep's methods and layers, in colour (an RGB
+    figure) with a colour map other than gray or the overlay."""
+    return job_resources.sweep_image_mem_mb(
+        config["zoom"],
+        SWEEP["layers"],
+        len(SWEEP["methods"]),
+        colour=config["colormap"] != "gray" or config["overlay"],
     )
