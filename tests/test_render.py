@@ -193,3 +193,15 @@ def test_html_table_holds_the_rows_exactly_and_escapes_text():
     assert "<b>x</b>" not in page and "<title>T &amp; t</title>" in page
     assert page.count('<td class="number">') == 3
     assert page.count('<tr class="group">') == 1
+
+
+def test_a_scale_note_replaces_the_scale_words_of_the_subtitle():
+    """The sweep's class pictures share a scale over the classes, not the samples."""
+    assert montage.subtitle_of("shared") == (
+        "gray = 0, brighter = positive, darker = negative; one scale per layer, shared by all "
+        "samples"
+    )
+    note = "one scale per layer, shared by the ten classes"
+    assert montage.subtitle_of("shared", "diverging", scale_note=note) == (
+        f"white = 0, red = positive, blue = negative; {note}"
+    )

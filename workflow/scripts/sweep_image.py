@@ -4,6 +4,9 @@ from pixel_influence import h5io
 from pixel_influence.jobs import run
 from pixel_influence.render import canvas, montage, shading
 
+# scale: shared gives each picture kind one scale per method and layer over the ten classes
+SHARED_BY_CLASSES = "one scale per layer, shared by the ten classes"
+
 
 def job(smk):
     p = smk.params
@@ -28,6 +31,7 @@ def job(smk):
         colormap=p.colormap,
         overlay=p.overlay,
         one_sided=picture == "std",
+        scale_note=SHARED_BY_CLASSES if p.scale == "shared" else None,
     )
     metadata = {
         "Title": title,

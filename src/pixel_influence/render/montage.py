@@ -146,9 +146,10 @@ def _section(style, method, maps, scales, with_probabilities, x, y):
     return Section(method, x, y, bx - style.block_gap - x, height, tuple(blocks))
 
 
-def subtitle_of(scale_mode, colormap="gray", overlay=False, one_sided=False):
-    """The line under the title: what the colours mean, the scale, the overlay."""
-    subtitle = f"{shading_text(colormap, one_sided)}; {SCALE_TEXT[scale_mode]}"
+def subtitle_of(scale_mode, colormap="gray", overlay=False, one_sided=False, scale_note=None):
+    """The line under the title: what the colours mean, the scale (``scale_note`` in place
+    of the scale mode's usual words), the overlay."""
+    subtitle = f"{shading_text(colormap, one_sided)}; {scale_note or SCALE_TEXT[scale_mode]}"
     return f"{subtitle}; {OVERLAY_TEXT}" if overlay else subtitle
 
 
@@ -162,9 +163,10 @@ def montage_layout(
     colormap="gray",
     overlay=False,
     one_sided=False,
+    scale_note=None,
 ):
     """Where everything of ``montage`` goes (arguments as for ``montage``)."""
-    subtitle = subtitle_of(scale_mode, colormap, overlay, one_sided)
+    subtitle = subtitle_of(scale_mode, colormap, overlay, one_sided, scale_note)
     x = style.margin + style.input_width + style.block_gap
     y = style.margin + style.heading_height
     input_y = y + style.line
@@ -258,6 +260,7 @@ def montage(
     colormap="gray",
     overlay=False,
     one_sided=False,
+    scale_note=None,
 ):
     """Draw one picture: the input image, then per method a row of layer blocks.
 
@@ -267,7 +270,8 @@ def montage(
     residuals: optional {method: {layer: (nodes,)}} whose max |.| is written per layer;
     colormap: "gray" or "diverging" (``shading.COLORMAPS``); overlay: the input's strokes
     outlined over every panel; one_sided: the maps are non-negative (a standard deviation),
-    the legends go from 0 to +scale and the subtitle says so. Returns a PIL image:
+    the legends go from 0 to +scale and the subtitle says so; scale_note: the subtitle's
+    words for the scale when the scale mode's usual ones do not fit. Returns a PIL image:
     grayscale ("L") for the gray colour map without overlay, else RGB.
     """
     style = MapStyle(zoom)
@@ -281,6 +285,7 @@ def montage(
         colormap,
         overlay,
         one_sided,
+        scale_note,
     )
     img = figure(layout.width, layout.height, colormap, overlay)
     colours = (colormap, input_outline(image, style, overlay), one_sided)
