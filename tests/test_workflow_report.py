@@ -105,7 +105,7 @@ def test_every_kind_of_picture_can_be_scrolled_into_view_whole(report, chromium,
             path,
             found,
         )
-        chromium.save_screenshot(str(tmp_path / path.replace("/", "_")))
+        chromium.save_screenshot(str(tmp_path / (path.replace("/", "_") + ".png")))
     tall = edges(chromium, PICTURES[0])
     assert tall["height"] > 3 * tall["box"]  # the montage is far taller than the window
     assert console_errors(chromium) == []
