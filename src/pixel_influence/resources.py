@@ -750,10 +750,12 @@ def _fits(rule, pixels):
     }
 
 
-MONTAGE_FITS = _fits(
-    "montage",
-    lambda m: panel_pixels(m.inputs["zoom"], m.inputs["methods"] * _nodes(m.inputs["layers"])),
-)
+def _montage_pixels(m):
+    """The panel pixels (MiB) of a measured montage-like picture: a panel per method and node."""
+    return panel_pixels(m.inputs["zoom"], m.inputs["methods"] * _nodes(m.inputs["layers"]))
+
+
+MONTAGE_FITS = _fits("montage", _montage_pixels)
 METHODS_FIGURE_FITS = _fits(
     "methods_figure",
     lambda m: panel_pixels(m.inputs["zoom"], ALL_METHODS * m.inputs.get("columns", 310)),
@@ -907,21 +909,8 @@ def sweep_classes_mem_mb(layers, shards):
     return declared_mb(sweep_classes_mib(layers, shards))
 
 
-def _picture_pixels(m):
-    return panel_pixels(m.inputs["zoom"], m.inputs["methods"] * _nodes(m.inputs["layers"]))
-
-
 # memory: a line in the pixels of the panels, one for gray pictures and one for colour
-SWEEP_IMAGE_FITS = {
-    colour: _fit(
-        [
-            (_picture_pixels(m), m.mib)
-            for m in rows("sweep_image")
-            if m.inputs.get("colour", False) == colour
-        ]
-    )
-    for colour in (False, True)
-}
+SWEEP_IMAGE_FITS = _fits("sweep_image", _montage_pixels)
 
 
 def sweep_image_mib(zoom, layers, methods, colour=False):

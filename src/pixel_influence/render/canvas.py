@@ -121,12 +121,9 @@ def draw_scale_bar(img, draw, style, x, y, width, ends, colormap="gray", one_sid
     wide at (x, y), and below it the texts ``ends`` (left, right) at its ends and 0 in its
     middle; ``one_sided``: the ramp's upper half, from 0 (left) to +scale."""
     ramp = legend_ramp(width, one_sided)
-    if img.mode == "L":
-        for i, g in enumerate(ramp):
-            draw.line([(x + i, y), (x + i, y + style.legend - 1)], fill=int(g))
-    else:
-        bar = np.broadcast_to(colourize(ramp, colormap), (style.legend, len(ramp), 3))
-        img.paste(Image.fromarray(np.ascontiguousarray(bar), mode="RGB"), (x, y))
+    colours = ramp if img.mode == "L" else colourize(ramp, colormap)
+    bar = np.broadcast_to(colours, (style.legend,) + colours.shape)
+    img.paste(Image.fromarray(np.ascontiguousarray(bar), mode=img.mode), (x, y))
     draw.rectangle([x, y, x + width - 1, y + style.legend - 1], outline=INK)
     ty = y + style.legend + 1
     left, right = ends
