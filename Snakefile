@@ -29,6 +29,7 @@ include: "workflow/rules/network.smk"
 include: "workflow/rules/influence.smk"
 include: "workflow/rules/images.smk"
 include: "workflow/rules/faithfulness.smk"
+include: "workflow/rules/interactions.smk"
 include: "workflow/rules/sweep.smk"
 include: "workflow/rules/explorer.smk"
 
@@ -51,5 +52,6 @@ rule all:
         "results/faithfulness_summary.html",
         "results/faithfulness.png",
         "results/faithfulness.svg",
+        interactions_targets(),
         sweep_targets(),
         "results/explorer/index.html",

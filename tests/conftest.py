@@ -158,14 +158,19 @@ def snakemake(workdir, *args, check=True, env=None, cwd=None):
 
 # the default config's sweep, made small for the tests: 1,000 test images in two shards
 TEST_SWEEP = {"images": 1000, "methods": ["insertion", "deeplift"], "shards": 2}
+# and its interactions: triples for the digits with at most 300,000 (1, 4 and 7), so that
+# both the sum and the skip are exercised in seconds
+TEST_INTERACTIONS = {"max_triples": 300_000}
 
 
 def workdir_with_config(tmp_path, edit=None):
     """A working directory with config/config.yaml: the default config, with a small
-    sweep (``TEST_SWEEP``), then ``edit(cfg)`` applied."""
+    sweep (``TEST_SWEEP``) and fewer triples (``TEST_INTERACTIONS``), then ``edit(cfg)``
+    applied."""
     (tmp_path / "config").mkdir(parents=True)
     cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
     cfg["sweep"].update(TEST_SWEEP)
+    cfg["interactions"].update(TEST_INTERACTIONS)
     if edit:
         edit(cfg)
     (tmp_path / "config" / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))

@@ -21,6 +21,7 @@ __all__ = [
     "RENAMED",
     "Validator",
     "duplicate_keys",
+    "interactions_problems",
     "load_schema",
     "problems",
     "renamed_problems",
@@ -395,6 +396,22 @@ def sweep_problems(sweep):
     return []
 
 
+def interactions_problems(interactions, schema):
+    """Problems of the ``interactions`` section that the schema cannot express."""
+    if interactions is None:
+        return []
+    defaults = schema["properties"]["interactions"]["properties"]
+    layers = interactions.get("layers", defaults["layers"]["default"])
+    found = []
+    for layer in interactions.get("nodes", defaults["nodes"]["default"]):
+        if layer not in layers:
+            found.append(
+                f"config.interactions.nodes.{layer}: layer {layer!r} is not in "
+                f"config.interactions.layers {layers}; add it there or remove it here"
+            )
+    return found
+
+
 def problems(config, schema, path_problem=None, workdir=None):
     """Every problem of ``config`` as a message naming the offending key; [] if none.
 
@@ -431,4 +448,5 @@ def problems(config, schema, path_problem=None, workdir=None):
                 f"config.layers {layers}; add it there or remove it here"
             )
     found += sweep_problems(config.get("sweep"))
+    found += interactions_problems(config.get("interactions"), schema)
     return found

@@ -144,6 +144,23 @@ def _node_layer(name):
     return layer if layer in LAYERS else None
 
 
+def _own_scale(ds, name, size):
+    """A scale named ``name`` of length ``size`` that the writer made itself (with values of
+    its own, e.g. the changed pixels' indices) in the dataset's group or one above it."""
+    group = ds.parent
+    while True:
+        found = group.get(name)
+        if (
+            isinstance(found, h5py.Dataset)
+            and found.shape == (size,)
+            and h5py.h5ds.is_scale(found.id)
+        ):
+            return found
+        if group.name == "/":
+            return None
+        group = group.parent
+
+
 def dimension_scales(f):
     """Label every dimension of every dataset (``ds.dims[i].label``) from its ``axes``
     attribute and attach an HDF5 dimension scale to each, so that generic tools (HDFView,
@@ -197,6 +214,8 @@ def dimension_scales(f):
                 found = scale(f, f"node_{layer}", f"node of {layer}: {LAYER_MEANING[layer]}", size)
             elif name == "step" and fraction is not None and fraction.shape == (size,):
                 found = fraction
+            elif (own := _own_scale(ds, name, size)) is not None:
+                found = own
             else:
                 detail = _axis_detail(ds, i)
                 meaning = f"index of the {name} axis" + (f" ({detail})" if detail else "")

@@ -16,6 +16,7 @@ import numpy as np
 from . import h5io
 from .errors import InputError
 from .hdf5 import open_checked
+from .interactions import ENDS
 from .network import LAYER_MEANING
 from .provenance import short
 
@@ -34,6 +35,7 @@ __all__ = [
     "default_layer",
     "influence_index",
     "inspect_hint",
+    "interaction_lines",
     "is_scale",
     "number",
     "shape_text",
@@ -599,6 +601,58 @@ def top_lines(f, methods=None, layers=None, nodes=None, classes=None, top=TOP, w
     return lines
 
 
+def interaction_lines(f, top=TOP, width=WIDTH):
+    """A sample's pixel interactions: per layer and end the median |r_k| of the expansion
+    truncated at order k, then, for the predicted digit's z3 (or a3) node, its strongest
+    pairs of pixels from each end; [] for a file without /interactions."""
+    g = f.get(h5io.INTERACTIONS)
+    if not isinstance(g, h5py.Group):
+        return []
+    layers = [str(v) for v in g.attrs["layers"]]
+    order = int(g.attrs["order"])
+    head = f"{'layer':6s}{'end':10s}" + "".join(
+        f"{f'median |r{k}|':>14s}" for k in range(1, order + 1)
+    )
+    lines = [clip(head, width, squeeze=False)]
+    for layer in layers:
+        for end in ENDS:
+            r = np.abs(g[end][f"{layer}_residuals"][()])
+            cells = "".join(
+                f"{'n/a' if np.isnan(r[:, k]).all() else number(np.nanmedian(r[:, k])):>14s}"
+                for k in range(order)
+            )
+            lines.append(f"{layer:6s}{end:10s}{cells}")
+    for note in ("order3_skipped", "shapley_interaction_skipped"):
+        if note in g.attrs:
+            lines.append(clip(f"{note.replace('_', ' ')}: {attribute_text(g.attrs[note])}", width))
+    outputs = [layer for layer in ("z3", "a3") if layer in layers]
+    changed = g["changed"][()]
+    if outputs and order >= 2 and len(changed) >= 2:
+        layer = outputs[0]
+        node = int(np.argmax(_numbers(1, h5io.values_of, f, layer)))
+        lines.append("")
+        lines.append(
+            clip(
+                f"strongest pairs of pixels for {layer} node {node} (the predicted digit): "
+                "(row,col)+(row,col) pair term",
+                width,
+            )
+        )
+        nodes = list(g[f"pair_node_{layer}"][()])
+        for end in ENDS:
+            pairs = g[end][f"{layer}_pairs"][nodes.index(node)]
+            i, j = np.triu_indices(len(changed), 1)
+            terms = pairs[i, j]
+            best = np.argsort(-np.abs(terms), kind="stable")[:top]
+            cells = [
+                f"({changed[i[b]] // 28:2d},{changed[i[b]] % 28:2d})+"
+                f"({changed[j[b]] // 28:2d},{changed[j[b]] % 28:2d}) {number(terms[b])}"
+                for b in best
+            ]
+            lines.append(clip(f"  {end:10s}" + "  ".join(cells), width))
+    return lines
+
+
 # ---- the whole summary ----------------------------------------------------------------
 
 FOREIGN = "inspect reads the HDF5 files this workflow writes (results/**/*.h5)"
@@ -645,4 +699,8 @@ def summary_lines(
         if top_section:
             lines += _heading("top pixels per node (pixel = (row, col), 0-based from top left)")
             lines += top_section
+        interactions = interaction_lines(f, top, width) if pixels else []
+        if interactions:
+            lines += _heading("pixel interactions (docs/interactions.md)")
+            lines += interactions
     return lines

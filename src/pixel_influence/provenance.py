@@ -60,9 +60,12 @@ def current_source(name, spec, stamp):
     return source
 
 
-def influence_settings(spec, layers, methods, method_parameters, faithfulness, dtype):
-    """The settings that shape a sample's influence file (its ``config`` attribute)."""
-    return {
+def influence_settings(
+    spec, layers, methods, method_parameters, faithfulness, dtype, interactions=None
+):
+    """The settings that shape a sample's influence file (its ``config`` attribute);
+    ``interactions``: the config's section, None for none (and then no key)."""
+    settings = {
         "sample": spec,
         "layers": list(layers),
         "methods": list(methods),
@@ -70,6 +73,9 @@ def influence_settings(spec, layers, methods, method_parameters, faithfulness, d
         "faithfulness": dict(faithfulness),
         "influence_dtype": dtype,
     }
+    if interactions is not None:
+        settings["interactions"] = json.loads(json.dumps(interactions))
+    return settings
 
 
 def read_source(path):

@@ -42,6 +42,9 @@ SAMPLES = list(config["samples"])
 SWEEP = config.get("sweep")  # None: no sweep; {} (or any keys): the schema's defaults
 LAYERS = config["layers"]
 METHODS = config["methods"]
+INTERACTIONS = config.get(
+    "interactions"
+)  # None: no interactions; else the schema's defaults
 ENV = "../../environment.yml"
 
 
@@ -87,6 +90,7 @@ def influence_expected(sample):
         config["method_parameters"],
         config["faithfulness"],
         config["influence_dtype"],
+        INTERACTIONS,
     )
     return provenance.influence_expected(sample, SOURCES[sample], settings)
 
@@ -181,6 +185,16 @@ def sweep_targets():
     )
 
 
+def interactions_targets():
+    """Each sample's interactions picture and the summary, or none without interactions."""
+    if INTERACTIONS is None:
+        return []
+    return expand("results/images/{sample}/interactions.png", sample=SAMPLES) + [
+        "results/interactions_summary.csv",
+        "results/interactions_summary.html",
+    ]
+
+
 def classes_path():
     """The sweep's per-class statistics, or None without a sweep."""
     return None if SWEEP is None else f"results/sweep/{SWEEP['split']}/classes.h5"
@@ -232,13 +246,20 @@ def influence_mem_mb(wildcards):
     """A sample's influence job: a PNG's size and mode (from its header) and the
     integrated gradients' quadrature points."""
     return job_resources.influence_mem_mb(
-        config["samples"][wildcards.sample], METHODS, config["method_parameters"]
+        config["samples"][wildcards.sample],
+        METHODS,
+        config["method_parameters"],
+        interactions=INTERACTIONS,
+        dtype=config["influence_dtype"],
     )
 
 
 def influence_runtime(wildcards):
     return job_resources.influence_runtime_min(
-        config["samples"][wildcards.sample], METHODS, config["method_parameters"]
+        config["samples"][wildcards.sample],
+        METHODS,
+        config["method_parameters"],
+        interactions=INTERACTIONS,
     )
 
 
@@ -274,6 +295,17 @@ def montage_mem_mb(wildcards):
         LAYERS,
         len(METHODS),
         colour=config["colormap"] != "gray" or config["overlay"],
+    )
+
+
+def interactions_figure_mem_mb(wildcards):
+    """A row of panels per output node of the interactions' layers and per listed hidden
+    node, in colour as the montage."""
+    layers = INTERACTIONS["layers"]
+    nodes = sum(len(INTERACTIONS["nodes"].get(layer, [])) for layer in layers)
+    nodes += 10 * len({"a3", "z3"} & set(layers))
+    return job_resources.interactions_figure_mem_mb(
+        config["zoom"], nodes, colour=config["colormap"] != "gray" or config["overlay"]
     )
 
 

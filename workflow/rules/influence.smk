@@ -22,5 +22,6 @@ rule influence:
         method_parameters=config["method_parameters"],
         faithfulness=config["faithfulness"],
         dtype=config["influence_dtype"],
+        interactions=INTERACTIONS,
     script:
         "../scripts/influence.py"

@@ -5,8 +5,40 @@ import logging
 
 import numpy as np
 
-from pixel_influence import faithfulness, h5io, methods, provenance, samples
+from pixel_influence import faithfulness, h5io, interactions, methods, provenance, samples
 from pixel_influence.jobs import run
+
+
+def log_interactions(found, settings):
+    """How far the expansion went and how long each part took, in the job's log."""
+    for part, seconds in found["seconds"].items():
+        logging.info("interactions: %s took %.2f s", part, seconds)
+    first = found["ends"][interactions.ENDS[0]]
+    if settings["order"] >= 3 and not first["order3"]:
+        logging.info(
+            "interactions: %d triples of %d changed pixels > max_triples %d: stopped at "
+            "pairs (r3 = NaN); raise interactions.max_triples to sum them",
+            first["triples"],
+            len(found["changed"]),
+            settings["max_triples"],
+        )
+    if found["skipped"]:
+        logging.info(
+            "interactions: no Shapley interaction index (%s)%s",
+            found["skipped"],
+            "; raise interactions.shapley_interaction.max_pairs to compute it"
+            if "max_pairs" in found["skipped"]
+            else "",
+        )
+    for end, expansion in found["ends"].items():
+        for layer, r in expansion["residuals"].items():
+            logging.info(
+                "interactions from %s, %s: median |r1..r%d| %s",
+                end,
+                layer,
+                r.shape[1],
+                " ".join(f"{v:.4g}" for v in np.median(np.abs(r), axis=0)),
+            )
 
 
 def log_progress(method, done, total, seconds):
@@ -50,6 +82,22 @@ def job(smk):
         smk.params.method_parameters,
         progress=log_progress,
     )
+    interaction_settings = smk.params.interactions
+    found = None
+    if interaction_settings is not None:
+        found = interactions.interactions(
+            params,
+            image,
+            baseline_image,
+            interaction_settings["layers"],
+            interaction_settings["nodes"],
+            interaction_settings["order"],
+            interaction_settings["max_triples"],
+            interaction_settings["shapley_interaction"],
+            progress=lambda *state: log_progress("shapley_interaction", *state),
+            dtype=smk.params.dtype,
+        )
+        log_interactions(found, interaction_settings)
     settings = dict(smk.params.faithfulness)
     curves = faithfulness.evaluate(
         params,
@@ -79,6 +127,7 @@ def job(smk):
                 smk.params.method_parameters,
                 settings,
                 smk.params.dtype,
+                interaction_settings,
             ),
             sort_keys=True,
         ),
@@ -93,6 +142,8 @@ def job(smk):
         provenance_attrs,
         smk.params.dtype,
         faithfulness=curves,
+        interactions=found,
+        interaction_settings=interaction_settings,
         **settings,
     )
     for method, per_layer in result["residuals"].items():

@@ -8,6 +8,7 @@ Import the submodule you use (nothing is re-exported here):
   figures' sizes and common parts, ``save_png`` (reproducible bytes, PNG text metadata).
 - ``montage``: a sample's montage: the input image and a grid of node maps per method/layer.
 - ``methods_figure``: methods side by side on one sample: a row per method, a column per node.
+- ``interactions_figure``: a sample's pixel interactions: a row per node, per end 4 maps.
 - ``faithfulness_figure``: the faithfulness curves with matplotlib (Agg, no pyplot), a
   panel per layer and curve kind, a colour, line style and marker per method (Okabe-Ito),
   the scores by name beside each panel; PNG and SVG with reproducible bytes.
