@@ -14,6 +14,7 @@ from conftest import ROOT
 
 from pixel_influence import config, h5io, interactions, methods
 from pixel_influence.errors import InputError
+from pixel_influence.render import interactions_figure
 
 SETTINGS = {
     "layers": ["z2", "z3"],
@@ -237,3 +238,31 @@ def test_no_section_means_no_problem_and_no_group(tmp_path, random_params):
         assert "interactions" not in f
     with pytest.raises(InputError, match="interactions"):
         h5io.read_interactions(tmp_path / "n.h5")
+
+
+def test_the_picture_from_the_open_file_is_the_picture_from_the_read_file(tmp_path, random_params):
+    """The workflow draws from ``open_interactions`` (one row of each pair matrix read from
+    the file); the picture is byte for byte the one drawn from everything read."""
+    path = tmp_path / "s.h5"
+    _write(path, random_params, _image(14))
+    eager = interactions_figure.interactions_figure(h5io.read_interactions(path), zoom=1)
+    with h5io.open_interactions(path) as data:
+        assert isinstance(data["pairs"]["occlusion"]["z3"], h5py.Dataset)
+        lazy = interactions_figure.interactions_figure(data, zoom=1)
+        lazy_text = interactions_figure.metadata(data)
+    assert lazy.tobytes() == eager.tobytes() and lazy.size == eager.size
+    assert lazy_text == interactions_figure.metadata(h5io.read_interactions(path))
+
+
+def test_null_sections_are_taken_out_for_validation_and_put_back():
+    cfg = {"interactions": {"order": 2, "shapley_interaction": None}, "layers": ["z3"]}
+    removed = config.take_out_nulls(cfg)
+    assert removed == [("interactions", "shapley_interaction")]
+    assert cfg["interactions"] == {"order": 2}
+    cfg["interactions"]["shapley_interaction"] = {"permutations": 8}  # validate's default
+    config.put_back_nulls(cfg, removed)
+    assert cfg["interactions"]["shapley_interaction"] is None
+    top = {"interactions": None}
+    assert config.take_out_nulls(top) == [("interactions",)] and top == {}
+    config.put_back_nulls(top, [("interactions",)])
+    assert top == {}  # left out: the same as null

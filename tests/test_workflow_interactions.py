@@ -126,7 +126,7 @@ def test_every_sample_has_its_picture(run):
             assert img.mode == "L"  # the default colours: gray, no overlay
             assert img.text["sample"] == sample
             assert "pixel interactions" in img.text["Title"]
-            sizes.add(img.size)
+            sizes.add(img.height)  # the width follows the longest text
     assert len(sizes) == 1  # the same rows for every sample: 20 output + 10 hidden nodes
 
 
@@ -142,3 +142,20 @@ def test_without_the_section_there_are_no_interaction_jobs(tmp_path):
         snakemake(workdir_with_config(tmp_path / "on"), "-n", "--config", mirror()).stdout
     )
     assert counts["interactions_figure"] == 11 and counts["interactions_summary"] == 1
+
+
+def test_a_null_index_is_none_not_the_default(tmp_path):
+    """interactions.shapley_interaction: null computes no index (Snakemake's validate would
+    fill the section's defaults into null and fail; the config takes it out and back)."""
+
+    def edit(cfg):
+        cfg["samples"] = {"digit1": {"split": "test", "index": 2}}
+        cfg["interactions"]["shapley_interaction"] = None
+        cfg.pop("sweep")
+
+    workdir = workdir_with_config(tmp_path, edit)
+    snakemake(workdir, "--cores", "2", "results/influence/digit1.h5", "--config", mirror())
+    with h5py.File(workdir / "results/influence/digit1.h5") as f:
+        assert "shapley_interaction" not in f["interactions"]
+        assert f["interactions"].attrs["shapley_interaction_skipped"] == "not asked for"
+        assert f["interactions"].attrs["order3"]  # 41,664 triples

@@ -18,14 +18,17 @@ from .keypaths import SHOWN, shown, where
 from .sweep import BLOCK, blocks
 
 __all__ = [
+    "NULLABLE",
     "RENAMED",
     "Validator",
     "duplicate_keys",
     "interactions_problems",
     "load_schema",
+    "put_back_nulls",
     "problems",
     "renamed_problems",
     "sweep_problems",
+    "take_out_nulls",
     "value_problems",
     "yaml_syntax_problem",
 ]
@@ -394,6 +397,36 @@ def sweep_problems(sweep):
             f"in blocks of {BLOCK} images, so at most {blocks(images)}"
         ]
     return []
+
+
+NULLABLE = (("interactions",), ("interactions", "shapley_interaction"))
+
+
+def take_out_nulls(config):
+    """Remove the sections of ``NULLABLE`` that the config sets to null ("none of it") and
+    return their paths: Snakemake's ``validate`` would fill a null section's defaults into
+    None and fail. ``put_back_nulls`` restores them after it."""
+    removed = []
+    for path in NULLABLE:
+        parent = config
+        for key in path[:-1]:
+            parent = parent.get(key) if isinstance(parent, dict) else None
+        if isinstance(parent, dict) and path[-1] in parent and parent[path[-1]] is None:
+            del parent[path[-1]]
+            removed.append(path)
+    return removed
+
+
+def put_back_nulls(config, removed):
+    """Set the sections ``take_out_nulls`` removed back to null (None); a top-level one is
+    left out, which means the same."""
+    for path in removed:
+        if len(path) == 1:
+            continue
+        parent = config
+        for key in path[:-1]:
+            parent = parent[key]
+        parent[path[-1]] = None
 
 
 def interactions_problems(interactions, schema):

@@ -38,6 +38,7 @@ __all__ = [
     "image_of",
     "influence_contents",
     "map_index",
+    "open_interactions",
     "maps_of",
     "merged_sweep_shards",
     "mnist_sources",
@@ -619,40 +620,59 @@ def read_interaction_residuals(path, expected=None):
         }
 
 
-def read_interactions(path, expected=None):
-    """What the interactions figure and summary need from a sample's influence file."""
-    with open_checked(path, expected) as f:
-        g = _at(f, INTERACTIONS)
-        nodes = {
-            name[len("pair_node_") :]: [int(n) for n in g[name][()]]
-            for name in g
-            if name.startswith("pair_node_")
-        }
-        layers = [str(v) for v in g.attrs["layers"]]
-        out = {
-            "sample": str(f.attrs["sample"]),
-            "title": str(f.attrs["title"]),
-            "image": image_of(f)[()],
-            "probabilities": values_of(f, "z3")[()],
-            "changed": g["changed"][()],
-            "layers": layers,
-            "order": int(g.attrs["order"]),
-            "order3": bool(g.attrs["order3"]),
-            "nodes": {layer: nodes[layer] for layer in layers if layer in nodes},
-            "ends": {},
-            "pairs": {},
-        }
-        for end in ENDS:
-            h = g[end]
-            out["ends"][end] = {
-                layer: {
-                    **{kind: h[f"{layer}_{kind}"][()] for kind in EXPANSION_MAPS},
-                    "residuals": h[f"{layer}_residuals"][()],
-                }
-                for layer in layers
+def _interactions_data(f, lazy):
+    """The dict of ``read_interactions`` from an open file; with ``lazy`` the pair matrices
+    are the datasets themselves, unread (a reader takes the rows it needs)."""
+    g = _at(f, INTERACTIONS)
+    nodes = {
+        name[len("pair_node_") :]: [int(n) for n in g[name][()]]
+        for name in g
+        if name.startswith("pair_node_")
+    }
+    layers = [str(v) for v in g.attrs["layers"]]
+    out = {
+        "sample": str(f.attrs["sample"]),
+        "title": str(f.attrs["title"]),
+        "image": image_of(f)[()],
+        "probabilities": values_of(f, "z3")[()],
+        "changed": g["changed"][()],
+        "layers": layers,
+        "order": int(g.attrs["order"]),
+        "order3": bool(g.attrs["order3"]),
+        "nodes": {layer: nodes[layer] for layer in layers if layer in nodes},
+        "ends": {},
+        "pairs": {},
+    }
+    for end in ENDS:
+        h = g[end]
+        out["ends"][end] = {
+            layer: {
+                **{kind: h[f"{layer}_{kind}"][()] for kind in EXPANSION_MAPS},
+                "residuals": h[f"{layer}_residuals"][()],
             }
-            out["pairs"][end] = {layer: h[f"{layer}_pairs"][()] for layer in out["nodes"]}
-        return out
+            for layer in layers
+        }
+        out["pairs"][end] = {
+            layer: h[f"{layer}_pairs"] if lazy else h[f"{layer}_pairs"][()]
+            for layer in out["nodes"]
+        }
+    return out
+
+
+def read_interactions(path, expected=None):
+    """What the interactions figure and summary need from a sample's influence file: the
+    maps, residuals and pair matrices of both ends (see ``_interactions_data``)."""
+    with open_checked(path, expected) as f:
+        return _interactions_data(f, lazy=False)
+
+
+@contextmanager
+def open_interactions(path, expected=None):
+    """``read_interactions`` with the pair matrices left in the open file (h5py datasets):
+    a picture reads one row per node instead of every matrix (hundreds of MB for 784
+    changed pixels)."""
+    with open_checked(path, expected) as f:
+        yield _interactions_data(f, lazy=True)
 
 
 def write_influence(

@@ -93,14 +93,10 @@ def _widths(params, layers):
     return [sizes[layer] for layer in layers]
 
 
-def _split(stacked, params, layers, axis=-1):
-    """(..., width) -> {layer: (..., nodes)}, or along another ``axis``."""
+def _split(stacked, params, layers):
+    """(..., width) -> {layer: (..., nodes)}."""
     bounds = np.cumsum([0] + _widths(params, layers))
-    moved = np.moveaxis(stacked, axis, -1)
-    return {
-        layer: np.moveaxis(moved[..., bounds[k] : bounds[k + 1]], -1, axis)
-        for k, layer in enumerate(layers)
-    }
+    return {layer: stacked[..., bounds[k] : bounds[k + 1]] for k, layer in enumerate(layers)}
 
 
 class _Game:
@@ -133,16 +129,17 @@ def _chunk_rows(memory, per_row):
     return max(1, int(memory // max(per_row, 1)))
 
 
-def _pair_part(game, singles, nodes_at, memory, dtype=np.float64):
+def _pair_part(game, singles, columns, memory, dtype=np.float64):
     """Pair terms m_ij by blocks of rows, each pair computed once: per node the sum over
-    partners, the sum of |m_ij|, the sum of v(ij) over i < j, and the full matrices of the
-    columns ``nodes_at`` (in ``dtype``)."""
+    partners, the sum of |m_ij|, the sum of v(ij) over i < j, and for each list of columns
+    of ``columns`` the full matrices of those nodes (one array each, in ``dtype``, so that
+    each can be freed on its own)."""
     m, width = singles.shape
     hidden = game.steps.shape[1]
     partner_sum = np.zeros((m, width))
     strength = np.zeros((m, width))
     pair_values = np.zeros(width)
-    pairs = np.zeros((len(nodes_at), m, m), dtype=dtype)
+    pairs = [np.zeros((len(picked), m, m), dtype=dtype) for picked in columns]
     block = _chunk_rows(memory, 8 * 4 * m * (hidden + width))
     for first in range(0, m, block):
         last = min(m, first + block)
@@ -169,10 +166,10 @@ def _pair_part(game, singles, nodes_at, memory, dtype=np.float64):
         magnitude = np.abs(v)
         strength[rows] += magnitude.sum(axis=1)
         strength[last:] += magnitude[:, last - first :].sum(axis=0)
-        if len(nodes_at):
-            block_pairs = np.moveaxis(v[:, :, nodes_at], 2, 0)  # (nodes, rows, m - first)
-            pairs[:, rows, cols] = block_pairs
-            pairs[:, last:, rows] = block_pairs[:, :, last - first :].transpose(0, 2, 1)
+        for picked, matrix in zip(columns, pairs, strict=True):
+            block_pairs = np.moveaxis(v[:, :, picked], 2, 0)  # (nodes, rows, m - first)
+            matrix[:, rows, cols] = block_pairs
+            matrix[:, last:, rows] = block_pairs[:, :, last - first :].transpose(0, 2, 1)
     return partner_sum, strength, pair_values, pairs
 
 
@@ -294,16 +291,16 @@ def expansion(
         bad = [n for n in picked if not 0 <= n < size]
         if bad:
             raise InputError(f"interactions: {layer} has nodes 0..{size - 1}, not {bad}")
-    nodes_at = np.array([at[layer] + n for layer, picked in nodes.items() for n in picked], int)
+    columns = [np.array([at[layer] + n for n in picked], int) for layer, picked in nodes.items()]
     residuals = np.full((width, order), np.nan)
     residuals[:, 0] = total - singles.sum(axis=0)
     partner_sum = strength = np.zeros((m, width))
-    pairs = np.zeros((len(nodes_at), m, m), dtype=dtype)
+    pairs = [np.zeros((len(picked), m, m), dtype=dtype) for picked in columns]
     triples = triple_count(m)
     summed3 = False
     if order >= 2:
         partner_sum, strength, pair_values, pairs = _pair_part(
-            game, singles, nodes_at, memory, dtype
+            game, singles, columns, memory, dtype
         )
         pair_terms = partner_sum.sum(axis=0) / 2.0
         residuals[:, 1] = residuals[:, 0] - pair_terms
@@ -325,13 +322,11 @@ def expansion(
     out["residuals"] = {
         layer: residuals[at[layer] : at[layer] + len(total_of[layer])] for layer in layers
     }
-    first = 0
-    for layer, picked in nodes.items():
-        out["pairs"][layer] = pairs[first : first + len(picked)]
+    for layer, matrix in zip(nodes, pairs, strict=True):
         if sign < 0:
-            np.negative(out["pairs"][layer], out=out["pairs"][layer])
-            out["pairs"][layer] += 0.0  # -0.0 on the diagonal -> 0.0
-        first += len(picked)
+            np.negative(matrix, out=matrix)
+            matrix += 0.0  # -0.0 on the diagonal -> 0.0
+        out["pairs"][layer] = matrix
     return out
 
 
@@ -387,12 +382,16 @@ def _welford(count, mean, m2, sample):
     return count
 
 
-def _square(condensed, m, dtype):
-    """(pairs, width) over i < j -> (width, m, m), symmetric, zero diagonal."""
-    out = np.zeros((condensed.shape[1], m, m), dtype=dtype)
+def _squares(condensed, m, params, layers, dtype):
+    """(pairs, width) over i < j -> {layer: (nodes, m, m)}, symmetric, zero diagonal, one
+    array per layer."""
     i, j = np.triu_indices(m, 1)
-    out[:, i, j] = condensed.T
-    out[:, j, i] = condensed.T
+    out = {}
+    for layer, part in _split(condensed, params, layers).items():
+        square = np.zeros((part.shape[1], m, m), dtype=dtype)
+        square[:, i, j] = part.T
+        square[:, j, i] = part.T
+        out[layer] = square
     return out
 
 
@@ -485,7 +484,7 @@ def shapley_interaction(
         count = _welford(count, mean, m2, sample)
         if progress is not None:
             progress(2 * (first + 1), permutations, time.perf_counter() - began)
-    values = _split(_square(mean, m, dtype), params, layers, axis=0)
+    values = _squares(mean, m, params, layers, dtype)
     if not with_stderr:
         return values, changed
     del mean
@@ -494,7 +493,7 @@ def shapley_interaction(
         spread = np.sqrt(m2, out=m2)
     else:
         spread = np.full_like(m2, np.nan)
-    return values, changed, _split(_square(spread, m, dtype), params, layers, axis=0)
+    return values, changed, _squares(spread, m, params, layers, dtype)
 
 
 def pair_count(m):

@@ -31,7 +31,9 @@ _problems += config_checks.problems(
 )
 if _problems:
     raise WorkflowError("invalid configuration:\n  " + "\n  ".join(_problems))
+_nulls = config_checks.take_out_nulls(config)  # validate cannot fill defaults into null
 validate(config, SCHEMA)  # fills in the schema's defaults
+config_checks.put_back_nulls(config, _nulls)
 
 # the samples of the mapping, then the sheet's rows, then the folder's PNG files: from here
 # on config["samples"] holds them all, so that every rule sees one mapping
