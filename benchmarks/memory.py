@@ -28,7 +28,7 @@ Linux (/proc) and the data (``--data``, as benchmarks/sweep.py). About 20 minute
 2-core development machine; ``--quick`` (2,560 permutations, fewer PNG modes and shapes,
 up to 16 samples, fewer zooms, a smaller sweep) about 10; ``--parts`` runs some of it.
 Usage: python benchmarks/memory.py [--cores 2] [--data ../shared/data] [--quick]
-       [--parts white,pictures,png,samples,sweep]
+       [--parts white,interactions,interaction_pictures,pictures,png,samples,sweep]
 """
 
 import argparse
@@ -162,8 +162,11 @@ def worst_png(path, mode, width, height):
 
 
 def base_config(data):
+    """The default config without the sweep and the interactions (parts that want them add
+    them back)."""
     cfg = yaml.safe_load((ROOT / "config/config.yaml").read_text())
     cfg.pop("sweep", None)
+    cfg.pop("interactions", None)
     cfg["local_mirror"] = str(Path(data).resolve())
     return cfg
 
@@ -223,7 +226,7 @@ def main(argv):
     ap.add_argument("--quick", action="store_true")
     ap.add_argument(
         "--parts",
-        default="white,pictures,png,samples,sweep",
+        default="white,interactions,interaction_pictures,pictures,png,samples,sweep",
         help="comma-separated, of: %(default)s",
     )
     args = ap.parse_args(argv)
@@ -239,6 +242,10 @@ def main(argv):
 
         if "white" in parts:
             white(run, base, permutations)
+        if "interactions" in parts:
+            interactions(run, base)
+        if "interaction_pictures" in parts:
+            interaction_pictures(run, base, args.quick)
         if "pictures" in parts:
             pictures(run, base, args.quick)
         if "png" in parts:
@@ -270,6 +277,49 @@ def white(run, base, permutations):
         cfg["method_parameters"] = {"shapley_sampling": {"permutations": perms, "seed": 0}}
         target = ["results/influence/digit7.h5"]
         run.run(f"test #0, 6 methods, {perms} permutations", cfg, target, "digit")
+
+
+def interactions(run, base):
+    """The white image's interactions (784 changed pixels: the largest pair matrices) with
+    the defaults (no triples, no index: over max_triples and max_pairs), with the Shapley
+    interaction index forced on, with every z1 node's pair matrix, in float32 and float64;
+    and a digit's triples (test image #3: 210 changed pixels, 1.5 million triples)."""
+    defaults = yaml.safe_load((ROOT / "config/config.yaml").read_text())["interactions"]
+    white_only = dict(base, samples={"white": {"fill": 1.0}})
+    target = ["results/influence/white.h5"]
+    for dtype in ("float32", "float64"):
+        cfg = dict(white_only, influence_dtype=dtype, interactions=dict(defaults))
+        run.run(f"white, interactions defaults, {dtype}", cfg, target, f"i-{dtype}")
+        cfg["interactions"] = dict(defaults)
+        cfg["interactions"]["shapley_interaction"] = {"permutations": 2, "max_pairs": 10**6}
+        run.run(f"white, interactions with the index, {dtype}", cfg, target, f"is-{dtype}")
+        cfg["interactions"]["nodes"] = {"z1": list(range(50)), "z2": [0, 1, 2, 3, 4]}
+        run.run(f"white, index, every z1 node's pairs, {dtype}", cfg, target, f"iz-{dtype}")
+    cfg = dict(base, samples={"digit3": {"split": "test", "index": 18}})
+    cfg["interactions"] = dict(defaults, max_triples=2_000_000)
+    target = ["results/influence/digit3.h5"]
+    run.run("test #18, interactions with triples", cfg, target, "i-digit")
+
+
+def interaction_pictures(run, base, quick):
+    """The interactions picture of the white image, on the node scale (a line of text under
+    every panel: the tallest figure), in gray and in colour (diverging with the overlay),
+    at zoom 2 and 8 (--quick: 8), with the default rows (20 output and 10 hidden nodes)
+    and with every z1 node (75 rows); then the summary over the eleven default samples."""
+    defaults = yaml.safe_load((ROOT / "config/config.yaml").read_text())["interactions"]
+    target = ["results/images/white/interactions.png"]
+    looks = {"gray": {"colormap": "gray", "overlay": False}}
+    looks["diverging, overlay"] = {"colormap": "diverging", "overlay": True}
+    every_z1 = dict(defaults, nodes={"z1": list(range(50)), "z2": [0, 1, 2, 3, 4]})
+    for rows, section in (("30 rows", defaults), ("75 rows", every_z1)):
+        cfg = dict(base, samples={"white": {"fill": 1.0}}, interactions=section, scale="node")
+        for look, keys in looks.items():
+            for zoom in (8,) if quick else (2, 8):
+                case = f"interactions picture: {rows}, {look}, node scale, zoom {zoom}"
+                run.run(case, dict(cfg, **keys, zoom=zoom), target, f"ipic-{rows[:2]}")
+    cfg = dict(base, interactions=dict(defaults, order=2))
+    target = ["results/interactions_summary.csv"]
+    run.run("interactions summary: 11 default samples", cfg, target, "isummary")
 
 
 def pictures(run, base, quick):

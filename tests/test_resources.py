@@ -70,7 +70,7 @@ def runtime_for(m):
         }
         spec = {"png": "unused.png"} if "header" in m.inputs else {"fill": 1.0}
         return resources.influence_runtime_min(
-            spec, ALL_METHODS, parameters, m.inputs.get("header")
+            spec, ALL_METHODS, parameters, m.inputs.get("header"), m.inputs.get("interactions")
         )
     if m.rule == "faithfulness":
         return resources.faithfulness_runtime_min(m.inputs["samples"])
@@ -173,6 +173,54 @@ def test_the_declarations_grow_with_the_input():
     assert resources.shard_images("test", 1200, 2) == 1000  # 3 blocks: 2 and 1
     c = resources.sweep_classes_mem_mb
     assert c(["z3"], 1) < c(ALL_LAYERS, 1) < c(ALL_LAYERS, 120)
+
+
+def test_the_interactions_add_what_their_matrices_need():
+    """The pixel interactions of the worst sample (784 changed pixels): both ends' pair
+    matrices of every output node and listed hidden node, in the storage type, and the
+    index's arrays for the most pixels max_pairs lets through."""
+    section = {
+        "layers": ["z1", "z2", "a3", "z3"],
+        "nodes": {"z1": [0, 1, 2, 3, 4], "z2": [0, 1, 2, 3, 4]},
+        "order": 3,
+        "max_triples": 2_000_000,
+        "shapley_interaction": {"permutations": 8, "seed": 0, "max_pairs": 50_000},
+    }
+    assert resources.pair_nodes(section) == 30
+    # 316 pixels have 49,770 pairs, 317 have 50,086
+    assert resources.index_pixels(section) == 316
+    pairs, index = resources.interactions_bytes(section)
+    assert pairs == pytest.approx(2 * 30 * 784**2 * 4 / MIB)
+    assert index == pytest.approx(20 * (316**2 * 8 + 4 * 316 * 315 / 2 * 8 + 2 * 316**2 * 4) / MIB)
+    none = resources.influence_mem_mb({"fill": 1.0}, ALL_METHODS, {})
+    default = resources.influence_mem_mb({"fill": 1.0}, ALL_METHODS, {}, interactions=section)
+    wide = dict(section, nodes={"z1": list(range(50))})
+    assert (
+        none
+        < default
+        < resources.influence_mem_mb({"fill": 1.0}, ALL_METHODS, {}, interactions=wide)
+    )
+    assert default < resources.influence_mem_mb(
+        {"fill": 1.0}, ALL_METHODS, {}, interactions=section, dtype="float64"
+    )
+    no_index = dict(section, shapley_interaction=None)
+    assert resources.index_pixels(no_index) == 0
+    assert resources.interactions_mib(no_index) < resources.interactions_mib(section)
+    assert resources.index_pixels(dict(section, layers=["z1", "z2"])) == 0  # no output layer
+    every = dict(section, shapley_interaction={"max_pairs": 10**6})
+    assert resources.index_pixels(every) == 784
+    assert default <= 1000  # the default config's worst job stays under 1 GB
+    # time: the triples up to max_triples, from both ends
+    fast = resources.interactions_seconds(dict(section, order=2))
+    slow = resources.interactions_seconds(dict(section, max_triples=80_007_984))
+    assert fast < resources.interactions_seconds(section) < slow
+    assert resources.interactions_seconds(None) == 0.0
+    # the picture: its panels only, four times as steep in colour
+    (_, gray), (_, colour) = (resources.INTERACTIONS_FIGURE_FITS[c] for c in (False, True))
+    assert 2.5 < colour / gray < 4.5
+    assert resources.interactions_figure_mem_mb(8, 30) < resources.interactions_figure_mem_mb(
+        8, 30, colour=True
+    )
 
 
 def test_pictures_in_colour_have_their_own_line():

@@ -5,6 +5,7 @@ import re
 import sys
 
 import pytest
+import yaml
 from conftest import ROOT, mirror, needs_data, snakemake, workdir_with_config
 from test_resources import ALL_LAYERS, ALL_METHODS, SIDE, header, influence
 
@@ -49,14 +50,28 @@ def test_the_rules_declare_what_the_models_say(tmp_path):
     workdir = workdir_with_config(tmp_path / "run", edit)
     jobs = resources_by_job(snakemake(workdir, "-n", "--config", mirror()).stdout)
     parameters = {"integrated_gradients": {"points": 1024}}
+    section = yaml.safe_load((workdir / "config/config.yaml").read_text())["interactions"]
+    i = {"interactions": section}
     expected = {
         ("influence", "mine"): (
-            resources.influence_mem_mb({"png": str(png)}, ALL_METHODS, parameters),
-            resources.influence_runtime_min({"png": str(png)}, ALL_METHODS, parameters),
+            resources.influence_mem_mb(
+                {"png": str(png)}, ALL_METHODS, parameters, **i, dtype="float64"
+            ),
+            resources.influence_runtime_min({"png": str(png)}, ALL_METHODS, parameters, **i),
         ),
         ("influence", "white"): (
-            resources.influence_mem_mb({"fill": 1.0}, ALL_METHODS, parameters),
-            resources.influence_runtime_min({"fill": 1.0}, ALL_METHODS, parameters),
+            resources.influence_mem_mb(
+                {"fill": 1.0}, ALL_METHODS, parameters, **i, dtype="float64"
+            ),
+            resources.influence_runtime_min({"fill": 1.0}, ALL_METHODS, parameters, **i),
+        ),
+        ("interactions_figure", "white"): (
+            resources.interactions_figure_mem_mb(8, 30),
+            resources.fixed_runtime_min("interactions_figure"),
+        ),
+        ("interactions_summary", ""): (
+            resources.fixed_mem_mb("interactions_summary"),
+            resources.fixed_runtime_min("interactions_summary"),
         ),
         ("faithfulness", ""): (
             resources.faithfulness_mem_mb(2, 6, ALL_LAYERS, "float64"),

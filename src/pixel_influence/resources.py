@@ -33,7 +33,7 @@ import math
 import warnings
 from dataclasses import dataclass, field
 
-from .network import LAYER_SIZES
+from .network import LAYER_SIZES, OUTPUT_LAYERS
 from .samples import MAX_PNG_PIXELS, SPLIT_SIZES
 
 __all__ = [
@@ -70,6 +70,13 @@ __all__ = [
     "influence_mib",
     "influence_runtime_min",
     "influence_seconds",
+    "index_pixels",
+    "interactions_bytes",
+    "interactions_mib",
+    "interactions_seconds",
+    "pair_nodes",
+    "interactions_figure_mem_mb",
+    "interactions_figure_mib",
     "methods_figure_mem_mb",
     "methods_figure_mib",
     "montage_mem_mb",
@@ -464,6 +471,67 @@ MEASURED = (
     ),
 )
 
+# pixel interactions (python benchmarks/memory.py --parts interactions,interaction_pictures,
+# 2026-12-02, twice: the larger peak of the two runs; the allocator moves a run's peak by up
+# to 50 MiB): the white image's (784 changed pixels: the largest pair matrices) with the
+# defaults (no triples, no index), with the index forced on (max_pairs 1,000,000, 2
+# permutations), and with every z1 node's pair matrix (75 nodes), in float32 and float64;
+# test image #18's 1.5 million triples. The pictures of the white image read one row of
+# each pair matrix from the file, so they grow with their panels only.
+_DEFAULT_INTERACTIONS = {
+    "layers": list(DEFAULT_LAYERS),
+    "nodes": {"z1": [0, 1, 2, 3, 4], "z2": [0, 1, 2, 3, 4]},
+    "order": 3,
+    "max_triples": 2_000_000,
+    "shapley_interaction": {"permutations": 8, "seed": 0, "max_pairs": 50_000},
+}
+_WITH_INDEX = dict(
+    _DEFAULT_INTERACTIONS, shapley_interaction={"permutations": 2, "max_pairs": 10**6}
+)
+_EVERY_Z1 = dict(_WITH_INDEX, nodes={"z1": list(range(50)), "z2": [0, 1, 2, 3, 4]})
+_I = "white image (784 pixels changed), 6 methods, 4 layers, interactions"
+MEASURED += (
+    *(
+        Measured("influence", f"{_I} {case}, {dtype}", mib, s, {"interactions": i, "dtype": dtype})
+        for case, i, dtype, mib, s in (
+            ("defaults", _DEFAULT_INTERACTIONS, "float32", 405, 10.0),
+            ("with the index", _WITH_INDEX, "float32", 600, 15.2),
+            ("with the index, every z1 node's pairs", _EVERY_Z1, "float32", 803, 16.7),
+            ("defaults", _DEFAULT_INTERACTIONS, "float64", 580, 10.9),
+            ("with the index", _WITH_INDEX, "float64", 768, 16.8),
+            ("with the index, every z1 node's pairs", _EVERY_Z1, "float64", 1401, 18.6),
+        )
+    ),
+    Measured(
+        "influence",
+        "test image #18 (210 pixels changed), interactions with its 1,521,520 triples",
+        191,
+        25.7,
+        {"interactions": dict(_DEFAULT_INTERACTIONS, max_triples=2_000_000)},
+    ),
+    *(
+        Measured(
+            "interactions_figure",
+            f"white image, {rows} rows, {'diverging, overlay' if colour else 'gray'}, "
+            f"node scale, zoom {zoom}",
+            mib,
+            seconds,
+            {"zoom": zoom, "panels": 8 * rows, "colour": colour},
+        )
+        for rows, colour, zoom, mib, seconds in (
+            (30, False, 2, 68, 0.9),
+            (30, False, 8, 87, 1.2),
+            (30, True, 2, 74, 1.1),
+            (30, True, 8, 146, 2.0),
+            (75, False, 2, 74, 1.5),
+            (75, False, 8, 118, 2.2),
+            (75, True, 2, 89, 2.0),
+            (75, True, 8, 262, 4.3),
+        )
+    ),
+    Measured("interactions_summary", "the eleven default samples", 55, 0.7),
+)
+
 # what each rule asked for before these models (minutes): the floor of its runtime
 MIN_RUNTIME = {
     "download": 30,
@@ -480,6 +548,8 @@ MIN_RUNTIME = {
     "sweep_shard": 10,
     "sweep_classes": 10,
     "sweep_image": 5,
+    "interactions_figure": 5,
+    "interactions_summary": 5,
 }
 
 
@@ -512,7 +582,15 @@ def _nodes(layers):
 
 # ---------------------------------------------------------------- rules of fixed input
 
-FIXED = ("download", "mnist", "weights", "baseline", "accuracy", "shared_scale")
+FIXED = (
+    "download",
+    "mnist",
+    "weights",
+    "baseline",
+    "accuracy",
+    "shared_scale",
+    "interactions_summary",
+)
 
 
 def fixed_mib(rule):
@@ -534,7 +612,9 @@ def fixed_runtime_min(rule):
 
 # ---------------------------------------------------------------- influence
 
-_PLAIN = [m for m in rows("influence") if "header" not in m.inputs]
+_PLAIN = [
+    m for m in rows("influence") if "header" not in m.inputs and "interactions" not in m.inputs
+]
 # memory: a line in points^2 through the white image with 64 and 4,096 quadrature points
 INFLUENCE_MIB, IG_MIB_PER_POINT2 = _fit(
     [(m.inputs.get("ig_points", DEFAULT_IG_POINTS) ** 2, m.mib) for m in _PLAIN]
@@ -594,12 +674,66 @@ def png_mib(header):
     return (per_pixel * width * height + PNG_BYTES_PER_EDGE * (width + height)) / MIB
 
 
-def influence_mib(ig_points=DEFAULT_IG_POINTS, header=None, **_):
+def pair_nodes(interactions):
+    """The nodes with full pair matrices: every output node of the interactions' layers and
+    the listed hidden nodes."""
+    layers = interactions.get("layers", DEFAULT_LAYERS)
+    nodes = interactions.get("nodes", {}) or {}
+    return sum(
+        LAYER_SIZES[layer] if layer in OUTPUT_LAYERS else len(set(nodes.get(layer, [])))
+        for layer in layers
+    )
+
+
+def index_pixels(interactions):
+    """The most changed pixels a sample can have and still get the Shapley interaction
+    index (its pairs within ``max_pairs``), 0 without the index."""
+    index = interactions.get("shapley_interaction", {"max_pairs": 50_000})
+    layers = interactions.get("layers", DEFAULT_LAYERS)
+    if index is None or not set(layers) & set(OUTPUT_LAYERS):
+        return 0
+    max_pairs = index.get("max_pairs", 50_000)
+    return min(PIXELS, int((1 + math.sqrt(1 + 8 * max_pairs)) / 2))
+
+
+def interactions_bytes(interactions, dtype="float32"):
+    """(pair matrices, index) bytes in MiB of the worst sample: both ends' pair matrices of
+    784 changed pixels in ``dtype``; the index's running statistics (float64, over the pairs)
+    and its results and standard errors (``dtype``) for ``index_pixels`` pixels."""
+    item = 8 if dtype == "float64" else 4
+    pairs = 2 * pair_nodes(interactions) * PIXELS**2 * item / MIB
+    m = index_pixels(interactions)
+    outputs = LAYER_SIZES["z3"] * len(
+        set(interactions.get("layers", DEFAULT_LAYERS)) & set(OUTPUT_LAYERS)
+    )
+    index = outputs * (m * m * 8 + 4 * m * (m - 1) / 2 * 8 + 2 * m * m * item) / MIB
+    return pairs, index
+
+
+def interactions_mib(interactions=None, dtype="float32"):
+    """What the pixel interactions add to an influence job's peak (MiB), for the worst
+    sample (784 changed pixels): a measured multiple of the pair matrices' and the index's
+    bytes (``INTERACTIONS_PER_PAIR_MIB``, ``INTERACTIONS_PER_INDEX_MIB``); the triples are
+    summed in small chunks and add nothing that grows."""
+    if interactions is None:
+        return 0.0
+    pairs, index = interactions_bytes(interactions, dtype)
+    return INTERACTIONS_MIB + INTERACTIONS_PER_PAIR_MIB * pairs + INTERACTIONS_PER_INDEX_MIB * index
+
+
+def influence_mib(
+    ig_points=DEFAULT_IG_POINTS, header=None, interactions=None, dtype="float32", **_
+):
     """The influence job's peak (MiB): integrated gradients' quadrature points (0 without
-    that method) and a PNG's header. Neither the methods and layers (the white image with
-    all six of each is the row measured) nor the permutations (batches capped in bytes)
-    move it by more than its margin."""
-    return INFLUENCE_MIB + IG_MIB_PER_POINT2 * ig_points**2 + png_mib(header)
+    that method), a PNG's header and the interactions (``interactions_mib``). Neither the
+    methods and layers (the white image with all six of each is the row measured) nor the
+    permutations (batches capped in bytes) move it by more than its margin."""
+    return (
+        INFLUENCE_MIB
+        + IG_MIB_PER_POINT2 * ig_points**2
+        + png_mib(header)
+        + interactions_mib(interactions, dtype)
+    )
 
 
 def _parameter(method_parameters, method, name, default):
@@ -612,14 +746,36 @@ def ig_points(methods, method_parameters):
     return _parameter(method_parameters, "integrated_gradients", "points", DEFAULT_IG_POINTS)
 
 
-def influence_mem_mb(spec, methods, method_parameters, header=None):
+def influence_mem_mb(
+    spec, methods, method_parameters, header=None, interactions=None, dtype="float32"
+):
     """``mem_mb`` of a sample's influence job; a PNG sample's header is read unless given."""
     if "png" in spec and header is None:
         header = png_header(spec["png"])
     return declared_mb(
-        influence_mib(ig_points(methods, method_parameters), header if "png" in spec else None)
+        influence_mib(
+            ig_points(methods, method_parameters),
+            header if "png" in spec else None,
+            interactions,
+            dtype,
+        )
     )
 
+
+# interactions: the measured multiples of the bytes of interactions_bytes (rows of MEASURED
+# with an ``interactions`` input), and the seconds of one pass (benchmarks/interactions.py)
+_INTERACTIONS = [m for m in rows("influence") if "interactions" in m.inputs]
+# Per MiB of pair matrices (both ends) the job holds 1.5 MiB at its peak: the matrices and
+# the file being built in memory, which holds them too, less what is freed as each is
+# written; per MiB of the index's arrays 0.6 (its running statistics are freed before the
+# file is built). The largest ratios seen between the measured rows, rounded up; the test
+# holds the model above every row.
+INTERACTIONS_MIB = 0.0
+INTERACTIONS_PER_PAIR_MIB = 1.5
+INTERACTIONS_PER_INDEX_MIB = 0.6
+SECONDS_PER_PAIR = 6e-6
+SECONDS_PER_TRIPLE = 3e-6
+SECONDS_PER_INDEX_PASS = 5e-6
 
 # time: the slowest job with the default parameters; Shapley sampling per permutation and
 # changed pixel (test image #0, 100,000 permutations); integrated gradients' quadrature
@@ -640,15 +796,36 @@ PNG_SECONDS_PER_PIXEL = max(
 )
 
 
-def influence_seconds(permutations=DEFAULT_PERMUTATIONS, ig_points=DEFAULT_IG_POINTS, pixels=0):
+def interactions_seconds(interactions=None):
+    """Modelled seconds of the interactions of the worst sample: both ends' pairs of 784
+    changed pixels and triples up to ``max_triples``, and the index's (m + 1) m passes per
+    permutation for ``index_pixels`` pixels (``benchmarks/interactions.py``)."""
+    if interactions is None:
+        return 0.0
+    order = interactions.get("order", 3)
+    seconds = 2 * SECONDS_PER_PAIR * PIXELS * (PIXELS - 1) / 2 if order >= 2 else 0.0
+    if order >= 3:
+        triples = PIXELS * (PIXELS - 1) * (PIXELS - 2) // 6
+        seconds += 2 * SECONDS_PER_TRIPLE * min(triples, interactions.get("max_triples", 10**6))
+    index = interactions.get("shapley_interaction", {})
+    m = index_pixels(interactions)
+    if index is not None and m:
+        seconds += SECONDS_PER_INDEX_PASS * index.get("permutations", 8) * (m + 1) * m
+    return seconds
+
+
+def influence_seconds(
+    permutations=DEFAULT_PERMUTATIONS, ig_points=DEFAULT_IG_POINTS, pixels=0, interactions=None
+):
     """Modelled seconds of an influence job: all 784 pixels changed (the most), ``pixels``
-    of a PNG to decode."""
+    of a PNG to decode, the interactions."""
     seconds = INFLUENCE_SECONDS + PNG_SECONDS_PER_PIXEL * pixels
     seconds += SECONDS_PER_PERMUTATION_PIXEL * max(0, permutations - DEFAULT_PERMUTATIONS) * PIXELS
+    seconds += interactions_seconds(interactions)
     return seconds + IG_SECONDS_4096 * (ig_points / 4096) ** 3
 
 
-def influence_runtime_min(spec, methods, method_parameters, header=None):
+def influence_runtime_min(spec, methods, method_parameters, header=None, interactions=None):
     """``runtime`` of a sample's influence job."""
     permutations = 0
     if "shapley_sampling" in methods:
@@ -660,7 +837,9 @@ def influence_runtime_min(spec, methods, method_parameters, header=None):
         header = header or png_header(spec["png"])
         if header is not None and header[0] * header[1] <= MAX_PNG_PIXELS:
             pixels = header[0] * header[1]
-    seconds = influence_seconds(permutations, ig_points(methods, method_parameters), pixels)
+    seconds = influence_seconds(
+        permutations, ig_points(methods, method_parameters), pixels, interactions
+    )
     return declared_minutes(seconds, "influence")
 
 
@@ -783,6 +962,24 @@ def methods_figure_mib(zoom, columns=310, methods=ALL_METHODS, colour=False):
 
 def methods_figure_mem_mb(zoom, columns, methods, colour=False):
     return declared_mb(methods_figure_mib(zoom, columns, methods, colour))
+
+
+INTERACTIONS_FIGURE_FITS = _fits(
+    "interactions_figure", lambda m: panel_pixels(m.inputs["zoom"], m.inputs["panels"])
+)
+
+
+def interactions_figure_mib(zoom, panels, colour=False, **_):
+    """The interactions figure's peak (MiB): ``panels`` maps (8 per node: 4 per end), in
+    colour (``colour``) an RGB figure as the montage's. It reads one row of each pair
+    matrix, so the changed pixels and the storage type do not count."""
+    start, per_pixel = INTERACTIONS_FIGURE_FITS[bool(colour)]
+    return start + per_pixel * panel_pixels(zoom, panels)
+
+
+def interactions_figure_mem_mb(zoom, nodes, colour=False):
+    """``mem_mb`` of a sample's interactions figure: a row of 8 panels per node."""
+    return declared_mb(interactions_figure_mib(zoom, 8 * nodes, colour))
 
 
 # ---------------------------------------------------------------- sweep
@@ -932,6 +1129,7 @@ MODELS = {
     "explorer": explorer_mib,
     "montage": montage_mib,
     "methods_figure": methods_figure_mib,
+    "interactions_figure": interactions_figure_mib,
     "sweep_shard": sweep_shard_mib,
     "sweep_classes": sweep_classes_mib,
     "sweep_image": sweep_image_mib,
