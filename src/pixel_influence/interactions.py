@@ -75,7 +75,7 @@ def _stacked(params, layers, e, a1=None):
         a2 += params["b2"]
         values["a2"] = a2
         if deepest >= 3:
-            values["z2"] = sigmoid(a2.copy() if "a2" in layers else a2)
+            values["z2"] = sigmoid(a2)  # a new array: a2 stays as it is
             if deepest >= 4:
                 a3 = values["z2"] @ params["W3"]
                 a3 += params["b3"]
@@ -113,13 +113,13 @@ class _Game:
         self.exp_ok = bool(bound < EXP_SAFE)
         self.origin = np.concatenate([origin[layer] for layer in self.layers])
 
-    def values(self, a1, e):
+    def values(self, a1, e, exp_ok=None):
         """v of the sets whose a1 is ``a1()`` and whose exp(-a1) is ``e()`` (callables: only
-        what is needed is computed)."""
-        need_a1 = not self.exp_ok or "a1" in self.layers
-        rows = a1() if need_a1 else None
+        what is needed is computed); ``exp_ok`` overrides the game's own bound."""
+        exp_ok = self.exp_ok if exp_ok is None else exp_ok
+        rows = a1() if not exp_ok or "a1" in self.layers else None
         with np.errstate(over="ignore"):  # exp(-a1) = inf is sigmoid 0, as network.sigmoid
-            e = e() if self.exp_ok else np.exp(-rows)
+            e = e() if exp_ok else np.exp(-rows)
         out = _stacked(self.params, self.layers, e, rows)
         out -= self.origin
         return out
@@ -197,9 +197,10 @@ def _row_sums(params, layers, e):
     return np.concatenate([sums[layer] for layer in layers])
 
 
-def _triple_values(game, params, memory):
+def _triple_values(game, params):
     """Sum over i < j < k of v(ijk) per node: for each first pixel i, the pairs (j, k) after
-    it in chunks, summed on the fly."""
+    it in chunks of ``TRIPLE_CHUNK``, summed on the fly. The pairs' products of exponentials
+    are kept (50 float64 a pair: 123 MB for the white image's 306,936 pairs)."""
     steps, layers = game.steps, game.layers
     m, hidden = steps.shape
     widths = _widths(params, layers)
@@ -219,7 +220,7 @@ def _triple_values(game, params, memory):
         else:
             pair_parts = steps[j] + steps[k]
         chunk = TRIPLE_CHUNK
-        for i in range(m - 2):
+        for i in range(m - 2):  # a loop over chunks of triples, each one vectorized
             first = game.exp_start * game.exp_steps[i] if game.exp_ok else game.start + steps[i]
             for lo in range(offsets[i + 1], len(j), chunk):
                 part = pair_parts[lo : lo + chunk]
@@ -305,7 +306,7 @@ def expansion(
         pair_terms = partner_sum.sum(axis=0) / 2.0
         residuals[:, 1] = residuals[:, 0] - pair_terms
         if order >= 3 and (max_triples is None or triples <= max_triples):
-            triple_values = _triple_values(game, params, memory)
+            triple_values = _triple_values(game, params)
             single_values = singles.sum(axis=0)
             triple_terms = (
                 triple_values - (m - 2) * pair_values + (m - 1) * (m - 2) / 2.0 * single_values
@@ -455,6 +456,8 @@ def shapley_interaction(
             with np.errstate(over="ignore"):
                 e_prefix = np.exp(-a1_prefix)
             prefix_values = _stacked(params, layers, e_prefix, a1_prefix) - game.origin
+            # a prefix's a1 is not bounded by the game's start and 3 steps: its own bound
+            safe = bool(np.abs(a1_prefix).max() + np.abs(game.steps).max() < EXP_SAFE)
             previous = None
             for lo in range(0, m + 1, block):
                 t = np.arange(lo, min(m + 1, lo + block))
@@ -466,6 +469,7 @@ def shapley_interaction(
                     lambda t=t, inside=inside: (
                         e_prefix[t][:, None, :] * np.where(inside, flip, game.exp_steps)
                     ),
+                    exp_ok=safe,
                 )
                 toggled -= prefix_values[t][:, None, :]  # G[t, j] = v(P_t ^ j) - v(P_t)
                 if previous is not None:
