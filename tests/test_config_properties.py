@@ -369,6 +369,12 @@ def judge(cfg, base):
     for layer in cfg.get("methods_figure", {}).get("nodes", {}):
         if layer not in layers:
             reasons.append(f"methods_figure layer {layer} not drawn")
+    interactions = cfg.get("interactions")
+    if interactions is not None:
+        shown = interactions.get("layers", ["z1", "z2", "a3", "z3"])
+        for layer in interactions.get("nodes", {}):
+            if layer not in shown:
+                reasons.append(f"interactions layer {layer} not expanded")
     sweep = cfg.get("sweep")
     if sweep is not None:
         size = {"train": 60000, "test": 10000}[sweep.get("split", "test")]

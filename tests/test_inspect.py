@@ -477,7 +477,9 @@ def test_command_line_errors_are_one_line_with_status_2(sample, tmp_path):
 # ---- the layout of the files is named once, in h5io -----------------------------------
 
 LAYOUT_NAMES = {"value", "baseline", "count", "confusion", "image", "image_mean", "faithfulness"}
+LAYOUT_NAMES |= {"interactions", "changed", "partner", "shapley_interaction"}
 LAYOUT_PARTS = ("_residual", "_mean", "_std", "_auc", "value/", "baseline/", "faithfulness/")
+LAYOUT_PARTS += ("interactions/", "pair_node_", "_pairs", "_order1", "_order2", "_pair_strength")
 WRITERS = ("write_", "_write_", "_put_moments")
 
 

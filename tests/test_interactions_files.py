@@ -12,7 +12,7 @@ import xarray as xr
 import yaml
 from conftest import ROOT
 
-from pixel_influence import config, h5io, interactions, methods
+from pixel_influence import config, h5io, inspection, interactions, methods
 from pixel_influence.errors import InputError
 from pixel_influence.render import interactions_figure
 
@@ -266,3 +266,25 @@ def test_null_sections_are_taken_out_for_validation_and_put_back():
     assert config.take_out_nulls(top) == [("interactions",)] and top == {}
     config.put_back_nulls(top, [("interactions",)])
     assert top == {}  # left out: the same as null
+
+
+def test_inspect_prints_the_residuals_and_the_strongest_pairs(tmp_path, random_params):
+    path = tmp_path / "s.h5"
+    kept = _write(path, random_params, _image(14))
+    lines = inspection.summary_lines(path, tree=False)
+    at = lines.index(next(line for line in lines if "pixel interactions" in line))
+    body = lines[at + 1 :]
+    r = np.abs(kept["ends"]["occlusion"]["residuals"]["z2"])
+    row = next(line for line in body if line.startswith("z2    occlusion"))
+    medians = [float(cell) for cell in row.split()[2:]]
+    np.testing.assert_allclose(medians, np.median(r, axis=0), rtol=1e-2)
+    # the predicted digit's strongest pair from the baseline, found here by hand
+    with h5py.File(path) as f:
+        node = int(np.argmax(f["value/z3"][()]))
+    pairs = kept["ends"]["insertion"]["pairs"]["z3"][node]
+    i, j = np.triu_indices(14, 1)
+    best = np.argmax(np.abs(pairs[i, j]))
+    a, b = kept["changed"][i[best]], kept["changed"][j[best]]
+    line = next(line for line in body if line.strip().startswith("insertion ("))
+    first = line.strip()[len("insertion") :].strip()
+    assert first.startswith(f"({a // 28:2d},{a % 28:2d})+({b // 28:2d},{b % 28:2d})")

@@ -436,7 +436,9 @@ def interactions_problems(interactions, schema):
     defaults = schema["properties"]["interactions"]["properties"]
     layers = interactions.get("layers", defaults["layers"]["default"])
     found = []
-    for layer in interactions.get("nodes", defaults["nodes"]["default"]):
+    # the nodes given; the default ones count only for the layers there are (as those of
+    # methods_figure)
+    for layer in interactions.get("nodes", {}):
         if layer not in layers:
             found.append(
                 f"config.interactions.nodes.{layer}: layer {layer!r} is not in "

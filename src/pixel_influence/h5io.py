@@ -32,13 +32,18 @@ __all__ = [
     "class_contrast_of",
     "class_residuals_of",
     "class_std_of",
+    "changed_pixels_of",
     "class_values_of",
     "confusion_of",
     "curve_of",
+    "expansion_of",
     "image_of",
+    "interactions_of",
     "influence_contents",
     "map_index",
     "open_interactions",
+    "pair_node_layers",
+    "pair_nodes_of",
     "maps_of",
     "merged_sweep_shards",
     "mnist_sources",
@@ -76,6 +81,7 @@ MNIST_SOURCES = [name for name in FILES if name.startswith("mnist/")]
 
 IMAGE, VALUES, BASELINE, FAITHFULNESS = "image", "value", "baseline", "faithfulness"
 INTERACTIONS, SHAPLEY_INTERACTION = "interactions", "shapley_interaction"
+PAIR_NODE = "pair_node_"  # /interactions/pair_node_<layer>: the nodes with pair matrices
 EXPANSION_MAPS = ("order1", "order2", "pair_strength")
 COUNT, CONFUSION = "count", "confusion"
 SAMPLE_MAPS, CLASS_MAPS = "sample", "classes"  # the two kinds of files with maps
@@ -190,6 +196,33 @@ CLASS_PICTURES = {"mean": class_maps_of, "std": class_std_of, "contrast": class_
 def class_residuals_of(f, method, layer):
     """/<method>/<layer>_residual_mean (class, node)."""
     return _at(f, f"{method}/{_mean(_residual(layer))}")
+
+
+def interactions_of(f):
+    """/interactions: a sample's pixel interactions; its attributes hold the settings."""
+    return _at(f, INTERACTIONS)
+
+
+def changed_pixels_of(f):
+    """/interactions/changed (changed): flat indices of the changed pixels, the axes of
+    every pair matrix."""
+    return _at(f, f"{INTERACTIONS}/changed")
+
+
+def pair_nodes_of(f, layer):
+    """/interactions/pair_node_<layer>: the nodes of ``layer`` with pair matrices."""
+    return _at(f, f"{INTERACTIONS}/{PAIR_NODE}{layer}")
+
+
+def pair_node_layers(f):
+    """The layers of a sample's file that have pair matrices, in the file's order."""
+    return [name[len(PAIR_NODE) :] for name in interactions_of(f) if name.startswith(PAIR_NODE)]
+
+
+def expansion_of(f, end, layer, kind):
+    """/interactions/<end>/<layer>_<kind>: ``kind`` order1, order2, pair_strength (node, row,
+    col), residuals (node, order) or pairs (pair_node_<layer>, changed, partner)."""
+    return _at(f, f"{INTERACTIONS}/{end}/{layer}_{kind}")
 
 
 def map_index(f, text=str):
@@ -517,7 +550,7 @@ def _write_interactions(f, interactions, settings, dtype):
     put(g, "order", np.arange(1, order + 1), "order k of the residual r_k", "order")
     g["order"].make_scale("order")
     for layer, nodes in interactions["nodes"].items():
-        name = f"pair_node_{layer}"
+        name = f"{PAIR_NODE}{layer}"
         put(
             g, name, np.asarray(nodes, dtype=np.int64), f"nodes of {layer} with pair matrices", name
         )
@@ -560,8 +593,8 @@ def _write_interactions(f, interactions, settings, dtype):
                         if end == "insertion"
                         else ": -(f(x) - f(x-i) - f(x-j) + f(x-ij))"
                     ),
-                    f"pair_node_{layer}, changed, partner",
-                    dims=[f"pair_node_{layer}", "changed", "partner"],
+                    f"{PAIR_NODE}{layer}, changed, partner",
+                    dims=[f"{PAIR_NODE}{layer}", "changed", "partner"],
                     dtype=dtype,
                     **common,
                 )
@@ -609,13 +642,13 @@ def read_interaction_residuals(path, expected=None):
     """{"sample", "layers", "residuals": {end: {layer: (nodes, order)}}} of a sample's
     influence file: what the interactions summary needs, without the maps and matrices."""
     with open_checked(path, expected) as f:
-        g = _at(f, INTERACTIONS)
-        layers = [str(v) for v in g.attrs["layers"]]
+        layers = [str(v) for v in interactions_of(f).attrs["layers"]]
         return {
             "sample": str(f.attrs["sample"]),
             "layers": layers,
             "residuals": {
-                end: {layer: g[end][f"{layer}_residuals"][()] for layer in layers} for end in ENDS
+                end: {layer: expansion_of(f, end, layer, "residuals")[()] for layer in layers}
+                for end in ENDS
             },
         }
 
@@ -623,19 +656,15 @@ def read_interaction_residuals(path, expected=None):
 def _interactions_data(f, lazy):
     """The dict of ``read_interactions`` from an open file; with ``lazy`` the pair matrices
     are the datasets themselves, unread (a reader takes the rows it needs)."""
-    g = _at(f, INTERACTIONS)
-    nodes = {
-        name[len("pair_node_") :]: [int(n) for n in g[name][()]]
-        for name in g
-        if name.startswith("pair_node_")
-    }
+    g = interactions_of(f)
+    nodes = {layer: [int(n) for n in pair_nodes_of(f, layer)[()]] for layer in pair_node_layers(f)}
     layers = [str(v) for v in g.attrs["layers"]]
     out = {
         "sample": str(f.attrs["sample"]),
         "title": str(f.attrs["title"]),
         "image": image_of(f)[()],
         "probabilities": values_of(f, "z3")[()],
-        "changed": g["changed"][()],
+        "changed": changed_pixels_of(f)[()],
         "layers": layers,
         "order": int(g.attrs["order"]),
         "order3": bool(g.attrs["order3"]),
@@ -644,18 +673,16 @@ def _interactions_data(f, lazy):
         "pairs": {},
     }
     for end in ENDS:
-        h = g[end]
         out["ends"][end] = {
             layer: {
-                **{kind: h[f"{layer}_{kind}"][()] for kind in EXPANSION_MAPS},
-                "residuals": h[f"{layer}_residuals"][()],
+                kind: expansion_of(f, end, layer, kind)[()]
+                for kind in (*EXPANSION_MAPS, "residuals")
             }
             for layer in layers
         }
-        out["pairs"][end] = {
-            layer: h[f"{layer}_pairs"] if lazy else h[f"{layer}_pairs"][()]
-            for layer in out["nodes"]
-        }
+        out["pairs"][end] = {layer: expansion_of(f, end, layer, "pairs") for layer in out["nodes"]}
+        if not lazy:
+            out["pairs"][end] = {layer: ds[()] for layer, ds in out["pairs"][end].items()}
     return out
 
 

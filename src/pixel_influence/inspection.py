@@ -604,9 +604,10 @@ def top_lines(f, methods=None, layers=None, nodes=None, classes=None, top=TOP, w
 def interaction_lines(f, top=TOP, width=WIDTH):
     """A sample's pixel interactions: per layer and end the median |r_k| of the expansion
     truncated at order k, then, for the predicted digit's z3 (or a3) node, its strongest
-    pairs of pixels from each end; [] for a file without /interactions."""
-    g = f.get(h5io.INTERACTIONS)
-    if not isinstance(g, h5py.Group):
+    pairs of pixels from each end; [] for a file without them."""
+    try:
+        g = h5io.interactions_of(f)
+    except KeyError:
         return []
     layers = [str(v) for v in g.attrs["layers"]]
     order = int(g.attrs["order"])
@@ -616,7 +617,7 @@ def interaction_lines(f, top=TOP, width=WIDTH):
     lines = [clip(head, width, squeeze=False)]
     for layer in layers:
         for end in ENDS:
-            r = np.abs(g[end][f"{layer}_residuals"][()])
+            r = np.abs(h5io.expansion_of(f, end, layer, "residuals")[()])
             cells = "".join(
                 f"{'n/a' if np.isnan(r[:, k]).all() else number(np.nanmedian(r[:, k])):>14s}"
                 for k in range(order)
@@ -625,8 +626,8 @@ def interaction_lines(f, top=TOP, width=WIDTH):
     for note in ("order3_skipped", "shapley_interaction_skipped"):
         if note in g.attrs:
             lines.append(clip(f"{note.replace('_', ' ')}: {attribute_text(g.attrs[note])}", width))
-    outputs = [layer for layer in ("z3", "a3") if layer in layers]
-    changed = g["changed"][()]
+    outputs = [layer for layer in ("z3", "a3") if layer in h5io.pair_node_layers(f)]
+    changed = h5io.changed_pixels_of(f)[()]
     if outputs and order >= 2 and len(changed) >= 2:
         layer = outputs[0]
         node = int(np.argmax(_numbers(1, h5io.values_of, f, layer)))
@@ -638,11 +639,10 @@ def interaction_lines(f, top=TOP, width=WIDTH):
                 width,
             )
         )
-        nodes = list(g[f"pair_node_{layer}"][()])
+        position = list(h5io.pair_nodes_of(f, layer)[()]).index(node)
+        i, j = np.triu_indices(len(changed), 1)
         for end in ENDS:
-            pairs = g[end][f"{layer}_pairs"][nodes.index(node)]
-            i, j = np.triu_indices(len(changed), 1)
-            terms = pairs[i, j]
+            terms = h5io.expansion_of(f, end, layer, "pairs")[position][i, j]
             best = np.argsort(-np.abs(terms), kind="stable")[:top]
             cells = [
                 f"({changed[i[b]] // 28:2d},{changed[i[b]] % 28:2d})+"

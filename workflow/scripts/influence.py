@@ -90,7 +90,12 @@ def job(smk):
             image,
             baseline_image,
             interaction_settings["layers"],
-            interaction_settings["nodes"],
+            # the default hidden nodes count only for the layers there are
+            {
+                layer: nodes
+                for layer, nodes in interaction_settings["nodes"].items()
+                if layer in interaction_settings["layers"]
+            },
             interaction_settings["order"],
             interaction_settings["max_triples"],
             interaction_settings["shapley_interaction"],
