@@ -10,9 +10,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import browser
 import h5py
 import numpy as np
-import browser
 import pytest
 import real_data
 import yaml
@@ -163,14 +163,18 @@ TEST_SWEEP = {"images": 1000, "methods": ["insertion", "deeplift"], "shards": 2}
 TEST_INTERACTIONS = {"max_triples": 300_000}
 
 
-def workdir_with_config(tmp_path, edit=None):
+def workdir_with_config(tmp_path, edit=None, interactions=False):
     """A working directory with config/config.yaml: the default config, with a small
-    sweep (``TEST_SWEEP``) and fewer triples (``TEST_INTERACTIONS``), then ``edit(cfg)``
-    applied."""
+    sweep (``TEST_SWEEP``), then ``edit(cfg)`` applied. The pixel interactions are left
+    out unless ``interactions`` (then with fewer triples, ``TEST_INTERACTIONS``): they add
+    seconds to every run and only their own tests and the default runs need them."""
     (tmp_path / "config").mkdir(parents=True)
     cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
     cfg["sweep"].update(TEST_SWEEP)
-    cfg["interactions"].update(TEST_INTERACTIONS)
+    if interactions:
+        cfg["interactions"].update(TEST_INTERACTIONS)
+    else:
+        cfg.pop("interactions")
     if edit:
         edit(cfg)
     (tmp_path / "config" / "config.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
@@ -195,7 +199,7 @@ def default_run_and_outputs(tmp_path_factory):
     (tests may add to the folder afterwards: test_workflow adds a sample)."""
     if not HAVE_DATA:
         pytest.skip(DATA_MISSING)
-    workdir = workdir_with_config(tmp_path_factory.mktemp("run"))
+    workdir = workdir_with_config(tmp_path_factory.mktemp("run"), interactions=True)
     snakemake(workdir, "--cores", "2", "--config", mirror())
     return workdir, output_digests(workdir)
 
@@ -214,7 +218,7 @@ def cluster_run(tmp_path_factory):
     folder and the run's output."""
     if not HAVE_DATA:
         pytest.skip(DATA_MISSING)
-    workdir = workdir_with_config(tmp_path_factory.mktemp("cluster"))
+    workdir = workdir_with_config(tmp_path_factory.mktemp("cluster"), interactions=True)
     env = {**os.environ, CLUSTER_LEAK: "1", "PIXEL_INFLUENCE_CRASH": CLUSTER_CRASH}
     args = ("--workflow-profile", "local-cluster", "--config", mirror())
     out = snakemake(workdir, *args, env=env, cwd=ROOT)

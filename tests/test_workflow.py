@@ -282,9 +282,11 @@ def test_adding_a_sample_runs_only_its_jobs(run, tmp_path):
             "explorer": 1,
             "faithfulness": 1,
             "influence": 1,
+            "interactions_figure": 1,
+            "interactions_summary": 1,  # a table over every sample, as faithfulness
             "methods_figure": 1,
             "montage": 1,
-            "total": 6,
+            "total": 8,
         }, dry
         assert "results/influence/mine.h5" in dry
         snakemake(run, "--cores", "2", "--config", mirror())
@@ -381,7 +383,7 @@ def test_snakefmt_check_is_clean():
 
 
 def test_dag_shows_every_rule(tmp_path):
-    workdir = workdir_with_config(tmp_path)
+    workdir = workdir_with_config(tmp_path, interactions=True)
     out = snakemake(workdir, "--dag", "--config", mirror()).stdout
     assert out.startswith("digraph")
     labels = {
@@ -401,12 +403,14 @@ def test_dag_shows_every_rule(tmp_path):
         "montage",
         "methods_figure",
         "faithfulness",
+        "interactions_figure",
+        "interactions_summary",
         "sweep_shard",
         "sweep_classes",
         "sweep_image",
     }
     assert out.count('label = "influence') == out.count('label = "montage') == 11
-    assert out.count('label = "methods_figure') == 11
+    assert out.count('label = "methods_figure') == out.count('label = "interactions_figure') == 11
     assert out.count('label = "sweep_shard') == 2 and out.count('label = "sweep_image') == 30
 
 

@@ -47,7 +47,7 @@ def test_the_rules_declare_what_the_models_say(tmp_path):
         cfg["method_parameters"] = {"integrated_gradients": {"points": 1024}}
         cfg["methods_figure"] = {"nodes": {"z1": list(range(50)), "a2": [0, 1, 2]}}
 
-    workdir = workdir_with_config(tmp_path / "run", edit)
+    workdir = workdir_with_config(tmp_path / "run", edit, interactions=True)
     jobs = resources_by_job(snakemake(workdir, "-n", "--config", mirror()).stdout)
     parameters = {"integrated_gradients": {"points": 1024}}
     section = yaml.safe_load((workdir / "config/config.yaml").read_text())["interactions"]
