@@ -166,3 +166,21 @@ def test_temporaries_of_a_killed_writer_are_removed(tmp_path):
         Path(tmp).write_bytes(b"whole")
     assert not stale.exists() and other.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == [".g.abc123.tmp", "f"]
+
+
+def test_a_folder_is_listed_once_for_all_the_files_written_into_it(tmp_path, monkeypatch):
+    """A batch job writes thousands of pictures into one folder: listing it for each would
+    cost milliseconds a picture. Stale temporaries found at the first listing still go."""
+    import os
+
+    from pixel_influence.files import atomic_write
+
+    (tmp_path / ".b.dead.tmp").write_bytes(b"half")
+    listed = []
+    real = os.scandir
+    monkeypatch.setattr(os, "scandir", lambda path: listed.append(path) or real(path))
+    for name in "abc":
+        with atomic_write(tmp_path / name) as tmp:
+            Path(tmp).write_bytes(name.encode())
+    assert listed == [str(tmp_path)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b", "c"]

@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from conftest import rewritten_h5
 
-from pixel_influence import h5io, hdf5, methods, provenance
+from pixel_influence import faithfulness, h5io, hdf5, interactions, methods, provenance, sweep
 from pixel_influence.download import FILES
 from pixel_influence.errors import InputError
-from pixel_influence.network import LAYER_SIZES
+from pixel_influence.network import LAYER_MEANING, LAYER_SIZES, LAYERS
 
 SETTINGS = {"sample": {"fill": 0.5}, "layers": ["z3"], "methods": ["deeplift"]}
 
@@ -309,3 +309,300 @@ def test_maps_carry_labelled_dimensions_and_scales(tmp_path, random_params):
 
         f.visititems(check)
         assert unlabelled == []
+
+
+# ---- hdf5 writes the bytes of h5py's high-level calls ------------------------------------
+# hdf5 makes the HDF5 calls itself (writing a sample's file through h5py's objects took
+# 200 ms); the files must stay byte for byte what they were. The reference: h5py's high-level
+# code that hdf5.put and hdf5.dimension_scales ran before (commit 9a31b13), kept here.
+
+
+def _reference_put(
+    group, name, data, meaning, axes, dtype=None, compress=False, dims=None, **attrs
+):
+    data = np.asarray(data, dtype=dtype)
+    options = {}
+    if compress:
+        options = {"compression": "gzip", "compression_opts": 4, "shuffle": True}
+        if compress == "maps":
+            options["chunks"] = hdf5.map_chunks(data.shape)
+    ds = group.create_dataset(name, data=data, track_times=False, **options)
+    ds.attrs["meaning"] = meaning
+    ds.attrs["axes"] = axes
+    for key, value in attrs.items():
+        ds.attrs[key] = value
+    for dim, label in zip(ds.dims, dims or (), strict=bool(dims)):
+        dim.label = label
+    return ds
+
+
+def _reference_set_attrs(obj, values, fresh=False):
+    for key, value in values.items():
+        obj.attrs[key] = value
+
+
+def _reference_axis_names(ds):
+    labels = [dim.label for dim in ds.dims]
+    if ds.ndim and all(labels):
+        return labels
+    axes = ds.attrs.get("axes")
+    if not isinstance(axes, str) or ds.ndim == 0:
+        return None
+    names = [part.split("(")[0].strip() for part in axes.split(",")]
+    if len(names) != ds.ndim or not all(n.isidentifier() for n in names):
+        return None
+    return names
+
+
+def _reference_axis_detail(ds, i):
+    parts = str(ds.attrs.get("axes", "")).split(",")
+    if len(parts) == ds.ndim and "(" in parts[i]:
+        return parts[i].split("(", 1)[1].rstrip(") ").strip() or None
+    return None
+
+
+def _reference_layer_of(ds):
+    layer = ds.attrs.get("layer")
+    if layer is None:
+        layer = ds.name.rsplit("/", 1)[-1].split("_", 1)[0]
+    return str(layer) if str(layer) in LAYERS else None
+
+
+def _reference_own_scale(ds, name, size):
+    group = ds.parent
+    while True:
+        found = group.get(name)
+        if (
+            isinstance(found, h5py.Dataset)
+            and found.shape == (size,)
+            and h5py.h5ds.is_scale(found.id)
+        ):
+            return found
+        if group.name == "/":
+            return None
+        group = group.parent
+
+
+def _reference_dimension_scales(f):
+    datasets = []
+    f.visititems(lambda _, obj: datasets.append(obj) if isinstance(obj, h5py.Dataset) else None)
+    made = set()
+
+    def scale(group, name, meaning, size):
+        for key in (name, f"{name}_{size}"):
+            path = f"{group.name.rstrip('/')}/{key}"
+            if path in made and group[key].shape == (size,):
+                return group[key]
+            if key not in group:
+                options = {}
+                if size >= hdf5.BIG_SCALE:
+                    options = {"compression": "gzip", "compression_opts": 4, "shuffle": True}
+                ds = group.create_dataset(key, data=np.arange(size), track_times=False, **options)
+                ds.attrs["meaning"] = meaning
+                ds.attrs["axes"] = key
+                ds.make_scale(key)
+                made.add(path)
+                return ds
+        raise ValueError(f"{group.name}: no free name for a dimension scale {name!r}")
+
+    fraction = f.get("faithfulness/fraction")
+    if fraction is not None and not h5py.h5ds.is_scale(fraction.id):
+        fraction.make_scale("fraction")
+    for ds in datasets:
+        names = _reference_axis_names(ds)
+        if names is None:
+            continue
+        for i, name in enumerate(names):
+            ds.dims[i].label = name
+        if h5py.h5ds.is_scale(ds.id):
+            continue
+        for i, name in enumerate(names):
+            size = ds.shape[i]
+            if name in hdf5.DIMENSION_SCALES and hdf5.DIMENSION_SCALES[name][1] == size:
+                found = scale(f, name, hdf5.DIMENSION_SCALES[name][0], size)
+            elif (layer := hdf5._node_layer(name)) is not None or (
+                name == "node" and (layer := _reference_layer_of(ds)) is not None
+            ):
+                found = scale(f, f"node_{layer}", f"node of {layer}: {LAYER_MEANING[layer]}", size)
+            elif name == "step" and fraction is not None and fraction.shape == (size,):
+                found = fraction
+            elif (own := _reference_own_scale(ds, name, size)) is not None:
+                found = own
+            else:
+                detail = _reference_axis_detail(ds, i)
+                meaning = f"index of the {name} axis" + (f" ({detail})" if detail else "")
+                found = scale(ds.parent, name, meaning, size)
+            ds.dims[i].attach_scale(found)
+
+
+INTERACTIONS = {
+    "layers": ["z2", "z3"],
+    "nodes": {"z2": [0, 1]},
+    "order": 3,
+    "max_triples": 100,  # fewer than the 286 triples of the digit below: r_3 is NaN
+    "shapley_interaction": {"permutations": 2, "seed": 0, "max_pairs": 50000},
+}
+
+
+def _every_file_kind(folder, params, dtype):
+    """Each kind of file the workflow writes, from ``params`` and a small digit: a sample's
+    influence file with all its parts (three methods, faithfulness, interactions), the
+    weights, MNIST (enough images for a compressed index scale), the baseline, the shared
+    scale, a sweep shard and its classes.h5; returns their paths."""
+    folder.mkdir()
+    zero = np.zeros((28, 28))
+    x = zero.copy()
+    x[10:14, 12:15] = [[0.2, 0.9, 0.4]] * 4
+    x[20, 5] = 1.0
+    # four layers: with two, the file is too small for the order of HDF5's string heaps to
+    # matter, and a writer that skipped one of the h5py reads it must repeat would pass
+    layers = ["z1", "z2", "a3", "z3"]
+    names = ["insertion", "deeplift", "shapley_sampling"]
+    parameters = {"shapley_sampling": {"permutations": 4, "seed": 0}}
+    result = methods.compute(params, x, zero, layers, names, parameters)
+    curves = faithfulness.evaluate(
+        params, x, zero, result["maps"], result["value"], result["baseline"], layers
+    )
+    found = interactions.interactions(
+        params,
+        x,
+        zero,
+        INTERACTIONS["layers"],
+        INTERACTIONS["nodes"],
+        INTERACTIONS["order"],
+        INTERACTIONS["max_triples"],
+        INTERACTIONS["shapley_interaction"],
+        dtype=dtype,
+    )
+    attrs = {
+        "sample": "s",
+        "source": "{}",
+        "title": "t",
+        "label": 3,
+        "baseline": "all-zero image",
+        "weights_sha256": "0" * 64,
+        "config": "{}",
+        "png_sha256": "ab" * 32,
+    }
+    h5io.write_influence(
+        folder / "influence.h5",
+        result,
+        x,
+        zero,
+        attrs,
+        dtype,
+        faithfulness=curves,
+        interactions=found,
+        interaction_settings=INTERACTIONS,
+        min_change=1e-3,
+        seed=0,
+    )
+    h5io.write_weights(
+        folder / "weights.h5", {k: v.astype(np.float32) for k, v in params.items()}, "1" * 64
+    )
+    images = (np.arange(1100 * 784).reshape(1100, 28, 28) % 253).astype(np.uint8)
+    labels = (np.arange(1100) % 10).astype(np.uint8)
+    splits = {"test": (images, labels), "train": (images[:30], labels[:30])}
+    h5io.write_mnist(folder / "mnist.h5", splits, {"a.gz": "2" * 64, "b.gz": "3" * 64})
+    h5io.write_baseline(
+        folder / "baseline.h5", zero, result["baseline"], "all-zero image", "1" * 64
+    )
+    h5io.write_shared_scale(
+        folder / "scale.h5", {("insertion", "z3"): 0.5, ("deeplift", "z2"): 2.0}, ["a.h5"]
+    )
+    shard = folder / "shard.h5"
+    sums = sweep.shard_sums(params, images[:4], labels[:4], zero, ["z3"], names[:1])
+    provenance = {"split": "test", "images": 4, "config": "{}", "weights_sha256": "1" * 64}
+    settings = {"layers": ["z3"], "methods": names[:1], "first": 0, "stop": 4, "shards": 1}
+    h5io.write_sweep_shard(shard, sums, {**provenance, **settings, "shard": 0, "baseline": "b"})
+    with h5io.merged_sweep_shards([shard]) as merged:
+        h5io.write_classes(folder / "classes.h5", merged, ["z3"], names[:1], provenance, dtype)
+    return sorted(folder.iterdir())
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_files_have_the_bytes_of_h5py_high_level_calls(tmp_path, random_params, monkeypatch, dtype):
+    fast = _every_file_kind(tmp_path / "fast", random_params, dtype)
+    monkeypatch.setattr(h5io, "put", _reference_put)
+    monkeypatch.setattr(h5io, "set_attrs", _reference_set_attrs)
+    monkeypatch.setattr(hdf5, "set_attrs", _reference_set_attrs)
+    monkeypatch.setattr(hdf5, "dimension_scales", _reference_dimension_scales)
+    reference = _every_file_kind(tmp_path / "reference", random_params, dtype)
+    assert [p.name for p in fast] == [
+        "baseline.h5",
+        "classes.h5",
+        "influence.h5",
+        "mnist.h5",
+        "scale.h5",
+        "shard.h5",
+        "weights.h5",
+    ]
+    for ours, theirs in zip(fast, reference, strict=True):
+        assert ours.read_bytes() == theirs.read_bytes(), ours.name
+    with h5py.File(fast[2]) as f:  # the parts whose scales take each way through the code
+        assert f["interactions"].attrs["order3_skipped"].startswith("286 triples")
+        assert [d[0].name for d in f["interactions/insertion/z2_pairs"].dims] == [
+            "/interactions/pair_node_z2",
+            "/interactions/changed",
+            "/interactions/partner",
+        ]
+        assert [d[0].name for d in f["faithfulness/insertion/z2_deletion"].dims] == [
+            "/node_z2",
+            "/faithfulness/fraction",
+        ]
+    with h5py.File(fast[3]) as f:
+        assert f["test/image"].compression == "gzip"  # an index scale of 1,100 images
+    with h5py.File(fast[5]) as f:
+        assert [d[0].name for d in f["insertion/maps/sum_hi"].dims] == [
+            "/class",
+            "/pixel",
+            "/insertion/maps/node",
+        ]
+
+
+def _mnist_file(path):
+    """An mnist.h5 whose test split holds 10,000 distinct made-up images (chunked as the
+    real one: 1,250 images by 4 rows by 7 columns)."""
+    n = np.arange(10000)[:, None, None]
+    images = ((n * 7 + np.arange(28)[:, None] * 3 + np.arange(28) * 5) % 256).astype(np.uint8)
+    labels = (np.arange(10000) % 10).astype(np.uint8)
+    sources = dict(s.split() for s in h5io.mnist_sources())
+    h5io.write_mnist(path, {"test": (images, labels)}, sources)
+    return images, labels
+
+
+def test_mnist_images_are_read_as_h5py_reads_them(tmp_path):
+    """``read_mnist_image`` inflates each chunk only as far as the image lies; the first and
+    last image of a chunk, negative indices and repeats read as h5py reads them."""
+    path = tmp_path / "mnist.h5"
+    images, labels = _mnist_file(path)
+    with h5py.File(path) as f:
+        assert f["test/images"].chunks == (1250, 4, 7)
+    indices = [0, 1, 18, 1249, 1250, 2501, 9999, -1, -10000, 18]
+    for i in indices:
+        image, label = h5io.read_mnist_image(path, "test", i)
+        assert image.dtype == np.uint8 and image.shape == (28, 28)
+        np.testing.assert_array_equal(image, images[i])
+        assert label == labels[i] and type(label) is int
+    got, got_labels = h5io.read_mnist_images(path, "test", indices)
+    np.testing.assert_array_equal(got, images[indices])
+    np.testing.assert_array_equal(got_labels, labels[indices])
+    assert got.shape == (10, 28, 28) and got_labels.dtype == np.uint8
+    assert h5io.read_mnist_images(path, "test", [])[0].shape == (0, 28, 28)
+    assert "out of range" in _error(lambda: h5io.read_mnist_image(path, "test", 10000))
+
+
+def test_a_chunk_stored_without_compression_is_read_by_h5py(tmp_path):
+    """A chunk whose deflate was skipped (filter mask) is left to h5py, which knows it."""
+    path = tmp_path / "mnist.h5"
+    images, _ = _mnist_file(path)
+    with rewritten_h5(path) as f:
+        ds = f["test/images"]
+        raw = np.ascontiguousarray(images[1250:2500, 4:8, 7:14]).tobytes()
+        ds.id.write_direct_chunk((1250, 4, 7), raw, filter_mask=0b10)  # deflate: filter 1
+        assert ds.id.get_chunk_info_by_coord((1250, 4, 7)).filter_mask == 0b10
+    for i in (1250, 1300, 2499):
+        np.testing.assert_array_equal(h5io.read_mnist_image(path, "test", i)[0], images[i])
+    np.testing.assert_array_equal(
+        h5io.read_mnist_images(path, "test", [5, 1300])[0], images[[5, 1300]]
+    )

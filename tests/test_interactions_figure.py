@@ -20,6 +20,26 @@ LAYERS = ["z1", "z2", "a3", "z3"]
 HIDDEN = {"z1": [3, 0], "z2": [5]}  # interactions sorts them: z1 0, z1 3
 CHANGED = [(5, 7, 0.9), (6, 7, 0.5), (10, 12, 1.0), (11, 13, 0.3), (20, 14, 0.7), (21, 3, 0.2)]
 
+# sha256 of mode, size and pixel bytes of the figure of ``made_up()``, drawn by the code
+# before the figures were drawn on a numpy canvas (commit 9a31b13, ImageDraw); key
+# (colormap, overlay, scale, zoom)
+PICTURES = {
+    ("gray", False, "layer", 2): "bee9931598e3178b43d8d5b292521ca58e08ecf69627fc7267951f930c7585b4",
+    (
+        "diverging",
+        True,
+        "node",
+        1,
+    ): "7e4d312a42e25cd32f3998d14ba2beda79459cec1d29110fad66c7768d296f96",
+    ("gray", True, "shared", 4): "08e023fbf6915a8efad7fd75a25736d8ca071982f7c6ac291033d97178089e80",
+    (
+        "diverging",
+        False,
+        "layer",
+        3,
+    ): "49ac8917c9a3f126363922fb42b03f79f3734f84c8ffd7f9d1bba5f858246a29",
+}
+
 
 def figure_data(result, image, probabilities, title="t"):
     """The figure's input as the HDF5 reader gives it, from interactions.interactions."""
@@ -389,6 +409,46 @@ def test_a_few_changed_pixels(random_params, m):
                 got = panel_at(img, column, p.layout.row_y[r], 56)
                 assert got[row * 2, col * 2] == gray(pairs[r][k, 1 - k], scale)
                 assert got[row * 2 + 1, col * 2 + 1] == gray(pairs[r][k, 1 - k], scale)
+
+
+def made_up():
+    """The figure's input made up from random numbers (no expansion computed): five changed
+    pixels, rows z3 0..9, z1 0 and 3 (z1 3 without pairs), NaN for every third r3."""
+    rng = np.random.default_rng(21)
+    image = np.zeros((28, 28))
+    changed = np.array([5 * 28 + 7, 6 * 28 + 7, 10 * 28 + 12, 11 * 28 + 13, 20 * 28 + 14])
+    image.reshape(-1)[changed] = [0.9, 0.5, 1.0, 0.3, 0.7]
+    nodes = {"z3": list(range(10)), "z1": [0, 3]}
+    ends, pairs = {}, {}
+    for e, end in enumerate(ENDS):
+        ends[end], pairs[end] = {}, {}
+        for layer, n in {"z3": 10, "z1": 50}.items():
+            residuals = rng.normal(size=(n, 3)) * 10.0 ** rng.integers(-7, 0, size=(n, 3))
+            residuals[::3, 2] = np.nan
+            ends[end][layer] = {
+                "order1": rng.normal(size=(n, 28, 28)) * 10.0 ** (e - 2),
+                "order2": rng.normal(size=(n, 28, 28)),
+                "pair_strength": np.abs(rng.normal(size=(n, 28, 28))),
+                "residuals": residuals,
+            }
+            pairs[end][layer] = rng.normal(size=(len(nodes[layer]), 5, 5))
+        ends[end]["z1"]["pair_strength"][3] = 0.0
+    return {
+        "title": "made up",
+        "image": image,
+        "probabilities": np.linspace(0.19, 0.01, 10),
+        "changed": changed,
+        "nodes": nodes,
+        "ends": ends,
+        "pairs": pairs,
+    }
+
+
+@pytest.mark.parametrize(("colormap", "overlay", "scale", "zoom"), sorted(PICTURES))
+def test_pictures_are_byte_identical_to_before(colormap, overlay, scale, zoom):
+    img = fig.interactions_figure(made_up(), zoom, colormap, overlay, scale)
+    got = hashlib.sha256(img.mode.encode() + str(img.size).encode() + img.tobytes()).hexdigest()
+    assert got == PICTURES[colormap, overlay, scale, zoom]
 
 
 def test_bad_input_is_refused_with_the_offending_value(small):

@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from PIL import Image, ImageDraw
 
 from pixel_influence.render import canvas, methods_figure, montage, shading
 
@@ -14,6 +15,27 @@ def test_to_gray_is_symmetric_around_mid_gray():
 def test_to_gray_per_node_scale():
     maps = np.array([[1.0, -1.0], [0.1, -0.1]])
     assert shading.to_gray(maps, np.array([1.0, 0.1])).tolist() == [[255, 0], [255, 0]]
+
+
+def test_to_gray_is_the_formula_for_every_value_and_scale():
+    """floor(128 + 127.5 clip(v / scale, -1, 1)); no scale (0, negative, NaN) is mid-gray
+    whatever the value, a NaN value on a scale is whatever NumPy casts NaN to."""
+    rng = np.random.default_rng(3)
+    maps = rng.normal(size=(6, 28, 28)) * 10.0 ** rng.integers(-8, 4, size=(6, 1, 1))
+    maps[0, 0, :4] = [np.inf, -np.inf, 0.0, -0.0]
+    scales = np.array([1.0, 0.0, -2.0, np.nan, 3e-9, np.abs(maps[5]).max()])
+    expected = np.empty(maps.shape, np.uint8)
+    for j, (m, s) in enumerate(zip(maps, scales, strict=True)):
+        expected[j] = np.floor(128 + 127.5 * np.clip(m / s, -1, 1)) if s > 0 else 128
+    np.testing.assert_array_equal(shading.to_gray(maps, scales), expected)
+    np.testing.assert_array_equal(shading.to_gray(maps[4], scales[4]), expected[4])
+    assert shading.to_gray(maps.astype(np.float32), 1.0).dtype == np.uint8
+    assert shading.to_gray(np.array([-1.0, -0.999, 0.999, 1.0]), 1.0).tolist() == [
+        0,
+        0,
+        255,
+        255,
+    ]
 
 
 def test_scale_of_layer_and_node():
@@ -205,3 +227,93 @@ def test_a_scale_note_replaces_the_scale_words_of_the_subtitle():
     assert montage.subtitle_of("shared", "diverging", scale_note=note) == (
         f"white = 0, red = positive, blue = negative; {note}"
     )
+
+
+# ---- the canvas draws as Pillow's ImageDraw does, to the byte -----------------------------------
+
+
+def _noise(mode, size=(70, 50)):
+    """A picture of random pixels: a blend shows wherever it is not plain white."""
+    shape = (size[1], size[0]) if mode == "L" else (size[1], size[0], 3)
+    return np.random.default_rng(5).integers(0, 256, shape, dtype=np.uint8)
+
+
+def _pair(mode):
+    pixels = _noise(mode)
+    reference = Image.fromarray(pixels)
+    drawn = canvas.Canvas(70, 50, mode)
+    drawn.pixels[...] = pixels
+    return reference, ImageDraw.Draw(reference), drawn
+
+
+TEXTS = ["0", "\u00b1-1.23e-4", "digit 7  (10 nodes)", "max |residual| 0.0123", "", "a\nbc"]
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB"])
+@pytest.mark.parametrize("anchor", [None, "ma", "ra", "rm", "lm"])
+def test_canvas_text_is_imagedraw_text(mode, anchor):
+    """The same pixels as ImageDraw.text for every font size the figures use, whole and
+    fractional positions, texts cut off at every edge, over any background, over itself."""
+    reference, draw, drawn = _pair(mode)
+    k = 0
+    for size in range(9, 18):
+        text_font = canvas.font(size)
+        for text in TEXTS:
+            if "\n" in text and anchor in ("rm", "lm"):
+                continue  # Pillow refuses a middle anchor for several lines
+            for xy in [(3, 4), (20.5, 9.25), (-6.5, 40.75), (66, -3), (35.5, 47)]:
+                xy = (xy[0] + k % 3, xy[1])
+                k += 1
+                draw.text(xy, text, fill=0, font=text_font, anchor=anchor)
+                drawn.text(xy, text, text_font, anchor=anchor)
+                np.testing.assert_array_equal(drawn.pixels, np.asarray(reference), err_msg=text)
+    assert drawn.image().tobytes() == reference.tobytes()
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB"])
+def test_canvas_rectangles_lines_and_pastes_are_imagedraws(mode):
+    reference, draw, drawn = _pair(mode)
+
+    def ink(level):
+        return level if mode == "L" else (level,) * 3
+
+    for box, outline, fill in [
+        ([5, 6, 30, 20], 128, None),
+        ([-3, 40, 8, 60], 0, None),
+        ([60, -2, 75, 4], None, 0),
+        ([10, 30, 10, 30], None, 255),
+        ([20, 25, 40, 45], 0, 200),
+    ]:
+        draw.rectangle(
+            box,
+            fill=None if fill is None else ink(fill),
+            outline=None if outline is None else ink(outline),
+        )
+        drawn.rectangle(box, outline=outline, fill=fill)
+    for start, end in [
+        ((2, 48), (60, 48)),
+        ((65, 3), (65, 45)),
+        ((50, 10), (40, 10)),
+        ((-5, 0), (80, 0)),
+    ]:
+        draw.line([start, end], fill=ink(0))
+        drawn.line(start, end)
+    gray = np.arange(12 * 9, dtype=np.uint8).reshape(9, 12)
+    for xy in [(3, 3), (-4, 44), (62, -5), (80, 10)]:
+        reference.paste(Image.fromarray(gray), xy)
+        drawn.paste(gray, xy)
+    if mode == "RGB":
+        rgb = np.stack([gray, 255 - gray, gray // 2], axis=-1)
+        reference.paste(Image.fromarray(rgb), (40, 30))
+        drawn.paste(rgb, (40, 30))
+    np.testing.assert_array_equal(drawn.pixels, np.asarray(reference))
+    with pytest.raises(ValueError, match="only horizontal and vertical"):
+        drawn.line((0, 0), (3, 4))
+
+
+@pytest.mark.parametrize("zoom", range(1, 10))
+def test_enlarge_makes_each_pixel_a_square(zoom):
+    levels = np.random.default_rng(zoom).integers(0, 256, (3, 28, 28), dtype=np.uint8)
+    expected = levels.repeat(zoom, axis=1).repeat(zoom, axis=2)
+    np.testing.assert_array_equal(canvas.enlarge(levels, zoom), expected)
+    np.testing.assert_array_equal(canvas.enlarge(levels[1], zoom), expected[1])

@@ -27,13 +27,14 @@ changes hardly counts.
 
 import numpy as np
 
-from .network import forward, forward_from_a1, sigmoid
+from .network import forward, sigmoid, softmax
 
 __all__ = [
     "COLUMNS",
     "CURVES",
     "FRACTIONS",
     "LOGIT_LAYERS",
+    "PRODUCT_BOUND",
     "RANDOM",
     "SUMMARY_COLUMNS",
     "SUMMARY_TEXT",
@@ -58,6 +59,8 @@ __all__ = [
 ]
 
 CURVES = ("deletion", "insertion")  # the two curves of every node
+# the largest |a1| a product of exponentials may reach: exp(600) is 1e260, inside float64
+PRODUCT_BOUND = 600.0
 
 
 def order(influence, changed, direction):
@@ -72,18 +75,148 @@ def order(influence, changed, direction):
     return changed[np.argsort(-oriented, axis=1, kind="stable")]
 
 
+def _sigmoid_of_negated(negated):
+    """sigmoid(a) = 1 / (1 + exp(-a)) in place, given -a: ``network.sigmoid``'s operations
+    after its negation, so its bits. -a is formed by the caller without a pass of its own:
+    -(u + v) as (-u) - v, the same bits (rounding is symmetric; only a zero's sign may
+    differ, and exp(-0) = exp(0) = 1)."""
+    with np.errstate(over="ignore"):
+        np.exp(negated, out=negated)
+    negated += 1.0
+    return np.reciprocal(negated, out=negated)
+
+
+def _from_z1(params, z1, layer, nodes):
+    """Value of node ``nodes[k]`` of a layer past z1 at the states z1[k] (k, states, 50).
+
+    The operations of ``network.forward_from_a1`` after its first sigmoid, each node's
+    states one stack of the matmuls (one BLAS call per stack, as on a1 of that shape), so
+    the same bits; for a3 without the softmax, which a3 does not need."""
+    if layer in ("a2", "z2"):
+        # only the column of W2 of each curve's own node: (k, states, 50) . (k, 50)
+        a2 = np.einsum("ksh,hk->ks", z1, params["W2"][:, nodes])
+        a2 += params["b2"][nodes][:, None]
+        return a2 if layer == "a2" else sigmoid(a2)
+    a2 = z1 @ params["W2"]
+    z2 = _sigmoid_of_negated(np.subtract(-params["b2"], a2, out=a2))  # -(a2 + b2)
+    a3 = z2 @ params["W3"]
+    a3 += params["b3"]
+    values = a3 if layer == "a3" else softmax(a3)
+    return np.take_along_axis(values, nodes[:, None, None], axis=2)[..., 0]
+
+
 def node_values(params, a1, layer, nodes):
     """Value of node ``nodes[k]`` of ``layer`` at the states a1[k] (k, states, hidden1)."""
     if layer in ("a1", "z1"):
         picked = np.take_along_axis(a1, nodes[:, None, None], axis=2)[..., 0]
         return picked if layer == "a1" else sigmoid(picked)
-    if layer in ("a2", "z2"):
-        # only the column of W2 of each curve's own node: (k, states, 50) . (k, 50)
-        a2 = np.einsum("ksh,hk->ks", sigmoid(a1), params["W2"][:, nodes])
-        a2 += params["b2"][nodes][:, None]
-        return a2 if layer == "a2" else sigmoid(a2)
-    values = forward_from_a1(params, a1)[layer]
-    return np.take_along_axis(values, nodes[:, None, None], axis=2)[..., 0]
+    return _from_z1(params, sigmoid(a1), layer, nodes)
+
+
+def _prepared(params, x, baseline_image):
+    """What every curve of an image shares: its changed pixels, f(x) and f(baseline) of
+    every layer and each pixel's share of the change of a1."""
+    x = np.asarray(x, dtype=np.float64).reshape(-1)
+    baseline_image = np.asarray(baseline_image, dtype=np.float64).reshape(-1)
+    changed = np.flatnonzero(x != baseline_image)
+    value, baseline = forward(params, x), forward(params, baseline_image)
+    step = (x - baseline_image)[:, None] * params["W1"]
+    # exp(-a1) of every state is exp(-a1) of an end times the product of the moved pixels'
+    # exp(step): products instead of an exponential per state and hidden unit, most of the
+    # curves' cost. Safe while no product can leave float64's range, far beyond any
+    # realistic network (MNIST digits: |a1| < 50); past the bound, exponentials again.
+    reach = np.abs(step[changed]).sum(axis=0) + np.maximum(
+        np.abs(value["a1"]), np.abs(baseline["a1"])
+    )
+    products = bool(np.all(reach < PRODUCT_BOUND))
+    with np.errstate(over="ignore"):
+        return {
+            "changed": changed,
+            "value": value,
+            "baseline": baseline,
+            "step": step,
+            "products": products,
+            "grow": np.exp(step) if products else None,
+            "shrink_value": np.exp(-value["a1"]),
+            "shrink_baseline": np.exp(-baseline["a1"]),
+        }
+
+
+def _curves(params, prepared, influence, layer, memory=64e6):
+    """``curves`` of one image's ``_prepared``.
+
+    State j (0 < j < m) of a node's curve has a1 = origin -/+ (the sum of its first j
+    ranked pixels' steps, added one by one), the origin being x's a1 (deletion) or the
+    baseline's (insertion); states 0 and m are the ends' own a1. Only what the node needs
+    is computed: for layer 1 its own column of a1, for a2/z2 its own column of W2; each
+    hidden-layer sigmoid is formed once, straight from -a (``_sigmoid_of_negated``)."""
+    changed, value, baseline, step = (prepared[k] for k in ("changed", "value", "baseline", "step"))
+    m = changed.size
+    ranked = order(influence, changed, np.sign(value[layer] - baseline[layer]))
+    nodes_total = ranked.shape[0]
+    inner = ranked[:, : max(m - 1, 0)]  # the pixels of states 1..m-1 (state m is the end)
+    out = {kind: np.empty((nodes_total, m + 1)) for kind in CURVES}
+    if layer in ("a1", "z1"):
+        # a cumulative sum of one column is that column of the cumulative sum, bit for bit
+        nodes = np.arange(nodes_total)
+        moved = np.cumsum(step[inner, nodes[:, None]], axis=1)  # (nodes, m-1)
+        for kind, origin, target, sign in (
+            ("deletion", value["a1"][nodes], baseline["a1"][nodes], -1.0),
+            ("insertion", baseline["a1"][nodes], value["a1"][nodes], 1.0),
+        ):
+            a1 = out[kind]
+            a1[:, 0] = origin
+            a1[:, 1:m] = origin[:, None] + sign * moved
+            a1[:, m] = target
+            if layer == "z1":
+                out[kind] = sigmoid(a1)
+        return out
+    hidden = value["a1"].size
+    # per node and state: the cumulative sums and z1, and past layer 2 the matmuls'
+    # outputs (100 values, then 10 and the softmax's three temporaries of 10)
+    per_state = 2 * hidden + (2 if layer in ("a2", "z2") else 140)
+    chunk = max(1, int(memory // (8 * (m + 1) * per_state)))
+    for first in range(0, nodes_total, chunk):
+        nodes = np.arange(first, min(first + chunk, nodes_total))
+        # state-major (m-1, k, hidden): each step of the cumulative sum adds whole rows,
+        # and the states' z1 are one contiguous block
+        if prepared["products"]:
+            # exp(moved) of states 1..m-1, state-major: each step multiplies whole rows
+            moved = prepared["grow"][inner[nodes].T]
+            for j in range(1, moved.shape[0]):
+                np.multiply(moved[j - 1], moved[j], out=moved[j])
+        else:
+            moved = step[inner[nodes].T]
+            for j in range(1, moved.shape[0]):
+                np.add(moved[j - 1], moved[j], out=moved[j])
+        states = np.empty((m + 1, nodes.size, hidden))
+        for kind in CURVES:
+            origin, target = (value, baseline) if kind == "deletion" else (baseline, value)
+            states[0] = origin["z1"]
+            middle = states[1:m]
+            if prepared["products"]:
+                # exp(-a1) of states 1..m-1: exp(-a1(x)) exp(moved) (deletion),
+                # exp(-a1(baseline)) / exp(moved) (insertion); then z1 = 1 / (1 + exp(-a1))
+                if kind == "deletion":
+                    np.multiply(moved, prepared["shrink_value"], out=middle)
+                else:
+                    np.divide(prepared["shrink_baseline"], moved, out=middle)
+                middle += 1.0
+                np.reciprocal(middle, out=middle)
+            else:
+                # -a1 of states 1..m-1: moved - x's a1 (deletion), -baseline's a1 - moved
+                if kind == "deletion":
+                    np.subtract(moved, value["a1"], out=middle)
+                else:
+                    np.subtract(-baseline["a1"], moved, out=middle)
+                _sigmoid_of_negated(middle)
+            states[m] = target["z1"]
+            z1 = states.transpose(1, 0, 2)  # (k, m+1, hidden)
+            if layer not in ("a2", "z2"):
+                # contiguous stacks: BLAS multiplies them faster, and exactly as ever
+                z1 = np.ascontiguousarray(z1)
+            out[kind][nodes] = _from_z1(params, z1, layer, nodes)
+    return out
 
 
 def curves(params, x, baseline_image, influence, layer, memory=64e6):
@@ -92,31 +225,9 @@ def curves(params, x, baseline_image, influence, layer, memory=64e6):
     ``influence`` (nodes, pixels); returns {"deletion": (nodes, m+1), "insertion":
     (nodes, m+1)} node values after 0..m pixels moved (m = number of changed pixels).
     The first and last states are x and the baseline image themselves, bit for bit.
+    Nodes are taken in blocks whose working arrays stay within ``memory`` bytes.
     """
-    x = np.asarray(x, dtype=np.float64).reshape(-1)
-    baseline_image = np.asarray(baseline_image, dtype=np.float64).reshape(-1)
-    changed = np.flatnonzero(x != baseline_image)
-    m = changed.size
-    value, baseline = forward(params, x), forward(params, baseline_image)
-    ranked = order(influence, changed, np.sign(value[layer] - baseline[layer]))
-    value, baseline = value["a1"], baseline["a1"]
-    step = (x - baseline_image)[:, None] * params["W1"]  # pixel i's share of the change of a1
-    nodes_total = ranked.shape[0]
-    chunk = max(1, int(memory // (8 * 3 * (m + 1) * value.size)))
-    out = {kind: np.empty((nodes_total, m + 1)) for kind in CURVES}
-    for first in range(0, nodes_total, chunk):
-        nodes = np.arange(first, min(first + chunk, nodes_total))
-        moved = np.cumsum(step[ranked[nodes]], axis=1)  # (k, m, hidden1)
-        for kind, origin, target, sign in (
-            ("deletion", value, baseline, -1.0),
-            ("insertion", baseline, value, 1.0),
-        ):
-            a1 = np.empty((nodes.size, m + 1, value.size))
-            a1[:, 0] = origin
-            a1[:, 1:] = origin + sign * moved
-            a1[:, m] = target
-            out[kind][nodes] = node_values(params, a1, layer, nodes)
-    return out
+    return _curves(params, _prepared(params, x, baseline_image), influence, layer, memory)
 
 
 def normalised(curve, value, baseline, min_change=1e-3):
@@ -203,12 +314,13 @@ def evaluate(params, x, baseline_image, maps, value, baseline, layers, min_chang
         layer: random_influence(len(value[layer]), x.size, [seed, k])
         for k, layer in enumerate(layers)
     }
+    prepared = _prepared(params, x, baseline_image)
     curves_out, areas = {}, {}
     for name, per_layer in rankings.items():
         curves_out[name], areas[name] = {}, {}
         for layer in layers:
             influence = np.asarray(per_layer[layer]).reshape(len(value[layer]), -1)
-            got = curves(params, x, baseline_image, influence, layer)
+            got = _curves(params, prepared, influence, layer)
             curves_out[name][layer] = got
             areas[name][layer] = {
                 kind: area(normalised(got[kind], value[layer], baseline[layer], min_change))

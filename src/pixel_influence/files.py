@@ -64,16 +64,31 @@ def _temporary_prefix(path):
     return f".{path.name}."
 
 
+# per folder, the temporaries it held when this process first wrote there: a job that
+# writes a thousand pictures into one folder lists it once, not once per picture
+_temporaries = {}
+
+
 def remove_stale_temporaries(path):
     """Delete temporary files a killed writer of ``path`` left beside it.
 
     Each output has a single writer (its Snakemake job), so any earlier temporary of the
-    same output is garbage from an interrupted run.
+    same output is garbage from an interrupted run. The folder is listed once per process:
+    a temporary that appears later is another output's, being written by another job.
     """
     path = Path(path)
-    if path.parent.is_dir():
-        for stale in path.parent.glob(f"{_temporary_prefix(path)}*.tmp"):
-            stale.unlink(missing_ok=True)
+    folder = str(path.parent)
+    if folder not in _temporaries:
+        try:
+            with os.scandir(folder) as entries:
+                _temporaries[folder] = {e.name for e in entries if e.name.endswith(".tmp")}
+        except FileNotFoundError:
+            return
+    prefix = _temporary_prefix(path)
+    found = _temporaries[folder]
+    for name in [name for name in found if name.startswith(prefix)]:
+        Path(folder, name).unlink(missing_ok=True)
+        found.discard(name)
 
 
 # what the errors of writing a file say, by errno and by the words HDF5 wraps them in

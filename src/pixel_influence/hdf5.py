@@ -37,6 +37,7 @@ __all__ = [
     "open_checked",
     "put",
     "seal",
+    "set_attrs",
 ]
 
 # 3: f(baseline) is /baseline/<layer> in baseline.h5 too; integrated_gradients' quadrature
@@ -47,8 +48,21 @@ SEAL = b"pixel_influence: sha256 of the bytes after this 512-byte HDF5 user bloc
 SEAL_CHECK = b"check it with: tail -c +513 FILE | sha256sum\n"
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
-_writing = {}  # HDF5 file id -> [final path, datasets written, temporary, buffer], for crash tests
 CRASH_AFTER = 5  # the "writing" crash point fires after this many datasets
+
+
+class _Writing:
+    """A file that ``atomic_h5`` is building: where it goes (for the crash tests), and the
+    datasets ``put`` wrote, so that ``dimension_scales`` need not walk the file for them."""
+
+    def __init__(self, path, tmp, buffer):
+        self.path, self.tmp, self.buffer = Path(path), tmp, buffer
+        self.written = 0  # datasets written so far
+        self.shapes = {}  # full name -> shape of each dataset put wrote
+        self.plists = {}  # (shape, dtype, compress) -> dataset creation property list
+
+
+_writing = {}  # HDF5 file number (ObjectID.fileno) -> _Writing
 
 
 def _seal_block(data):
@@ -77,20 +91,177 @@ def atomic_h5(path, **root_attrs):
     with atomic_write(path) as tmp:
         buffer = io.BytesIO()
         with h5py.File(buffer, "w", track_order=True, userblock_size=USERBLOCK) as f:
-            _writing[f.id.id] = [Path(path), 0, tmp, buffer]
-            f.attrs["format_version"] = FORMAT_VERSION
-            f.attrs["software"] = SOFTWARE
-            for key, value in root_attrs.items():
-                f.attrs[key] = value
+            key = f.id.fileno
+            _writing[key] = _Writing(path, tmp, buffer)
+            set_attrs(f, {"format_version": FORMAT_VERSION, "software": SOFTWARE})
+            set_attrs(f, root_attrs)
             try:
                 yield f
                 dimension_scales(f)
             finally:
-                _writing.pop(f.id.id, None)
+                _writing.pop(key, None)
         data = buffer.getbuffer()[USERBLOCK:]
         with open(tmp, "wb") as out:
             out.write(_seal_block(data))
             out.write(data)
+
+
+# ---- writing fast, byte for byte as h5py's high-level calls ------------------------------
+# A sample's file has some sixty datasets and three hundred attributes: through h5py's
+# high-level objects (which re-check and re-convert everything on every call) writing one
+# took 200 ms, most of it Python. These helpers make the same HDF5 calls with the same
+# arguments, in the same order, so that the bytes are those h5py writes (tests/test_h5io.py
+# pins them); anything they are not sure of goes through h5py itself.
+
+GZIP = {"compression": "gzip", "compression_opts": 4, "shuffle": True}
+_TYPES = {}  # numpy dtype string -> HDF5 type of a dataset (h5py's py_create(dtype, logical))
+_STRING = h5py.string_dtype()  # what h5py stores a str as: variable-length UTF-8
+# (file type, memory type) of an attribute by dtype key, as h5py's attrs.create makes them
+_ATTR_TYPES = {"str": (h5py.h5t.py_create(_STRING, logical=True), h5py.h5t.py_create(_STRING))}
+
+
+def _encode(name):
+    """A name as h5py passes it to HDF5 (``_e``): UTF-8 bytes (ASCII where it is)."""
+    return name.encode("utf-8")
+
+
+def _plist(shape, dtype, options):
+    """The dataset creation property list h5py makes for ``create_dataset(name, data=...,
+    track_times=False, **options)``."""
+    plist = h5py._hl.filters.fill_dcpl(
+        h5py.h5p.create(h5py.h5p.DATASET_CREATE),
+        shape,
+        dtype,
+        options.get("chunks"),
+        options.get("compression"),
+        options.get("compression_opts"),
+        options.get("shuffle"),
+        None,
+        None,
+        None,
+        None,
+        False,
+    )
+    plist.set_obj_track_times(False)
+    plist.set_attr_creation_order(0)  # h5py's default track_order: False
+    return plist
+
+
+def _create(group_id, name, data, options, plists=None):
+    """The DatasetID of a new dataset ``name`` in the group ``group_id`` holding ``data``
+    (a numeric array): h5py's ``create_dataset(name, data=data, track_times=False,
+    **options)`` without its Python overhead; ``plists``: property lists to reuse, by
+    shape, dtype and options."""
+    data = np.asarray(data, order="C")
+    key = (data.shape, data.dtype.str, tuple(options.items()))
+    plist = None if plists is None else plists.get(key)
+    if plist is None:
+        plist = _plist(data.shape, data.dtype, options)
+        if plists is not None:
+            plists[key] = plist
+    tid = _TYPES.get(data.dtype.str)
+    if tid is None:
+        tid = _TYPES[data.dtype.str] = h5py.h5t.py_create(data.dtype, logical=1)
+    space = h5py.h5s.create_simple(data.shape, None)
+    dsid = h5py.h5d.create(group_id, _encode(name), tid, space, dcpl=plist, dapl=None)
+    dsid.write(h5py.h5s.ALL, h5py.h5s.ALL, data)
+    return dsid
+
+
+def _fast_dataset(name, data):
+    """Whether ``_create`` writes this dataset as h5py would: a plain name, numbers."""
+    return bool(
+        isinstance(name, str)
+        and name
+        and "/" not in name
+        and data.dtype.kind in "biuf"
+        and data.dtype.metadata is None
+        and data.dtype.fields is None
+        and data.dtype.subdtype is None
+        and data.dtype.itemsize != 2  # h5py converts float16 data itself
+    )
+
+
+def _attr_types(dtype):
+    """(file type, memory type) of an attribute of ``dtype`` as h5py's ``attrs.create``
+    makes them, or None for a dtype left to h5py (structured, arrays, references...)."""
+    if dtype.kind in "biuf" and dtype.metadata is None and dtype.fields is None:
+        key = dtype.str
+    elif dtype.kind == "O" and h5py.check_string_dtype(dtype) == h5py.check_string_dtype(_STRING):
+        key = "str"
+    else:
+        return None
+    if dtype.subdtype is not None or dtype.itemsize == 2:
+        return None
+    types = _ATTR_TYPES.get(key)
+    if types is None:
+        types = _ATTR_TYPES[key] = (
+            h5py.h5t.py_create(dtype, logical=True),
+            h5py.h5t.py_create(dtype),
+        )
+    return types
+
+
+def _space(shape):
+    """A dataspace of ``shape``; the scalar one made once (HDF5 copies what it is given)."""
+    if shape == ():
+        if None not in _SCALAR:
+            _SCALAR[None] = h5py.h5s.create_simple(())
+        return _SCALAR[None]
+    return h5py.h5s.create_simple(shape)
+
+
+_SCALAR = {}
+
+
+def _attr_data(value):
+    """``value`` as the array h5py's ``attrs.create`` writes (``array_for_new_object``) and
+    its (file type, memory type), None for a value left to h5py."""
+    kind = type(value)
+    if kind is str:
+        return np.asarray(value, dtype=_STRING), _ATTR_TYPES["str"]
+    if kind is int or kind is float:
+        data = np.asarray(value, order="C")
+    else:
+        data = h5py._hl.base.array_for_new_object(value)
+    return data, _attr_types(data.dtype)
+
+
+def set_attrs(obj, values, fresh=False):
+    """``obj.attrs[name] = value`` for each item of ``values`` in order, with the bytes of
+    h5py's ``attrs.create``; ``obj`` an h5py object or a low-level ObjectID. ``fresh``: the
+    object was just created, so there is no attribute of that name to replace."""
+    oid = _low(obj)
+    for name, value in values.items():
+        data, types = _attr_data(value)
+        if types is None or type(name) is not str:
+            _high(oid).attrs[name] = value
+            continue
+        bname = _encode(name)
+        with h5py._objects.phil:
+            if not fresh and h5py.h5a.exists(oid, bname):
+                h5py.h5a.delete(oid, bname)
+            attr = h5py.h5a.create(oid, bname, types[0], _space(data.shape))
+            try:
+                attr.write(data, mtype=types[1])
+            finally:
+                attr.close()
+
+
+def _low(obj):
+    """The low-level id of an h5py object (itself if it is one)."""
+    return obj if isinstance(obj, h5py._objects.ObjectID) else obj.id
+
+
+def _high(oid):
+    """The h5py object of a low-level dataset or group id."""
+    return h5py.Dataset(oid) if isinstance(oid, h5py.h5d.DatasetID) else h5py.Group(oid)
+
+
+def _make_scale(ds, name):
+    """``ds.make_scale(name)``: the dataset (h5py Dataset or DatasetID) becomes the
+    dimension scale ``name``."""
+    h5py.h5ds.set_scale(_low(ds), _encode(name))
 
 
 MAPS_PER_CHUNK = 10  # node maps stored (and decompressed) together: one output layer
@@ -107,14 +278,49 @@ DIMENSION_SCALES = {
 BIG_SCALE = 1024  # an index scale at least this long is stored compressed (mnist's /image)
 
 
+def _attr(oid, name, default=None):
+    """h5py's ``attrs.get(name, default)`` of the object ``oid``, with the same HDF5 reads:
+    they matter, since reading a string moves its heap forward in HDF5's list of heaps with
+    free space, where the strings written next go."""
+    try:
+        attr = h5py.h5a.open(oid, _encode(name))
+    except KeyError:
+        return default
+    data = np.zeros((), dtype=_STRING)
+    try:  # a str, as set_attrs writes it
+        attr.read(data, mtype=_ATTR_TYPES["str"][1])
+    except (TypeError, ValueError, OSError, RuntimeError):  # anything else, as h5py reads it
+        return _high(oid).attrs.get(name, default)
+    return data[()].decode("utf-8", "surrogateescape")
+
+
+class _Dataset:
+    """A dataset as ``dimension_scales`` sees it: open id, full name, shape."""
+
+    __slots__ = ("id", "name", "shape")
+
+    def __init__(self, dsid, name, shape=None):
+        self.id, self.name = dsid, name
+        self.shape = dsid.shape if shape is None else shape
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def group(self):
+        """The full name of its group."""
+        return self.name.rsplit("/", 1)[0] or "/"
+
+
 def _axis_names(ds):
     """The axis names of a dataset: its dimension labels where ``put`` was given ``dims``,
     else from its ``axes`` attribute: "node, row, col (pixel of the input image)" ->
     [node, row, col]; None unless there is one name per dimension."""
-    labels = [dim.label for dim in ds.dims]
+    labels = [h5py.h5ds.get_label(ds.id, i).decode("utf-8") for i in range(ds.ndim)]
     if ds.ndim and all(labels):
         return labels
-    axes = ds.attrs.get("axes")
+    axes = _attr(ds.id, "axes")
     if not isinstance(axes, str) or ds.ndim == 0:
         return None
     names = [part.split("(")[0].strip() for part in axes.split(",")]
@@ -125,14 +331,14 @@ def _axis_names(ds):
 
 def _axis_detail(ds, i):
     """What the ``axes`` attribute says in parentheses about axis ``i``, or None."""
-    parts = str(ds.attrs.get("axes", "")).split(",")
+    parts = str(_attr(ds.id, "axes", "")).split(",")
     if len(parts) == ds.ndim and "(" in parts[i]:
         return parts[i].split("(", 1)[1].rstrip(") ").strip() or None
     return None
 
 
 def _layer_of(ds):
-    layer = ds.attrs.get("layer")
+    layer = _attr(ds.id, "layer")
     if layer is None:  # /value/<layer>, /baseline/<layer>, /value/<layer>_mean
         layer = ds.name.rsplit("/", 1)[-1].split("_", 1)[0]
     return str(layer) if str(layer) in LAYERS else None
@@ -144,21 +350,56 @@ def _node_layer(name):
     return layer if layer in LAYERS else None
 
 
-def _own_scale(ds, name, size):
+def _members(shapes):
+    """{group: its members} of the groups holding the datasets of ``shapes`` (full names)."""
+    members = {}
+    for name in shapes:
+        parts = name.split("/")
+        for i in range(1, len(parts)):
+            members.setdefault("/".join(parts[:i]) or "/", set()).add(parts[i])
+    return members
+
+
+def _datasets(f, shapes=None):
+    """Every dataset of the file, open, in the order of h5py's ``visititems`` (names sorted,
+    depth first): a chunked dataset's data is placed in the file when it is closed, so
+    when objects are open shapes the bytes. ``shapes``: {full name: shape} of the datasets
+    ``put`` wrote; where they are all the file holds (each group has no other member),
+    the file is not walked."""
+    if shapes:
+        groups = _members(shapes)
+        if all(h5py.h5g.open(f.id, _encode(g)).get_num_objs() == len(m) for g, m in groups.items()):
+            order = sorted(shapes, key=lambda name: name.split("/"))
+            try:
+                return [_Dataset(h5py.h5d.open(f.id, _encode(n)), n, shapes[n]) for n in order]
+            except UNREADABLE:  # one was moved since: walk the file
+                pass
+    found = []
+
+    def visit(name):
+        obj = h5py.h5o.open(f.id, name)
+        if isinstance(obj, h5py.h5d.DatasetID):
+            found.append(_Dataset(obj, "/" + name.decode("utf-8")))
+
+    h5py.h5o.visit(f.id, visit)
+    return found
+
+
+def _own_scale(f, ds, name, size):
     """A scale named ``name`` of length ``size`` that the writer made itself (with values of
     its own, e.g. the changed pixels' indices) in the dataset's group or one above it."""
-    group = ds.parent
+    group = ds.group
     while True:
-        found = group.get(name)
+        found = f.get(f"{group.rstrip('/')}/{name}")
         if (
             isinstance(found, h5py.Dataset)
             and found.shape == (size,)
             and h5py.h5ds.is_scale(found.id)
         ):
-            return found
-        if group.name == "/":
+            return found.id
+        if group == "/":
             return None
-        group = group.parent
+        group = group.rsplit("/", 1)[0] or "/"
 
 
 def dimension_scales(f):
@@ -169,29 +410,34 @@ def dimension_scales(f):
     deletion/insertion curves, and for any other axis (the images of mnist.h5, the nodes
     of a sweep shard) an index scale of that name next to the dataset. netCDF readers such
     as h5netcdf refuse a dataset with some axes attached and others not, and name unattached
-    axes phony_dim_<n>: hence a scale on every axis."""
-    datasets = []
-    f.visititems(lambda _, obj: datasets.append(obj) if isinstance(obj, h5py.Dataset) else None)
-    made = set()  # the scales created here: those a dataset of the same length may share
+    axes phony_dim_<n>: hence a scale on every axis.
+
+    Through HDF5's own calls, not h5py's objects (which took 100 ms for a sample's file),
+    but the same calls in the same order as those objects made, reads included: the file's
+    bytes depend on them."""
+    state = _writing.get(f.id.fileno)
+    plists = state.plists if state is not None else {}
+    datasets = _datasets(f, state.shapes if state is not None else None)
+    made = {}  # the scales created here: those a dataset of the same length may share
 
     def scale(group, name, meaning, size):
-        """The index scale ``name`` (0..size-1) in ``group``; ``<name>_<size>`` where that
-        name is taken by another dataset or a scale of another length."""
+        """The id of the index scale ``name`` (0..size-1) in ``group`` (a full name);
+        ``<name>_<size>`` where that name is taken by another dataset or a scale of
+        another length."""
         for key in (name, f"{name}_{size}"):
-            path = f"{group.name.rstrip('/')}/{key}"
-            if path in made and group[key].shape == (size,):
-                return group[key]
-            if key not in group:
-                options = {}
-                if size >= BIG_SCALE:
-                    options = {"compression": "gzip", "compression_opts": 4, "shuffle": True}
-                ds = group.create_dataset(key, data=np.arange(size), track_times=False, **options)
-                ds.attrs["meaning"] = meaning
-                ds.attrs["axes"] = key
-                ds.make_scale(key)
-                made.add(path)
-                return ds
-        raise ValueError(f"{group.name}: no free name for a dimension scale {name!r}")
+            path = f"{group.rstrip('/')}/{key}"
+            if path in made and made[path][0] == (size,):
+                return made[path][1] or h5py.h5d.open(f.id, _encode(path))
+            if key not in f[group]:
+                options = GZIP if size >= BIG_SCALE else {}
+                dsid = _create(f[group].id, key, np.arange(size), options, plists)
+                set_attrs(dsid, {"meaning": meaning, "axes": key}, fresh=True)
+                _make_scale(dsid, key)
+                # h5py closed each scale after use: a compressed one's data goes into the
+                # file when it is closed, so it is closed too; the others are kept open
+                made[path] = ((size,), None if options else dsid)
+                return dsid
+        raise ValueError(f"{group}: no free name for a dimension scale {name!r}")
 
     fraction = f.get("faithfulness/fraction")
     if fraction is not None and not h5py.h5ds.is_scale(fraction.id):
@@ -201,26 +447,27 @@ def dimension_scales(f):
         if names is None:
             continue
         for i, name in enumerate(names):
-            ds.dims[i].label = name
+            h5py.h5ds.set_label(ds.id, i, _encode(name))
         if h5py.h5ds.is_scale(ds.id):  # /faithfulness/fraction: its own axis
             continue
         for i, name in enumerate(names):
             size = ds.shape[i]
             if name in DIMENSION_SCALES and DIMENSION_SCALES[name][1] == size:
-                found = scale(f, name, DIMENSION_SCALES[name][0], size)
+                found = scale("/", name, DIMENSION_SCALES[name][0], size)
             elif (layer := _node_layer(name)) is not None or (
                 name == "node" and (layer := _layer_of(ds)) is not None
             ):
-                found = scale(f, f"node_{layer}", f"node of {layer}: {LAYER_MEANING[layer]}", size)
+                meaning = f"node of {layer}: {LAYER_MEANING[layer]}"
+                found = scale("/", f"node_{layer}", meaning, size)
             elif name == "step" and fraction is not None and fraction.shape == (size,):
-                found = fraction
-            elif (own := _own_scale(ds, name, size)) is not None:
+                found = fraction.id
+            elif (own := _own_scale(f, ds, name, size)) is not None:
                 found = own
             else:
                 detail = _axis_detail(ds, i)
                 meaning = f"index of the {name} axis" + (f" ({detail})" if detail else "")
-                found = scale(ds.parent, name, meaning, size)
-            ds.dims[i].attach_scale(found)
+                found = scale(ds.group, name, meaning, size)
+            h5py.h5ds.attach_scale(ds.id, found, i)
 
 
 def map_chunks(shape):
@@ -241,24 +488,31 @@ def put(group, name, data, meaning, axes, dtype=None, compress=False, dims=None,
     data = np.asarray(data, dtype=dtype)
     options = {}
     if compress:
-        options = {"compression": "gzip", "compression_opts": 4, "shuffle": True}
+        options = dict(GZIP)
         if compress == "maps":
             options["chunks"] = map_chunks(data.shape)
-    ds = group.create_dataset(name, data=data, track_times=False, **options)
-    state = _writing.get(group.file.id.id)
+    state = _writing.get(group.id.fileno)
+    if _fast_dataset(name, data):
+        dsid = _create(group.id, name, data, options, state.plists if state else None)
+    else:
+        dsid = group.create_dataset(name, data=data, track_times=False, **options).id
     if state is not None:
-        state[1] += 1
-        if state[1] == CRASH_AFTER and os.environ.get(CRASH_VARIABLE) == f"{state[0].name}:writing":
+        state.written += 1
+        if (
+            state.written == CRASH_AFTER
+            and os.environ.get(CRASH_VARIABLE) == f"{state.path.name}:writing"
+        ):
             group.file.flush()  # some datasets on disk, not all: a half-written file
-            Path(state[2]).write_bytes(state[3].getvalue())
-            crash_point(state[0], "writing")
-    ds.attrs["meaning"] = meaning
-    ds.attrs["axes"] = axes
-    for key, value in attrs.items():
-        ds.attrs[key] = value
-    for dim, label in zip(ds.dims, dims or (), strict=bool(dims)):
-        dim.label = label
-    return ds
+            Path(state.tmp).write_bytes(state.buffer.getvalue())
+            crash_point(state.path, "writing")
+    set_attrs(dsid, {"meaning": meaning, "axes": axes, **attrs}, fresh=True)
+    if state is not None:
+        state.shapes[h5py.h5i.get_name(dsid).decode("utf-8")] = data.shape
+    if dims and len(dims) != len(data.shape):
+        raise ValueError(f"{name}: dims {list(dims)} for a dataset of shape {data.shape}")
+    for i, label in enumerate(dims or ()):
+        h5py.h5ds.set_label(dsid, i, _encode(label))
+    return h5py.Dataset(dsid)
 
 
 def _version(f):

@@ -16,7 +16,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageDraw
 
 from ..errors import InputError
 from ..network import LAYERS, OUTPUT_LAYERS
@@ -26,9 +25,11 @@ from .canvas import (
     MapStyle,
     draw_input,
     draw_scale_bar,
+    enlarge,
     figure,
     input_outline,
     map_panel,
+    text_length,
 )
 from .shading import (
     OVERLAY_TEXT,
@@ -307,13 +308,13 @@ def _column_widths(style, texts):
     for end in ENDS:
         per = []
         for k, kind in enumerate(KINDS):
-            lengths = [style.small.getlength(HEADERS[kind][end])]
-            lengths += [style.small.getlength(t) for row in texts.below[end] for t in row[k]]
+            lengths = [text_length(style.small, HEADERS[kind][end])]
+            lengths += [text_length(style.small, t) for row in texts.below[end] for t in row[k]]
             lengths += [
-                style.small.getlength(texts.scales.get((end, kind, la), "")) for la in layers
+                text_length(style.small, texts.scales.get((end, kind, la), "")) for la in layers
             ]
             per.append(max(style.panel, math.ceil(max(lengths)) + 4))
-        need = math.ceil(style.font.getlength(END_HEADINGS[end])) + 4
+        need = math.ceil(text_length(style.font, END_HEADINGS[end])) + 4
         per[-1] += max(0, need - (sum(per) + style.gap * (len(per) - 1)))
         widths[end] = per
     return widths
@@ -324,10 +325,10 @@ def interactions_layout(style, texts, title, colormap="gray", overlay=False, sca
     subtitle = _subtitle(colormap, overlay, scale)
     layers = list(dict.fromkeys(layer for layer, _ in texts.rows))
     label_w = max(
-        [style.font.getlength("digit 0")]
-        + [style.font.getlength(t) for t in texts.names]
-        + [style.font.getlength(layer) for layer in layers]
-        + [_probability_font(style, p[1]).getlength(p[0]) for p in texts.probabilities if p]
+        [text_length(style.font, "digit 0")]
+        + [text_length(style.font, t) for t in texts.names]
+        + [text_length(style.font, layer) for layer in layers]
+        + [text_length(_probability_font(style, p[1]), p[0]) for p in texts.probabilities if p]
     )
     label_x = style.margin + style.input_width + style.block_gap
     grid_x = label_x + math.ceil(label_w) + style.block_gap // 2
@@ -363,7 +364,7 @@ def interactions_layout(style, texts, title, colormap="gray", overlay=False, sca
     legend_step = text_h + style.legend + style.small_line + style.block_gap // 2
     legend_y = (legend_y0, legend_y0 + legend_step)
     input_bottom = legend_y[1] + legend_step
-    notes_w = max(style.small.getlength(note) for note in NOTES)
+    notes_w = max(text_length(style.small, note) for note in NOTES)
     heading_w = max(style.heading_width(title, subtitle), notes_w)
     width = max(x, style.margin + heading_w)
     return InteractionsLayout(
@@ -388,7 +389,7 @@ def _wrap(style, text, width):
     lines, line = [], ""
     for word in text.split(" "):
         candidate = f"{line} {word}".strip()
-        if line and style.small.getlength(candidate) > width:
+        if line and text_length(style.small, candidate) > width:
             lines.append(line)
             line = word
         else:
@@ -415,81 +416,83 @@ def marker(pixel, zoom):
     return black, square & ~black, (top, right)
 
 
-def _fill(img, level):
-    return level if img.mode == "L" else (level,) * 3
-
-
-def _draw_marker(img, style, pixel, px, py):
+def _draw_marker(canvas, style, pixel, px, py):
     """Mark the partner pixel of the panel at (px, py) (see ``marker``)."""
     black, white, ticks = marker(pixel, style.zoom)
-    panel = np.array(img.crop((px, py, px + style.panel, py + style.panel)))
+    panel = canvas.pixels[py : py + style.panel, px : px + style.panel]
     panel[black], panel[white] = BLACK, WHITE
-    img.paste(Image.fromarray(panel, mode=img.mode), (px, py))
-    draw = ImageDraw.Draw(img)
     for x0, y0, x1, y1 in ticks:
-        draw.rectangle([px + x0, py + y0, px + x1, py + y1], fill=_fill(img, BLACK))
+        canvas.rectangle([px + x0, py + y0, px + x1, py + y1], fill=BLACK)
 
 
-def _draw_heads(draw, style, layout):
+def _draw_heads(canvas, style, layout):
     """Each end's heading over its four columns, and each column's header."""
     line_y = layout.top + style.line - 1
     for end, x0, x1 in layout.groups:
-        draw.text((x0, layout.top), END_HEADINGS[end], fill=INK, font=style.font)
-        draw.line([(x0, line_y), (x1, line_y)], fill=INK)
+        canvas.text((x0, layout.top), END_HEADINGS[end], style.font)
+        canvas.line((x0, line_y), (x1, line_y))
     for column in layout.columns:
         mid = column.x + column.width / 2
-        text = HEADERS[column.kind][column.end]
-        draw.text((mid, layout.head_y), text, fill=INK, font=style.small, anchor="ma")
+        canvas.text(
+            (mid, layout.head_y), HEADERS[column.kind][column.end], style.small, anchor="ma"
+        )
 
 
-def _draw_layer_heading(draw, style, layout, texts, layer):
+def _draw_layer_heading(canvas, style, layout, texts, layer):
     """The layer's name, a rule across the figure and its scales above the columns."""
     y = layout.layer_y[layer]
-    draw.text((layout.label_x, y), layer, fill=INK, font=style.font)
+    canvas.text((layout.label_x, y), layer, style.font)
     right = layout.columns[-1].x + layout.columns[-1].width - 1
-    draw.line([(layout.label_x, y + style.line), (right, y + style.line)], fill=INK)
+    canvas.line((layout.label_x, y + style.line), (right, y + style.line))
     for column in layout.columns:
         text = texts.scales.get((column.end, column.kind, layer))
         if text:
-            mid = column.x + column.width / 2
-            draw.text((mid, y + 2), text, fill=INK, font=style.small, anchor="ma")
+            canvas.text((column.x + column.width / 2, y + 2), text, style.small, anchor="ma")
 
 
-def _draw_row(img, draw, style, layout, texts, r, panels, scales, partners, colours):
+def _panel_pixels(style, panels, scales, colours):
+    """{(end, kind): the pixels of every row's panel}, from one gray conversion each."""
+    out = {}
+    for end, per in panels.items():
+        for kind, values in per.items():
+            gray = enlarge(to_gray(values, scales[end][kind]), style.zoom)
+            out[end, kind] = map_panel(gray, *colours)
+    return out
+
+
+def _draw_row(canvas, style, layout, texts, r, pixels, partners):
     """Row r: its label, then per end the four panels and the texts under them."""
     y = layout.row_y[r]
-    draw.text((layout.label_x, y), texts.names[r], fill=INK, font=style.font)
+    canvas.text((layout.label_x, y), texts.names[r], style.font)
     if texts.probabilities[r] is not None:
         text, best = texts.probabilities[r]
-        font = _probability_font(style, best)
-        draw.text((layout.label_x, y + style.line + 2), text, fill=INK, font=font)
+        canvas.text((layout.label_x, y + style.line + 2), text, _probability_font(style, best))
     for column in layout.columns:
         end, kind = column.end, column.kind
-        gray = to_gray(panels[end][kind][r], scales[end][kind][r])
-        gray = gray.repeat(style.zoom, axis=0).repeat(style.zoom, axis=1)
         px = column.panel_x
-        img.paste(map_panel(gray, *colours), (px, y))
+        canvas.paste(pixels[end, kind][r], (px, y))
         pixel = partners[end][r][1]
         if kind == "partner" and pixel is not None:
-            _draw_marker(img, style, pixel, px, y)
+            _draw_marker(canvas, style, pixel, px, y)
         lines = texts.below[end][r][KINDS.index(kind)]
         mid = column.x + column.width / 2
         for k, text in enumerate(lines):
-            ty = y + style.panel + 1 + k * style.small_line
-            draw.text((mid, ty), text, fill=INK, font=style.small, anchor="ma")
+            canvas.text(
+                (mid, y + style.panel + 1 + k * style.small_line), text, style.small, anchor="ma"
+            )
 
 
-def _draw_legends(img, draw, style, layout, colormap, node_scale):
+def _draw_legends(canvas, style, layout, colormap, node_scale):
     """The two legend bars under the input: the two-sided maps and the pair strength."""
     for text, y, one_sided in zip(LEGEND_TEXTS, layout.legend_y, (False, True), strict=True):
         lines = _wrap(style, text, layout.legend_width)
         for k, line in enumerate(lines):
-            draw.text((layout.legend_x, y + k * style.small_line), line, fill=INK, font=style.small)
+            canvas.text((layout.legend_x, y + k * style.small_line), line, style.small)
         bar_y = y + len(lines) * style.small_line + 2
         word = "max" if node_scale else "scale"
         ends = ("0", f"+{word}") if one_sided else (f"-{word}", f"+{word}")
         x, width = layout.legend_x, layout.legend_width
-        draw_scale_bar(img, draw, style, x, bar_y, width, ends, colormap, one_sided)
+        draw_scale_bar(canvas, style, x, bar_y, width, ends, colormap, one_sided)
 
 
 def _check(data, rows, zoom):
@@ -562,22 +565,22 @@ def interactions_figure(data, zoom=2, colormap="gray", overlay=False, scale="lay
     """
     p = plan(data, zoom, colormap, overlay, scale)
     style, layout, texts = p.style, p.layout, p.texts
-    img = figure(layout.width, layout.height, colormap, overlay)
+    canvas = figure(layout.width, layout.height, colormap, overlay)
     colours = (colormap, input_outline(data["image"], style, overlay))
-    draw = ImageDraw.Draw(img)
-    draw.text((style.margin, style.margin), p.title, fill=INK, font=style.title_font)
+    canvas.text((style.margin, style.margin), p.title, style.title_font)
     y = style.margin + style.line + 2
     for line in (layout.subtitle, *NOTES):
-        draw.text((style.margin, y), line, fill=INK, font=style.small)
+        canvas.text((style.margin, y), line, style.small)
         y += style.small_line
-    draw_input(img, draw, style, data["image"], layout.top)
-    _draw_heads(draw, style, layout)
+    draw_input(canvas, style, data["image"], layout.top)
+    _draw_heads(canvas, style, layout)
     for layer in layout.layer_y:
-        _draw_layer_heading(draw, style, layout, texts, layer)
+        _draw_layer_heading(canvas, style, layout, texts, layer)
+    pixels = _panel_pixels(style, p.panels, p.scales, colours)
     for r in range(len(p.rows)):
-        _draw_row(img, draw, style, layout, texts, r, p.panels, p.scales, p.partners, colours)
-    _draw_legends(img, draw, style, layout, colormap, scale == "node")
-    return img
+        _draw_row(canvas, style, layout, texts, r, pixels, p.partners)
+    _draw_legends(canvas, style, layout, colormap, scale == "node")
+    return canvas.image()
 
 
 def metadata(data, colormap="gray", overlay=False, scale="layer"):

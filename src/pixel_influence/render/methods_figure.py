@@ -12,18 +12,18 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import ImageDraw
 
 from ..network import OUTPUT_LAYERS
 from .canvas import (
-    INK,
     MapStyle,
     draw_heading,
     draw_input,
     draw_scale_bar,
+    enlarge,
     figure,
     input_outline,
     map_panel,
+    text_length,
 )
 from .shading import OVERLAY_TEXT, SCALE_TEXT, format_value, shading_text, to_gray
 
@@ -166,14 +166,14 @@ def _column_widths(style, texts, groups):
     group widened so that the group is at least as wide as its layer's name."""
     widths = []
     for i in range(len(texts.columns)):
-        lengths = [style.small.getlength(texts.headers[i])]
-        lengths += [style.small.getlength(t) for per in texts.panels.values() for t in per[i]]
+        lengths = [text_length(style.small, texts.headers[i])]
+        lengths += [text_length(style.small, t) for per in texts.panels.values() for t in per[i]]
         if texts.probabilities[i] is not None:
             text, best = texts.probabilities[i]
-            lengths.append(_probability_font(style, best).getlength(text))
+            lengths.append(text_length(_probability_font(style, best), text))
         widths.append(max(style.panel, math.ceil(max(lengths)) + 4))
     for layer, idx in groups:
-        need = math.ceil(style.font.getlength(layer)) + 4
+        need = math.ceil(text_length(style.font, layer)) + 4
         span = sum(widths[i] for i in idx) + style.gap * (len(idx) - 1)
         widths[idx[-1]] += max(0, need - span)
     return widths
@@ -206,8 +206,8 @@ def methods_layout(style, texts, node_scale, title, scale_mode, colormap="gray",
     scale (a second text line below the panels)."""
     methods = list(texts.rows)
     label_w = max(
-        max(style.font.getlength(m) for m in methods),
-        max(style.small.getlength(t) for m in methods for t in texts.rows[m]),
+        max(text_length(style.font, m) for m in methods),
+        max(text_length(style.small, t) for m in methods for t in texts.rows[m]),
     )
     label_w = math.ceil(label_w) + style.block_gap // 2
     label_h = style.line + style.small_line * max(len(texts.rows[m]) for m in methods)
@@ -245,38 +245,49 @@ def methods_layout(style, texts, node_scale, title, scale_mode, colormap="gray",
     )
 
 
-def _draw_column_heads(draw, style, layout, texts):
+def _draw_column_heads(canvas, style, layout, texts):
     """Each layer's name over its group of columns, each column's header and probability."""
     line_y = layout.top + style.line - 1
     for group in layout.groups:
-        draw.text((group.x0, layout.top), group.layer, fill=INK, font=style.font)
-        draw.line([(group.x0, line_y), (group.x1, line_y)], fill=INK)
+        canvas.text((group.x0, layout.top), group.layer, style.font)
+        canvas.line((group.x0, line_y), (group.x1, line_y))
     for i, column in enumerate(layout.columns):
         mid = column.x + column.width / 2
-        draw.text((mid, layout.head_y), texts.headers[i], fill=INK, font=style.small, anchor="ma")
+        canvas.text((mid, layout.head_y), texts.headers[i], style.small, anchor="ma")
         if texts.probabilities[i] is not None:
             text, best = texts.probabilities[i]
             font = _probability_font(style, best)
-            draw.text((mid, layout.probability_y), text, fill=INK, font=font, anchor="ma")
+            canvas.text((mid, layout.probability_y), text, font, anchor="ma")
 
 
-def _draw_row(img, draw, style, layout, texts, method, y, maps, scales, colours):
+def _panels(style, layout, maps, scales, colours):
+    """The pixels of a row's panels, one per column, from one gray conversion."""
+    columns = layout.columns
+    if not columns:
+        return []
+    values = np.stack([np.asarray(maps[c.layer][c.node], dtype=np.float64) for c in columns])
+    per_column = [
+        scales[c.layer][c.node] if np.ndim(scales[c.layer]) else scales[c.layer] for c in columns
+    ]
+    gray = to_gray(values, np.asarray(per_column, dtype=np.float64))
+    return map_panel(enlarge(gray, style.zoom), *colours)
+
+
+def _draw_row(canvas, style, layout, texts, method, y, maps, scales, colours):
     """A method's row at height y: its name and texts, then a panel per column."""
-    draw.text((layout.label_x, y), method, fill=INK, font=style.font)
+    canvas.text((layout.label_x, y), method, style.font)
     for k, text in enumerate(texts.rows[method]):
-        ty = y + style.line + k * style.small_line
-        draw.text((layout.label_x, ty), text, fill=INK, font=style.small)
-    for column, panel_texts in zip(layout.columns, texts.panels[method], strict=True):
-        scale = scales[column.layer]
-        node_scale = scale[column.node] if np.ndim(scale) else scale
-        gray = to_gray(maps[column.layer][column.node], node_scale)
-        gray = gray.repeat(style.zoom, axis=0).repeat(style.zoom, axis=1)
-        px = column.x + (column.width - style.panel) // 2
-        img.paste(map_panel(gray, *colours), (px, y))
+        canvas.text((layout.label_x, y + style.line + k * style.small_line), text, style.small)
+    panels = _panels(style, layout, maps, scales, colours)
+    for c, (column, panel_texts) in enumerate(
+        zip(layout.columns, texts.panels[method], strict=True)
+    ):
+        canvas.paste(panels[c], (column.x + (column.width - style.panel) // 2, y))
+        mid = column.x + column.width / 2
         for k, text in enumerate(panel_texts):
-            ty = y + style.panel + 1 + k * style.small_line
-            mid = column.x + column.width / 2
-            draw.text((mid, ty), text, fill=INK, font=style.small, anchor="ma")
+            canvas.text(
+                (mid, y + style.panel + 1 + k * style.small_line), text, style.small, anchor="ma"
+            )
 
 
 def _legend_ends(scales, layers, node_scale):
@@ -319,15 +330,14 @@ def methods_figure(
     node_scale = any(np.ndim(per[layer]) == 1 for per in scales.values() for layer in layers)
     texts = labels(columns, scales, residuals, probabilities)
     layout = methods_layout(style, texts, node_scale, title, scale_mode, colormap, overlay)
-    img = figure(layout.width, layout.height, colormap, overlay)
+    canvas = figure(layout.width, layout.height, colormap, overlay)
     colours = (colormap, input_outline(image, style, overlay))
-    draw = ImageDraw.Draw(img)
-    draw_heading(draw, style, title, layout.subtitle)
-    draw_input(img, draw, style, image, layout.top)
-    _draw_column_heads(draw, style, layout, texts)
+    draw_heading(canvas, style, title, layout.subtitle)
+    draw_input(canvas, style, image, layout.top)
+    _draw_column_heads(canvas, style, layout, texts)
     for method, y in zip(maps, layout.row_y, strict=True):
-        _draw_row(img, draw, style, layout, texts, method, y, maps[method], scales[method], colours)
+        _draw_row(canvas, style, layout, texts, method, y, maps[method], scales[method], colours)
     ends = _legend_ends(scales, layers, node_scale)
     x, y, width = layout.grid_x, layout.legend_y, layout.legend_width
-    draw_scale_bar(img, draw, style, x, y, width, ends, colormap)
-    return img
+    draw_scale_bar(canvas, style, x, y, width, ends, colormap)
+    return canvas.image()

@@ -11,15 +11,14 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import ImageDraw
 
 from ..network import OUTPUT_LAYERS
 from .canvas import (
-    INK,
     MapStyle,
     draw_heading,
     draw_input,
     draw_scale_bar,
+    enlarge,
     figure,
     input_outline,
     map_panel,
@@ -185,49 +184,46 @@ def _sign(one_sided):
     return "0 to +" if one_sided else "\u00b1"
 
 
-def _draw_block_texts(draw, style, block, scale, residual, one_sided):
+def _draw_block_texts(canvas, style, block, scale, residual, one_sided):
     """The lines above the grid: layer, scale, residual, "softmax" and column numbers."""
     name_y, scale_y, residual_y, numbers_y = block.text_y
-    draw.text((block.x, name_y), f"{block.layer}  ({block.nodes} nodes)", fill=INK, font=style.font)
+    canvas.text((block.x, name_y), f"{block.layer}  ({block.nodes} nodes)", style.font)
     if block.node_scale:
         text = "scale: per node, below each"
     else:
         text = f"scale: {_sign(one_sided)}{format_value(scale)}"
-    draw.text((block.x, scale_y), text, fill=INK, font=style.small)
+    canvas.text((block.x, scale_y), text, style.small)
     if residual is not None:
         text = f"max |residual| {format_value(np.max(np.abs(residual)))}"
-        draw.text((block.x, residual_y), text, fill=INK, font=style.small)
+        canvas.text((block.x, residual_y), text, style.small)
     if block.probabilities:
-        draw.text((block.probability_x, numbers_y), "softmax", fill=INK, font=style.small)
+        canvas.text((block.probability_x, numbers_y), "softmax", style.small)
     for c in range(block.columns):
         if not block.output:
             cx = block.grid_x + c * block.pitch + style.panel / 2
-            draw.text((cx, numbers_y), str(c * ROWS), fill=INK, font=style.small, anchor="ma")
+            canvas.text((cx, numbers_y), str(c * ROWS), style.small, anchor="ma")
 
 
-def _draw_nodes(img, draw, style, block, maps, scale, probabilities, colours):
+def _draw_nodes(canvas, style, block, maps, scale, probabilities, colours):
     """Each node's panel, its row number, its scale (per node) and probability."""
     colormap, outline, one_sided = colours
     sign = "+" if one_sided else "\u00b1"  # before each node's scale
-    gray = to_gray(maps, scale)
-    if style.zoom > 1:
-        gray = gray.repeat(style.zoom, axis=1).repeat(style.zoom, axis=2)
+    panels = map_panel(enlarge(to_gray(maps, scale), style.zoom), colormap, outline)
     best = int(np.argmax(probabilities)) if block.probabilities else None
     half = style.panel / 2
     for j in range(block.nodes):
         px, py = block.panel_xy(j)
-        img.paste(map_panel(gray[j], colormap, outline), (px, py))
+        canvas.paste(panels[j], (px, py))
         if j < ROWS:  # the first column: row j is node j
             font = style.font if block.output else style.small
-            draw.text((block.grid_x - 4, py + half), str(j), fill=INK, font=font, anchor="rm")
+            canvas.text((block.grid_x - 4, py + half), str(j), font, anchor="rm")
         if block.node_scale:
             text = f"{sign}{format_value(scale[j])}"
-            below = py + style.panel + 1
-            draw.text((px + half, below), text, fill=INK, font=style.small, anchor="ma")
+            canvas.text((px + half, py + style.panel + 1), text, style.small, anchor="ma")
         if block.probabilities:
             font = style.title_font if j == best else style.font
             text = f"{probabilities[j]:.3f}"
-            draw.text((px + style.panel + 6, py + half), text, fill=INK, font=font, anchor="lm")
+            canvas.text((px + style.panel + 6, py + half), text, font, anchor="lm")
 
 
 def _legend_ends(block, scale, one_sided):
@@ -239,13 +235,13 @@ def _legend_ends(block, scale, one_sided):
     return (f"-{format_value(scale)}", f"+{format_value(scale)}")
 
 
-def _draw_block(img, draw, style, block, maps, scale, probabilities, residual, colours):
+def _draw_block(canvas, style, block, maps, scale, probabilities, residual, colours):
     colormap, _, one_sided = colours
-    _draw_block_texts(draw, style, block, scale, residual, one_sided)
-    _draw_nodes(img, draw, style, block, maps, scale, probabilities, colours)
+    _draw_block_texts(canvas, style, block, scale, residual, one_sided)
+    _draw_nodes(canvas, style, block, maps, scale, probabilities, colours)
     ends = _legend_ends(block, scale, one_sided)
     x, y, width = block.grid_x, block.legend_y, block.legend_width
-    draw_scale_bar(img, draw, style, x, y, width, ends, colormap, one_sided)
+    draw_scale_bar(canvas, style, x, y, width, ends, colormap, one_sided)
 
 
 def montage(
@@ -287,19 +283,17 @@ def montage(
         one_sided,
         scale_note,
     )
-    img = figure(layout.width, layout.height, colormap, overlay)
+    canvas = figure(layout.width, layout.height, colormap, overlay)
     colours = (colormap, input_outline(image, style, overlay), one_sided)
-    draw = ImageDraw.Draw(img)
-    draw_heading(draw, style, title, layout.subtitle)
-    draw_input(img, draw, style, image, layout.input_y)
+    draw_heading(canvas, style, title, layout.subtitle)
+    draw_input(canvas, style, image, layout.input_y)
     for section in layout.sections:
         method = section.method
-        draw.text((section.x, section.y), f"method: {method}", fill=INK, font=style.title_font)
+        canvas.text((section.x, section.y), f"method: {method}", style.title_font)
         for block in section.blocks:
             layer = block.layer
             _draw_block(
-                img,
-                draw,
+                canvas,
                 style,
                 block,
                 maps[method][layer],
@@ -308,4 +302,4 @@ def montage(
                 None if residuals is None else residuals[method][layer],
                 colours,
             )
-    return img
+    return canvas.image()

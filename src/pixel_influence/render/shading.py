@@ -99,9 +99,28 @@ for _table in LUTS.values():
     _table.flags.writeable = False
 
 
-def colourize(levels, colormap):
-    """RGB (..., 3) uint8 of gray ``levels`` (uint8) in the colour map."""
-    return lut(colormap)[np.asarray(levels, dtype=np.uint8)]
+def _packed(table):
+    """A colour map's table for ``colourize``: 512 colours (gray level g, then g under the
+    outline: ``outline_over``'s mix), each RGB triple one 3-byte item, so that a picture's
+    colours are one 1-D look-up into contiguous RGB (a look-up of (256, 3) rows is several
+    times slower)."""
+    both = np.concatenate([table, outline_over(table, np.ones(len(table), dtype=bool))])
+    packed = np.ascontiguousarray(both).view("V3").reshape(-1)
+    packed.flags.writeable = False
+    return packed
+
+
+def colourize(levels, colormap, outline=None):
+    """RGB (..., 3) uint8 of gray ``levels`` (uint8) in the colour map; with ``outline``
+    (bool, the shape of the last axes of ``levels``) those pixels of each picture mixed with
+    the outline colour, as ``outline_over`` mixes them."""
+    index = np.asarray(levels, dtype=np.uint8)
+    if outline is not None:
+        index = index.astype(np.uint16)
+        index[..., outline] += 256
+    lut(colormap)
+    rgb = np.take(_PACKED[colormap], index.reshape(-1))
+    return rgb.view(np.uint8).reshape(index.shape + (3,))
 
 
 def shading_text(colormap, one_sided=False):
@@ -126,12 +145,16 @@ def colour_metadata(colormap, overlay):
 
 
 def outline_over(rgb, outline):
-    """``rgb`` (h, w, 3) uint8 with the ``outline`` pixels (bool, h, w) mixed 60 % OUTLINE,
-    40 % their own colour, rounded half up (integers: the same bytes everywhere)."""
+    """``rgb`` (..., h, w, 3) uint8 with the ``outline`` pixels (bool, h, w) of each of its
+    pictures mixed 60 % OUTLINE, 40 % their own colour, rounded half up (integers: the same
+    bytes everywhere)."""
     out = np.array(rgb, dtype=np.uint8)
-    mixed = (2 * out[outline].astype(np.int32) + 3 * np.array(OUTLINE, np.int32) + 2) // 5
-    out[outline] = mixed.astype(np.uint8)
+    mixed = (2 * out[..., outline, :].astype(np.int32) + 3 * np.array(OUTLINE, np.int32) + 2) // 5
+    out[..., outline, :] = mixed.astype(np.uint8)
     return out
+
+
+_PACKED = {name: _packed(table) for name, table in LUTS.items()}
 
 
 def stroke_outline(image, zoom):
@@ -157,9 +180,18 @@ def to_gray(maps, scale):
     maps = np.asarray(maps, dtype=np.float64)
     scale = np.asarray(scale, dtype=np.float64)
     scale = scale.reshape(scale.shape + (1,) * (maps.ndim - scale.ndim))
+    # floor(128 + 127.5 clip(maps / scale, -1, 1)), in place: one array, not seven
     with np.errstate(divide="ignore", invalid="ignore"):
-        t = np.where(scale > 0, maps / scale, 0.0)
-    return np.clip(np.floor(128.0 + 127.5 * np.clip(t, -1.0, 1.0)), 0, 255).astype(np.uint8)
+        t = np.divide(maps, scale)
+    np.clip(t, -1.0, 1.0, out=t)
+    t *= 127.5
+    t += 128.0
+    np.floor(t, out=t)
+    np.clip(t, 0, 255, out=t)
+    flat = ~(scale > 0)  # no scale: uniform gray, whatever the values (inf, NaN)
+    if flat.any():
+        t[np.broadcast_to(flat, t.shape)] = 128.0
+    return t.astype(np.uint8)
 
 
 def legend_ramp(width, one_sided=False):
