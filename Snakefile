@@ -30,6 +30,7 @@ include: "workflow/rules/influence.smk"
 include: "workflow/rules/images.smk"
 include: "workflow/rules/faithfulness.smk"
 include: "workflow/rules/interactions.smk"
+include: "workflow/rules/batches.smk"
 include: "workflow/rules/sweep.smk"
 include: "workflow/rules/explorer.smk"
 

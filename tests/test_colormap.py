@@ -44,6 +44,27 @@ DEFAULT_PICTURES = {
     ),
 }
 
+# the same of the coloured pictures (and a one-sided montage), drawn by the code before the
+# figures were drawn on a numpy canvas (commit 9a31b13, ImageDraw); key (colormap, overlay,
+# scale, zoom), value (montage, methods figure, one-sided montage)
+COLOUR_PICTURES = {
+    ("diverging", True, "layer", 1): (
+        "e4679355943a53546434d15905fe1a320aeb5712576c11575056cedeafd1e33f",
+        "be31bfef603e61cf68013b8a5921f050fbc89e78878182871a14971184b5f94c",
+        "732ecc149910dad6b1ed776bce2d74fd5cd46492be752edb40515ad87f5bff9c",
+    ),
+    ("diverging", False, "node", 2): (
+        "581f15bb7f3e64f1343df2a11a00942077e501de6c14c69faa4ae85617f609cc",
+        "6a8064241b4631753642fa4f9c7161a94ac3103761aac2a5856b87f7d85a7905",
+        "40a122fe573fd7f23a5393d893a5bb13e8fa2dd3a688fc71a7486a238f86e9c3",
+    ),
+    ("gray", True, "node", 4): (
+        "6fb394987165b8d68d92cdf15bbfc98cb26852cb632594c847d4b7861dce38e9",
+        "34e9c642fa8e8da89f30805430a11b0c8edc0ae851344e1edcb90c6a7ee45e95",
+        "6acfa115e2c07803fd5c39bf673bd6ab1748fcfc7a8851762ed29b2ed4dd72a8",
+    ),
+}
+
 
 def fixed():
     """A 7-like image with a faint rim, random maps of two methods, residuals, softmax."""
@@ -181,6 +202,36 @@ def test_default_pictures_are_byte_identical_to_before(mode, zoom):
         image, maps, scales, probs, "golden", mode, residuals, zoom, "gray", False, False
     )
     assert explicit.tobytes() == drawn.tobytes()
+
+
+@pytest.mark.parametrize(("colormap", "overlay", "mode", "zoom"), sorted(COLOUR_PICTURES))
+def test_coloured_pictures_are_byte_identical_to_before(colormap, overlay, mode, zoom):
+    image, maps, residuals, probs = fixed()
+    scales = scales_of(maps, mode)
+    colours = {"colormap": colormap, "overlay": overlay}
+    drawn = montage.montage(
+        image, maps, scales, probs, "golden", mode, residuals=residuals, zoom=zoom, **colours
+    )
+    figure = methods_figure.methods_figure(
+        image, COLUMNS, maps, scales, residuals, probs, "golden", mode, zoom=zoom, **colours
+    )
+    spread = {m: {k: np.abs(v) for k, v in per.items()} for m, per in maps.items()}
+    note = "one scale per layer, shared by the ten classes"
+    one_sided = montage.montage(
+        image,
+        spread,
+        scales_of(spread, mode),
+        None,
+        "spread",
+        mode,
+        zoom=zoom,
+        **colours,
+        one_sided=True,
+        scale_note=note,
+    )
+    assert drawn.mode == figure.mode == one_sided.mode == "RGB"
+    digests = (digest(drawn), digest(figure), digest(one_sided))
+    assert digests == COLOUR_PICTURES[colormap, overlay, mode, zoom]
 
 
 # ---- panels, legend bars and the outline in the montage ----------------------------------------
@@ -436,10 +487,11 @@ def draw_all(path, out, colormap, overlay):
     params = dict(
         methods=names,
         layers=layers,
-        expected=None,
+        expected={"seven": None},
         scale="layer",
         zoom=2,
-        samples=None,
+        samples=["seven"],
+        shared_scale_sources=None,
         colormap=colormap,
         overlay=overlay,
     )
@@ -451,7 +503,7 @@ def draw_all(path, out, colormap, overlay):
         input=Named(influence=str(path)),
         output=Named(montage=str(out / "montage.png"), layers=[str(p) for p in pictures]),
         params=Named(**params),
-        log=[],
+        log=[str(out / "montage.log")],
     )
     figure = out / "methods.png"
     run_script(
@@ -459,7 +511,7 @@ def draw_all(path, out, colormap, overlay):
         input=Named(influence=str(path)),
         output=Named([str(figure)]),
         params=Named(nodes={"z1": [3, 7]}, **params),
-        log=[],
+        log=[str(out / "methods.log")],
     )
     return [out / "montage.png", *pictures, figure]
 

@@ -80,7 +80,7 @@ def test_default_config_is_valid():
         ({"samples": {"w": {"fill": 1.0}}, "layer": ["z1"]}, "('layer' was unexpected)"),
         (
             {"layers": ["z1"]},
-            "config: no samples: give `samples`, `sample_sheet` or `sample_folder`",
+            "config: no samples: give `samples`, `sample_sheet`, `sample_folder` or `sample_selection`",
         ),
         (
             {"samples": W, "method_parameters": {"shapley_sampling": {"permutations": 7}}},

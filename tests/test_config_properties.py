@@ -33,6 +33,7 @@ from hypothesis_jsonschema import from_schema
 from snakemake.exceptions import WorkflowError
 from snakemake.io import PeriodicityDetector
 from snakemake.utils import validate as snakemake_validate
+from test_selection import Data
 
 from pixel_influence import config as config_checks
 from pixel_influence import keypaths, samples
@@ -184,6 +185,8 @@ HOSTILE_NAMES = [
 VALID_NAMES = st.one_of(
     st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,12}", fullmatch=True),
     st.sampled_from(["a", "A", "b", "B", "aB", "Ab"]),  # case twins, sometimes
+    # the names of images that a selection rule may select too, or their case twins
+    st.sampled_from(["test-00001", "test-00007", "Test-00002", "train-00000", "TRAIN-00003"]),
 )
 ODD_NAMES = st.one_of(
     st.sampled_from(HOSTILE_NAMES),
@@ -235,10 +238,37 @@ def sample_values(node):
     return st.one_of(branches)
 
 
-def drawn(node, key=None):
+@st.composite
+def selection_rule(draw, data):
+    """A rule of ``sample_selection`` that selects a few images (a short index range or
+    ``first``): thousands of samples would slow every check. ``data``: with ``label`` and
+    ``misclassified`` sometimes, which need the labels and predictions (the tests that
+    draw them give ``problems`` the stand-in ``Data``)."""
+    rule = {"split": draw(st.sampled_from(["test", "train"]))}
+    ends = draw(st.sampled_from(["range", "start", "stop", "none"]))
+    if ends == "range":
+        start = draw(st.integers(0, 40))
+        rule["indices"] = {"start": start, "stop": start + draw(st.integers(1, 40))}
+    elif ends == "start":
+        rule["indices"] = {"start": draw(st.integers(0, 9999))}
+    elif ends == "stop":
+        rule["indices"] = {"stop": draw(st.integers(1, 40))}
+    if ends in ("start", "none") or draw(st.booleans()):
+        rule["first"] = draw(st.integers(1, 4))
+    if data and draw(st.booleans()):
+        digits = st.lists(st.integers(0, 9), min_size=1, max_size=3, unique=True)
+        rule["label"] = draw(st.one_of(st.integers(0, 9), digits))
+    if data and draw(st.booleans()):
+        rule["misclassified"] = draw(st.booleans())
+    return rule
+
+
+def drawn(node, key=None, data=False):
     """A strategy for valid values of a schema node (sample names from ``VALID_NAMES``;
-    ``key``: the property it is the value of)."""
+    ``key``: the property it is the value of; ``data``: selection rules may need data)."""
     node = resolve(node)
+    if key == "sample_selection":
+        return st.one_of(st.just(None), st.lists(selection_rule(data), min_size=1, max_size=3))
     if "object" not in kinds(node):
         if key in SOURCE_FILES:  # null or the fixture's sheet or folder, mostly
             return st.one_of(st.just(None), st.just(None), st.just(SOURCE_FILES[key]), leaf(node))
@@ -257,23 +287,28 @@ def drawn(node, key=None):
     def mapping(required, given=None):
         given = given or {}
         return st.fixed_dictionaries(
-            {k: given.get(k, drawn(props[k], k)) for k in required},
-            optional={k: drawn(v, k) for k, v in props.items() if k not in required},
+            {k: given.get(k, drawn(props[k], k, data)) for k in required},
+            optional={k: drawn(v, k, data) for k, v in props.items() if k not in required},
         )
 
-    if "anyOf" in node:  # the root: samples, a sample sheet or a sample folder, or more
+    if "anyOf" in node:  # the root: samples, a sheet, a folder or a selection, or more
+        rules = st.lists(selection_rule(data), min_size=1, max_size=3)
         branches = [
             mapping(
                 branch["required"],
-                {k: st.just(SOURCE_FILES[k]) for k in branch["required"] if k in SOURCE_FILES},
+                {k: st.just(SOURCE_FILES[k]) for k in branch["required"] if k in SOURCE_FILES}
+                | ({"sample_selection": rules} if "sample_selection" in branch["required"] else {}),
             )
             for branch in node["anyOf"]
         ]
-        return st.one_of(branches[0], branches[0], *branches)  # samples in 3 of 5
+        return st.one_of(branches[0], branches[0], *branches)  # samples in 3 of 6
     return mapping(node.get("required", []))
 
 
+# configs whose selection rules need no data (Snakemake's own runs of them, in
+# test_workflow_config, would fetch it), and configs whose rules may need it
 CONFIGS = drawn(SCHEMA)
+CONFIGS_WITH_DATA = drawn(SCHEMA, data=True)
 
 # ---------------------------------------------------------------------------------------
 # the independent judge
@@ -307,6 +342,34 @@ def sheet_and_folder(cfg, base):
         if not pngs:
             reasons.append(f"folder {folder!r} without PNG files")
         found += [(n[:-4], {"png": os.path.join(folder, n)}) for n in pngs]
+    return found, reasons
+
+
+def selected(cfg):
+    """(name, spec) of the images the config's selection rules select, by the rules the docs
+    state, from the stand-in data that the tests give ``problems`` (``test_selection.Data``:
+    image i has label i % 10, and the network gets it wrong when i % 7 == 0), and why a rule
+    cannot be used."""
+    found, reasons = [], []
+    for position, rule in enumerate(cfg.get("sample_selection") or []):
+        split = rule["split"]
+        size = {"train": 60000, "test": 10000}[split]
+        start = rule.get("indices", {}).get("start", 0)
+        stop = rule.get("indices", {}).get("stop", size)
+        if not start < stop <= size:
+            reasons.append(f"rule {position}: the range {start}..{stop - 1} is not in the split")
+            continue
+        labels = rule.get("label", list(range(10)))
+        labels = labels if isinstance(labels, list) else [labels]
+        wrong = rule.get("misclassified")
+        picked = [
+            i
+            for i in range(start, stop)
+            if i % 10 in labels and (wrong is None or (i % 7 == 0) == wrong)
+        ][: rule.get("first", size)]
+        if not picked:
+            reasons.append(f"rule {position} selects nothing")
+        found += [(f"{split}-{i:05d}", {"split": split, "index": i}) for i in picked]
     return found, reasons
 
 
@@ -352,8 +415,11 @@ def judge(cfg, base):
     except WorkflowError as e:
         return [f"Snakemake's validate: {e}"]
     more, reasons = sheet_and_folder(cfg, base)
-    folded = {}
+    chosen, why = selected(cfg)
+    reasons += why
+    folded, given = {}, {}
     for name, spec in list(cfg.get("samples", {}).items()) + more:
+        given.setdefault(name, spec)
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name) or len(name) > 100:
             reasons.append(f"name {name!r}")
         elif DETECTOR.is_periodic(name) is not None:
@@ -365,6 +431,15 @@ def judge(cfg, base):
             full = os.path.join(base, spec["png"])
             if not (os.path.isfile(full) and os.access(full, os.R_OK)):
                 reasons.append(f"png {spec['png']!r} not a readable file")
+    for name, spec in chosen:  # the same name and spec again is the same sample
+        if name in given:
+            if given[name] != spec:
+                reasons.append(f"selected {name!r} is the name of another sample")
+            continue
+        given[name] = spec
+        if name.casefold() in folded:
+            reasons.append(f"selected {name!r} twin of {folded[name.casefold()]!r}")
+        folded.setdefault(name.casefold(), name)
     layers = cfg.get("layers", ["z1", "z2", "a3", "z3"])
     for layer in cfg.get("methods_figure", {}).get("nodes", {}):
         if layer not in layers:
@@ -523,7 +598,7 @@ def mutation(draw, cfg):
 @st.composite
 def mutated_configs(draw):
     """A drawn config and the configs after each of 0 to 3 mutations."""
-    cfg = draw(CONFIGS)
+    cfg = draw(CONFIGS_WITH_DATA)
     steps = [("drawn", None, cfg)]
     for _ in range(draw(st.integers(0, 3))):
         steps.append(draw(mutation(steps[-1][2])))
@@ -587,6 +662,9 @@ def names_the_mutation(found, cfg, kind, touched):
             return True
         if touched[:1] == ("samples",) and len(touched) >= 2 and path[:2] == touched[:2]:
             return True
+        # a selection rule is one whole, as a sample is: its range, filters and count
+        if touched[:1] == ("sample_selection",) and len(touched) >= 2 and path[:2] == touched[:2]:
+            return True
         sibling = len(touched) >= 2 and path[: len(touched) - 1] == touched[:-1]
         if kind == "set" and touched[:1] != ("samples",) and sibling:
             return True
@@ -644,7 +722,7 @@ def test_problems_refuse_exactly_the_configs_that_cannot_run(steps, files):
     path_problem = path_problem_in(files)
     valid_before = False
     for kind, touched, cfg in steps:
-        found = config_checks.problems(cfg, SCHEMA, path_problem, workdir=files)
+        found = config_checks.problems(cfg, SCHEMA, path_problem, workdir=files, data=Data())
         check_outcome(cfg, found, files)
         if valid_before and found and touched is not None:
             assert names_the_mutation(found, cfg, kind, touched), (
@@ -667,13 +745,17 @@ def test_drawn_configs_are_mostly_valid_and_mutations_mostly_not(files):
                 more = [spec for _, spec in sheet_and_folder(cfg, files)[0]]
                 kinds_seen.update(map(samples.kind, [*cfg.get("samples", {}).values(), *more]))
                 sources.update(key for key in SOURCE_FILES if cfg.get(key) is not None)
+                for rule in cfg.get("sample_selection") or []:
+                    sources.add("sample_selection")
+                    sources.update(key for key in ("label", "misclassified") if key in rule)
         for _, _, cfg in steps:
             outcomes["valid" if judge(cfg, files) == [] else "invalid"] += 1
 
     count()
     assert outcomes["valid"] >= 10 and outcomes["invalid"] >= 10, outcomes
     assert kinds_seen == {"fill", "mnist", "png"}
-    assert sources == set(SOURCE_FILES)  # valid configs with a sheet, with a folder
+    # valid configs with a sheet, with a folder, with rules that need data
+    assert sources == {*SOURCE_FILES, "sample_selection", "label", "misclassified"}
 
 
 # ---------------------------------------------------------------------------------------

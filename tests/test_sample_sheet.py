@@ -5,15 +5,20 @@ import os
 from pathlib import Path
 
 import pytest
+from test_selection import Data
 
 from pixel_influence import config as config_checks
-from pixel_influence import sample_sheet, samples
+from pixel_influence import provenance, sample_sheet, samples
 from pixel_influence.sample_sheet import Entry
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA = config_checks.load_schema(ROOT / "workflow" / "schemas" / "config.schema.yaml")
 S = "config.sample_sheet (samples.tsv)"
 F = "config.sample_folder (pngs)"
+R = "config.sample_selection"
+NO_SAMPLES = (
+    "config: no samples: give `samples`, `sample_sheet`, `sample_folder` or `sample_selection`"
+)
 
 
 def none(path):
@@ -543,12 +548,11 @@ def test_the_config_checks_report_sheet_folder_and_mapping_problems_at_once(tmp_
         {"layers": ["z3"]},
         {"sample_sheet": None},
         {"sample_sheet": None, "sample_folder": None},
+        {"sample_sheet": None, "sample_folder": None, "sample_selection": None},
     ],
 )
 def test_a_config_without_samples_says_where_to_give_them(cfg):
-    assert config_checks.problems(cfg, SCHEMA) == [
-        "config: no samples: give `samples`, `sample_sheet` or `sample_folder`"
-    ]
+    assert config_checks.problems(cfg, SCHEMA) == [NO_SAMPLES]
 
 
 def test_a_sheet_or_folder_of_the_wrong_type_is_named():
@@ -560,9 +564,123 @@ def test_a_sheet_or_folder_of_the_wrong_type_is_named():
         "config.sample_folder: '' should be non-empty"
     ]
     assert config_checks.problems({"sample_folder": 3}, SCHEMA) == [
-        "config: no samples: give `samples`, `sample_sheet` or `sample_folder`",
+        NO_SAMPLES,
         "config.sample_folder: 3 is not of type 'string', 'null'",
     ]
+
+
+# ---------------------------------------------------------------------------------------
+# the selection rules, after the mapping, the sheet and the folder
+# (Data: image i has label i % 10, and every seventh is misclassified; see test_selection)
+
+
+def test_the_selected_images_come_after_the_mapping_the_sheet_and_the_folder(tmp_path):
+    (tmp_path / "pngs").mkdir()
+    (tmp_path / "pngs" / "p.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    (tmp_path / "samples.tsv").write_text("sample\tfill\ns1\t0.5\n")
+    cfg = {
+        "samples": {"white": {"fill": 1.0}},
+        "sample_sheet": "samples.tsv",
+        "sample_folder": "pngs",
+        "sample_selection": [
+            {"split": "test", "label": 3, "misclassified": True, "first": 2},
+            {"split": "train", "indices": {"start": 59998}},
+        ],
+    }
+    notes = []
+    mapping, found = sample_sheet.gather(cfg, workdir=tmp_path, data=Data(), notes=notes)
+    assert found == []
+    assert list(mapping.items()) == [
+        ("white", {"fill": 1.0}),
+        ("s1", {"fill": 0.5}),
+        ("p", {"png": os.path.join("pngs", "p.png")}),
+        ("test-00063", {"split": "test", "index": 63}),  # 63 % 10 == 3, 63 % 7 == 0
+        ("test-00133", {"split": "test", "index": 133}),
+        ("train-59998", {"split": "train", "index": 59998}),
+        ("train-59999", {"split": "train", "index": 59999}),
+    ]
+    assert notes == [
+        f"{R}[0]: 2 samples (test-00063 to test-00133), the first 2 of 142 that match",
+        f"{R}[1]: 2 samples (train-59998 to train-59999)",
+    ]
+    assert config_checks.problems(cfg, SCHEMA, workdir=tmp_path, data=Data()) == []
+
+
+def test_an_image_selected_under_the_name_it_has_already_is_one_sample():
+    """The same name and spec by hand and by rules, or by two rules, is one sample, in the
+    place it was first given; its source stamp is the hand-written one's."""
+    rules = [
+        {"split": "test", "indices": {"start": 17, "stop": 20}},
+        {"split": "test", "label": [3, 8], "first": 3},  # 3, 8, 13
+        {"split": "test", "indices": {"stop": 2}},
+    ]
+    cfg = {"samples": {"test-00018": {"split": "test", "index": 18}}, "sample_selection": rules}
+    mapping, found = sample_sheet.gather(cfg, data=Data())
+    assert found == []
+    assert list(mapping) == [
+        "test-00018",
+        "test-00017",
+        "test-00019",
+        "test-00003",
+        "test-00008",
+        "test-00013",
+        "test-00000",
+        "test-00001",
+    ]
+    assert all(mapping[name] == {"split": "test", "index": int(name[5:])} for name in mapping)
+    # selected alone, the image has the spec and so the source stamp of the hand-written one
+    selected, _ = sample_sheet.gather({"sample_selection": rules[:1]}, data=Data())
+    record = provenance.sample_source("test-00018", selected["test-00018"])
+    assert record == provenance.sample_source("test-00018", cfg["samples"]["test-00018"])
+    assert provenance.source_text(record) == (
+        '{\n "meaning": "' + provenance.SOURCE_MEANING + '",\n "sample": "test-00018",\n'
+        ' "source": {\n  "index": 18,\n  "split": "test"\n }\n}\n'
+    )
+
+
+def test_a_selected_image_named_like_another_sample_names_both():
+    entries, _ = sheet("sample\tsplit\tindex\tfill\ntest-00004\t\t\t0.5\ntest-00005\ttest\t5\t\n")
+    cfg = {
+        "samples": {"test-00003": {"fill": 1.0}, "Test-00006": {"split": "test", "index": 6}},
+        "sample_selection": [{"split": "test", "indices": {"start": 3, "stop": 7}}],
+    }
+    chosen = [Entry(*e) for e in sample_sheet.selection.expand(cfg["sample_selection"], Data())[0]]
+    mapping, found = sample_sheet.merged(cfg["samples"], entries, chosen)
+    rule = f"{R}[0]"
+    assert found == [
+        f"{rule} (sample 'test-00003'): selects test image 3, whose sample name 'test-00003' is "
+        "the name of config.samples.test-00003, another sample ({'fill': 1.0}); rename "
+        "config.samples.test-00003, or leave test image 3 out of the rule",
+        f"{rule} (sample 'test-00004'): selects test image 4, whose sample name 'test-00004' is "
+        f"the name of {S} row 2 (sample 'test-00004'), another sample ({{'fill': 0.5}}); "
+        f"rename {S} row 2 (sample 'test-00004'), or leave test image 4 out of the rule",
+        f"{rule} (sample 'test-00006'): the same name as config.samples.Test-00006 but for "
+        "upper and lower case; on a file system that ignores case (macOS, Windows) both "
+        "would write one file: rename one",
+    ]
+    assert list(mapping) == ["test-00003", "Test-00006", "test-00004", "test-00005", "test-00006"]
+    assert mapping["test-00003"] == {"fill": 1.0} and mapping["test-00004"] == {"fill": 0.5}
+
+
+def test_the_config_checks_report_the_rules_problems_with_the_others():
+    cfg = {
+        "samples": {"test-00000": {"fill": 1.0}, "d": {"split": "test", "index": 3}},
+        "sample_selection": [
+            {"split": "test", "misclassified": True, "first": 1},
+            {"split": "test", "indices": {"start": 10, "stop": 10}},
+            {"split": "test", "label": 4, "indices": {"stop": 4}},
+        ],
+    }
+    assert config_checks.problems(cfg, SCHEMA, data=Data()) == [
+        f"{R}[1].indices: start 10 is not below stop 10, so the range holds no image; stop is "
+        "the first index not taken: {start: 10, stop: 20} is the images 10 to 19",
+        f"{R}[2]: selects no image: of test images 0 to 3, none of them with label 4; widen "
+        "the rule or remove it",
+        f"{R}[0] (sample 'test-00000'): selects test image 0, whose sample name 'test-00000' is "
+        "the name of config.samples.test-00000, another sample ({'fill': 1.0}); rename "
+        "config.samples.test-00000, or leave test image 0 out of the rule",
+    ]
+    assert config_checks.problems({"sample_selection": [{"split": "test"}]}, SCHEMA) == []
 
 
 # ---------------------------------------------------------------------------------------

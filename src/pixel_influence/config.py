@@ -13,7 +13,7 @@ from pathlib import Path
 import yaml
 from jsonschema import Draft202012Validator, validators
 
-from . import sample_sheet, samples
+from . import sample_sheet, samples, selection
 from .keypaths import SHOWN, shown, where
 from .sweep import BLOCK, blocks
 
@@ -27,6 +27,7 @@ __all__ = [
     "put_back_nulls",
     "problems",
     "renamed_problems",
+    "selection_data",
     "sweep_problems",
     "take_out_nulls",
     "value_problems",
@@ -60,7 +61,7 @@ Validator = validators.extend(
 
 def _message(error):
     if error.validator == "anyOf" and not error.absolute_path:  # the root's only anyOf
-        return "no samples: give `samples`, `sample_sheet` or `sample_folder`"
+        return "no samples: give `samples`, `sample_sheet`, `sample_folder` or `sample_selection`"
     if error.validator == "oneOf" and "samples" in list(error.absolute_path)[:1]:
         return (
             "a sample is exactly one of {fill: v}, {split: train|test, index: i} or "
@@ -447,13 +448,34 @@ def interactions_problems(interactions, schema):
     return found
 
 
-def problems(config, schema, path_problem=None, workdir=None):
+def selection_data(config, schema, workdir=None):
+    """``selection.MnistData`` as a schema-valid ``config`` says to fetch the data: its
+    ``local_mirror``, ``mirrors`` and ``download`` settings, the schema's defaults for those
+    it leaves out (the checks run before Snakemake fills them in)."""
+    properties = schema["properties"]
+    settings = {}
+    for key in ("mirrors", "download"):
+        defaults = properties[key]["properties"]
+        settings[key] = {name: node["default"] for name, node in defaults.items()}
+        settings[key].update(config.get(key) or {})
+    return selection.MnistData(
+        workdir,
+        config.get("local_mirror"),
+        settings["mirrors"],
+        settings["download"]["timeout"],
+        settings["download"]["retries"],
+    )
+
+
+def problems(config, schema, path_problem=None, workdir=None, data=None):
     """Every problem of ``config`` as a message naming the offending key; [] if none.
 
     ``workdir``: the folder that relative paths (PNG samples, ``sample_sheet``,
-    ``sample_folder``) are relative to, the current one unless given; ``path_problem(path)``:
-    what is wrong with a PNG sample's path, or None (``samples.png_path_problem`` in
-    ``workdir`` unless given). Both let a test stand in for the file system."""
+    ``sample_folder``, the data under ``resources/``) are relative to, the current one
+    unless given; ``path_problem(path)``: what is wrong with a PNG sample's path, or None
+    (``samples.png_path_problem`` in ``workdir`` unless given); ``data``: the labels and
+    predictions that ``sample_selection`` may need (``selection_data`` unless given). They
+    let a test stand in for the file system and the data."""
     if path_problem is None:
         path_problem = sample_sheet.path_problem_in(workdir)
     if not isinstance(config, dict):
@@ -472,8 +494,10 @@ def problems(config, schema, path_problem=None, workdir=None):
         return found
     for name, spec in config.get("samples", {}).items():
         found += samples.check(name, spec, path_problem)
-    # the sample sheet and folder, and names given twice across all three
-    found += sample_sheet.gather(config, path_problem, workdir)[1]
+    # the sample sheet, folder and selection, and names given twice across all four
+    if data is None:
+        data = selection_data(config, schema, workdir)
+    found += sample_sheet.gather(config, path_problem, workdir, data)[1]
     layers = config.get("layers", schema["properties"]["layers"]["default"])
     figure_layers = config.get("methods_figure", {}).get("nodes", {})
     for layer in figure_layers:

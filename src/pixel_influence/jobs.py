@@ -7,8 +7,21 @@ from .errors import InputError
 from .files import write_error
 
 __all__ = [
+    "listed",
     "run",
+    "run_each",
 ]
+
+
+def _file_handler(path):
+    """A handler writing to ``path``; a log file that cannot be written (a full disk, a
+    read-only folder) ends the job at once with a message that says so."""
+    try:
+        return logging.FileHandler(path, mode="w")
+    except OSError as e:
+        problem = write_error(path, e)
+        print(f"ERROR {problem or e}", file=sys.stderr)
+        sys.exit(1)
 
 
 def _handlers(log):
@@ -16,12 +29,7 @@ def _handlers(log):
     disk, a read-only folder) ends the job at once with a message that says so."""
     handlers = [logging.StreamHandler(sys.stderr)]
     if log:
-        try:
-            handlers.append(logging.FileHandler(log[0], mode="w"))
-        except OSError as e:
-            problem = write_error(log[0], e)
-            print(f"ERROR {problem or e}", file=sys.stderr)
-            sys.exit(1)
+        handlers.append(_file_handler(log[0]))
     return handlers
 
 
@@ -45,3 +53,36 @@ def run(job, snakemake):
     except InputError as e:
         logging.error("%s", e)
         sys.exit(1)
+
+
+def run_each(one, snakemake):
+    """Call ``one(snakemake, i)`` for each sample of a job, in order: the job of one
+    sample, or of a batch of them (``snakemake.params.samples``; pixel_influence.batches).
+    Each sample logs to its own log file, ``snakemake.log[i]``, as if it had a job of its
+    own; an ``InputError`` ends the job with its message alone, in that sample's log."""
+    logging.raiseExceptions = False
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(message)s",
+        handlers=[logging.StreamHandler(sys.stderr)],
+        force=True,
+    )
+    root = logging.getLogger()
+    for i, _ in enumerate(snakemake.params.samples):
+        handler = _file_handler(snakemake.log[i])
+        handler.setFormatter(root.handlers[0].formatter)
+        root.addHandler(handler)
+        try:
+            one(snakemake, i)
+        except InputError as e:
+            logging.error("%s", e)
+            sys.exit(1)
+        finally:
+            root.removeHandler(handler)
+            handler.close()
+
+
+def listed(files):
+    """A named input or output of a job as a list: Snakemake gives a list of one file as
+    the file itself."""
+    return [files] if isinstance(files, str) else list(files)

@@ -85,7 +85,9 @@ __all__ = [
     "png_header",
     "png_kind",
     "png_mib",
+    "png_seconds",
     "rows",
+    "sample_seconds",
     "shard_images",
     "shared_scale_mem_mb",
     "sums_mib",
@@ -1121,6 +1123,43 @@ def sweep_image_mib(zoom, layers, methods, colour=False):
 
 def sweep_image_mem_mb(zoom, layers, methods, colour=False):
     return declared_mb(sweep_image_mib(zoom, layers, methods, colour))
+
+
+# ---------------------------------------------------------------- batching
+
+# A typical digit's seconds through its influence job and its pictures, the cost that
+# decides how many samples share a job (pixel_influence.batches): what every sample costs
+# whatever its methods (reading, the file, the pictures), each method's maps with its
+# faithfulness curves, and per Shapley permutation and integrated-gradients point.
+# Measured by benchmarks/samples.py (digits of the test split, one core).
+SAMPLE_SECONDS = 0.30
+METHOD_SECONDS = 0.10
+SECONDS_PER_PERMUTATION = 0.0035
+SECONDS_PER_IG_POINT = 0.0002
+
+
+def png_seconds(spec, header=None):
+    """Modelled seconds of decoding a PNG sample (0 for another source), from its header:
+    a large PNG is worth a job of its own."""
+    if "png" not in spec:
+        return 0.0
+    header = header or png_header(spec["png"])
+    if header is None or header[0] * header[1] > MAX_PNG_PIXELS:
+        return 0.0
+    return PNG_SECONDS_PER_PIXEL * header[0] * header[1]
+
+
+def sample_seconds(methods, method_parameters, interactions=None):
+    """Modelled seconds of a digit's influence job and pictures: what decides batching.
+    The interactions count as for the worst sample (``interactions_seconds``): they make
+    every sample costly enough to have a job of its own."""
+    seconds = SAMPLE_SECONDS + METHOD_SECONDS * len(methods)
+    if "shapley_sampling" in methods:
+        seconds += SECONDS_PER_PERMUTATION * _parameter(
+            method_parameters, "shapley_sampling", "permutations", DEFAULT_PERMUTATIONS
+        )
+    seconds += SECONDS_PER_IG_POINT * ig_points(methods, method_parameters)
+    return seconds + interactions_seconds(interactions)
 
 
 MODELS = {

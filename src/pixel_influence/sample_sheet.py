@@ -1,5 +1,6 @@
-"""Many samples at once: the rows of a sample sheet and the PNG files of a folder, merged
-with the config's ``samples`` mapping into one mapping of the same specs.
+"""Many samples at once: the rows of a sample sheet, the PNG files of a folder and the MNIST
+images of the selection rules, merged with the config's ``samples`` mapping into one mapping
+of the same specs.
 
 A sample sheet (``sample_sheet``) is tab-separated UTF-8 text: a header row with the column
 ``sample`` and any of ``png``, ``split``, ``index`` and ``fill``, then one row per sample
@@ -11,6 +12,11 @@ line is row 1), as an editor or a spreadsheet shows them.
 A sample folder (``sample_folder``) gives one sample per PNG file in it (``*.png``, any case,
 not in subfolders, hidden files left out), named after the file without its extension.
 
+The selection rules (``sample_selection``) are expanded by ``selection.expand``: each image
+they keep is the sample ``<split>-<index>``, ``test-00018: {split: test, index: 18}``. An
+image that a rule selects under a name already given to the same image (by ``samples``, the
+sheet or another rule) is that one sample; the name of another sample is a clash.
+
 Every problem is one message that names the key, the file and the row or file it concerns:
 ``config.sample_sheet (samples.tsv) row 4 (sample 'x'): ...``.
 """
@@ -20,7 +26,7 @@ import re
 import stat
 from typing import NamedTuple
 
-from . import samples
+from . import samples, selection
 from .keypaths import SHOWN, shown, where
 
 __all__ = [
@@ -55,8 +61,9 @@ _MAX_DIGITS = 18
 
 
 class Entry(NamedTuple):
-    """One sample of a sheet or a folder: how messages name it (``label``), its name, and
-    its spec as in the ``samples`` mapping (None when its cells are wrong)."""
+    """One sample of a sheet, a folder or a selection rule: how messages name it
+    (``label``), its name, and its spec as in the ``samples`` mapping (None when a sheet
+    row's cells are wrong)."""
 
     label: str
     name: str
@@ -347,31 +354,71 @@ def read_folder(folder, workdir=None, path_problem=None):
     return folder_entries(folder, names, path_problem or path_problem_in(workdir))
 
 
-def merged(mapping, entries):
+def _chosen(earlier, chosen):
+    """The ``chosen`` entries of the selection rules that are new samples, and the problems
+    of those that take the name of another sample of ``earlier`` or of an earlier rule (an
+    entry whose name and spec an earlier one has is that sample, and left out)."""
+    first = {}
+    for entry in earlier:
+        first.setdefault(entry.name, entry)
+    kept, found = [], []
+    for entry in chosen:
+        other = first.get(entry.name)
+        if other is None:
+            first[entry.name] = entry
+            kept.append(entry)
+        elif other.spec is not None and other.spec != entry.spec:
+            image = f"{entry.spec['split']} image {entry.spec['index']}"
+            found.append(
+                f"{entry.label}: selects {image}, whose sample name {shown(entry.name)} is "
+                f"the name of {other.label}, another sample ({shown(other.spec)}); rename "
+                f"{other.label}, or leave {image} out of the rule"
+            )
+    return kept, found
+
+
+def merged(mapping, entries, chosen=()):
     """One mapping of the config's ``samples``, then the ``entries`` of a sheet and a folder
-    in their order (the first spec of a name given twice kept), and the problems of names given
-    twice or differing only in case across all of them, each naming both."""
+    in their order (the first spec of a name given twice kept), then the ``chosen`` entries
+    of the selection rules that are new samples (``_chosen``), and the problems of names
+    given twice or differing only in case across all of them, each naming both."""
+    given = [Entry(where(("samples", name)), name, spec) for name, spec in mapping.items()]
+    chosen, found = _chosen(given + list(entries), chosen)
+    entries = list(entries) + chosen
     names = list(mapping) + [entry.name for entry in entries]
-    labels = [where(("samples", name)) for name in mapping] + [e.label for e in entries]
+    labels = [entry.label for entry in given + entries]
     out = dict(mapping)
     for entry in entries:
         if entry.spec is not None:
             out.setdefault(entry.name, entry.spec)
-    return out, samples.name_clashes(names, labels)
+    return out, found + samples.name_clashes(names, labels)
 
 
-def gather(config, path_problem=None, workdir=None):
+def gather(config, path_problem=None, workdir=None, data=None, notes=None):
     """Every sample of a checked ``config``: its ``samples``, then the rows of its
-    ``sample_sheet``, then the files of its ``sample_folder``, as one mapping of specs, and
-    the problems of the sheet and the folder, then of names given twice (``merged``).
+    ``sample_sheet``, then the files of its ``sample_folder``, then the images of its
+    ``sample_selection``, as one mapping of specs, and the problems of the sheet, the
+    folder and the rules, then of names given twice (``merged``).
     Relative paths are relative to ``workdir`` (the current folder unless given);
-    ``path_problem``, unless given, is ``path_problem_in(workdir)``. The mapping's own
-    entries are checked by ``samples.check``."""
+    ``path_problem``, unless given, is ``path_problem_in(workdir)``. ``data``: the labels
+    and predictions the rules may need, ``selection.MnistData.from_config(config, workdir)``
+    unless given (read or fetched only when a rule needs them). ``notes``: a list that gets
+    one line per rule saying what it selected, for the log. The mapping's own entries are
+    checked by ``samples.check``."""
     entries, found = [], []
     for key, read in (("sample_sheet", read_sheet), ("sample_folder", read_folder)):
         if config.get(key) is not None:
             more, problems = read(config[key], workdir, path_problem)
             entries += more
             found += problems
-    mapping, problems = merged(config.get("samples") or {}, entries)
+    chosen = []
+    if config.get(selection.KEY) is not None:
+        if data is None:
+            data = selection.MnistData.from_config(config, workdir)
+        more, problems, said = selection.expand(config[selection.KEY], data)
+        chosen = [Entry(*entry) for entry in more]
+        found += problems
+        if notes is not None:
+            notes += said
+    mapping, problems = merged(config.get("samples") or {}, entries, chosen)
     return mapping, found + problems

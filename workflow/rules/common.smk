@@ -1,6 +1,7 @@
 # Config checks and input functions shared by the rules.
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -8,6 +9,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.logging import logger
 from snakemake.utils import validate
 
+from pixel_influence import batches as sample_batches
 from pixel_influence import config as config_checks
 from pixel_influence import files, provenance, sample_sheet
 from pixel_influence import samples as sample_sources
@@ -17,6 +19,14 @@ from pixel_influence.download import FILES, WEIGHTS
 from pixel_influence.samples import SPLIT_SIZES
 
 SCHEMA = "../schemas/config.schema.yaml"
+
+# Every job computes on one thread, as its rule declares (one CPU): a BLAS that spreads a
+# matrix product over the cores it finds adds in another order on a machine with another
+# number of cores (the maps would differ in their last bits), and on a busy node its threads
+# spin for nothing (the faithfulness curves took 3 to 13 times the CPU). The jobs inherit
+# this environment from Snakemake, which reads this file first, also in a cluster job.
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_variable] = "1"
 
 # every problem at once, each naming its key, before any job runs
 _problems = []
@@ -37,9 +47,14 @@ config_checks.put_back_nulls(config, _nulls)
 
 # the samples of the mapping, then the sheet's rows, then the folder's PNG files: from here
 # on config["samples"] holds them all, so that every rule sees one mapping
-config["samples"], _problems = sample_sheet.gather(config)
+_notes = []
+config["samples"], _problems = sample_sheet.gather(config, notes=_notes)
 if _problems:  # the sheet or the folder changed since the checks above
     raise WorkflowError("invalid configuration:\n  " + "\n  ".join(_problems))
+if workflow.is_main_process:
+    # "config.sample_selection[0]: 648 samples (test-00008 to ...)"
+    for _note in _notes:
+        logger.info(_note)
 SAMPLES = list(config["samples"])
 SWEEP = config.get("sweep")  # None: no sweep; {} (or any keys): the schema's defaults
 LAYERS = config["layers"]
@@ -110,7 +125,16 @@ def shared_scale_sources():
 
 
 def sample_influence_expected(wildcards):
-    return influence_expected(wildcards.sample)
+    return {wildcards.sample: influence_expected(wildcards.sample)}
+
+
+def one_sample(wildcards):
+    """The samples of a per-sample job: the scripts take a list (a batch's are longer)."""
+    return [wildcards.sample]
+
+
+def sample_spec(wildcards):
+    return {wildcards.sample: config["samples"][wildcards.sample]}
 
 
 def every_influence_expected(wildcards):
@@ -134,35 +158,83 @@ def sweep_expected(wildcards):
     return split_expected(wildcards.split)
 
 
+# Cheap samples share jobs (pixel_influence.batches): a thousand digits with the cheap
+# methods make tens of jobs, not thousands. Each batch of two or more samples gets rules of
+# its own (workflow/rules/batches.smk); a sample alone keeps the per-sample rules.
+SAMPLE_SECONDS = job_resources.sample_seconds(
+    METHODS, config["method_parameters"], INTERACTIONS
+)
+BATCH_SIZE = sample_batches.batch_size(SAMPLE_SECONDS, config["batch_seconds"])
+# a PNG whose decoding alone is half a batch's work has a job of its own
+BATCHES = sample_batches.batches(
+    SAMPLES,
+    BATCH_SIZE,
+    alone=[
+        s
+        for s, spec in config["samples"].items()
+        if BATCH_SIZE > 1
+        and job_resources.png_seconds(spec) + SAMPLE_SECONDS
+        > config["batch_seconds"] / 2
+    ],
+)
+BATCHED = [batch for batch in BATCHES if len(batch) > 1]
+ALONE = [batch[0] for batch in BATCHES if len(batch) == 1]
+
+
 wildcard_constraints:
-    sample="|".join(map(re.escape, SAMPLES)),
+    # the per-sample rules make the samples that are alone; "(?!)" matches nothing
+    sample="|".join(map(re.escape, ALONE)) or "(?!)",
     split="train|test",
     shard=r"\d+",
     label="[0-9]",
     resource="|".join(map(re.escape, FILES)),
 
 
-def influence_inputs(wildcards):
-    """The files a sample's influence job reads, by the kind of its source."""
-    spec = config["samples"][wildcards.sample]
+def influence_inputs_of(samples):
+    """The files the influence job of ``samples`` reads, by the kinds of their sources."""
+    specs = [config["samples"][s] for s in samples]
+    kinds = [sample_sources.kind(spec) for spec in specs]
     inputs = {
         "weights": "results/network/weights.h5",
         "baseline": "results/network/baseline.h5",
+        "source": [source_stamp(s) for s in samples],
     }
-    inputs["source"] = source_stamp(wildcards.sample)
-    kind = sample_sources.kind(spec)
-    if kind == "mnist":
+    if "mnist" in kinds:
         inputs["mnist"] = "results/mnist/mnist.h5"
-    elif kind == "png":
-        inputs["png"] = spec["png"]
+    pngs = [spec["png"] for spec, kind in zip(specs, kinds) if kind == "png"]
+    if pngs:
+        inputs["png"] = pngs
+    return inputs
+
+
+def influence_inputs(wildcards):
+    return influence_inputs_of([wildcards.sample])
+
+
+def batch_influence_inputs(samples):
+    """The influence inputs of a batch, as an input function."""
+    return lambda wildcards: influence_inputs_of(samples)
+
+
+def batch_name(samples):
+    """How a batch's benchmark file is named: after its first sample and its size."""
+    return f"{samples[0]}+{len(samples) - 1}"
+
+
+def montage_inputs_of(samples):
+    inputs = {"influence": [influence_path(s) for s in samples]}
+    if config["scale"] == "shared":
+        inputs["shared_scale"] = "results/images/shared_scale.h5"
     return inputs
 
 
 def montage_inputs(wildcards):
-    inputs = {"influence": influence_path(wildcards.sample)}
-    if config["scale"] == "shared":
-        inputs["shared_scale"] = "results/images/shared_scale.h5"
-    return inputs
+    return montage_inputs_of([wildcards.sample])
+
+
+def batch_montage_inputs(samples):
+    """The pictures' inputs of a batch, as an input function."""
+    return lambda wildcards: montage_inputs_of(samples)
 
 
 def layer_pictures(samples):
@@ -247,8 +319,12 @@ def fixed_runtime(rule):
 def influence_mem_mb(wildcards):
     """A sample's influence job: a PNG's size and mode (from its header) and the
     integrated gradients' quadrature points."""
+    return sample_influence_mem_mb(wildcards.sample)
+
+
+def sample_influence_mem_mb(sample):
     return job_resources.influence_mem_mb(
-        config["samples"][wildcards.sample],
+        config["samples"][sample],
         METHODS,
         config["method_parameters"],
         interactions=INTERACTIONS,
@@ -263,6 +339,16 @@ def influence_runtime(wildcards):
         config["method_parameters"],
         interactions=INTERACTIONS,
     )
+
+
+def batch_influence_mem_mb(samples):
+    """A batch's influence job holds one sample at a time: the most any of them needs."""
+    return max(sample_influence_mem_mb(s) for s in samples)
+
+
+def batch_runtime(samples, rule):
+    """A batch's runtime: its samples' modelled seconds one after the other."""
+    return job_resources.declared_minutes(len(samples) * SAMPLE_SECONDS, rule)
 
 
 def faithfulness_mem_mb(wildcards):

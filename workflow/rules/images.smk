@@ -54,8 +54,9 @@ rule montage:
         colormap=config["colormap"],
         overlay=config["overlay"],
         zoom=config["zoom"],
+        samples=one_sample,
         expected=sample_influence_expected,
-        samples=shared_scale_sources(),
+        shared_scale_sources=shared_scale_sources(),
     script:
         "../scripts/montage.py"
 
@@ -87,7 +88,8 @@ rule methods_figure:
         colormap=config["colormap"],
         overlay=config["overlay"],
         zoom=config["zoom"],
+        samples=one_sample,
         expected=sample_influence_expected,
-        samples=shared_scale_sources(),
+        shared_scale_sources=shared_scale_sources(),
     script:
         "../scripts/methods_figure.py"

@@ -16,7 +16,8 @@ rule influence:
         mem_mb=influence_mem_mb,
         runtime=influence_runtime,
     params:
-        spec=lambda wildcards: config["samples"][wildcards.sample],
+        samples=one_sample,
+        specs=sample_spec,
         layers=LAYERS,
         methods=METHODS,
         method_parameters=config["method_parameters"],

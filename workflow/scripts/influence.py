@@ -1,12 +1,14 @@
-"""Influence maps of one sample for every configured method and layer."""
+"""Influence maps of each sample of the job (one, or a batch) for every configured method
+and layer."""
 
+import functools
 import json
 import logging
 
 import numpy as np
 
 from pixel_influence import faithfulness, h5io, interactions, methods, provenance, samples
-from pixel_influence.jobs import run
+from pixel_influence.jobs import listed, run_each
 
 
 def log_interactions(found, settings):
@@ -54,11 +56,40 @@ def log_progress(method, done, total, seconds):
     )
 
 
-def job(smk):
-    name, spec = smk.wildcards.sample, smk.params.spec
-    params, weights_sha256 = h5io.read_weights(smk.input.weights)
-    baseline_image, _, baseline_text = h5io.read_baseline(smk.input.baseline, weights_sha256)
-    source = provenance.current_source(name, spec, smk.input.source)
+@functools.cache
+def network(weights, baseline):
+    """The weights and the baseline, read once for all the samples of the job."""
+    params, weights_sha256 = h5io.read_weights(weights)
+    return params, weights_sha256, h5io.read_baseline(baseline, weights_sha256)
+
+
+@functools.cache
+def _mnist_images(path, split, indices):
+    return h5io.read_mnist_images(path, split, indices)
+
+
+def mnist_images(smk, split):
+    """The job's MNIST images of ``split``, read at once (one check of the file for all):
+    the images, their labels and {index: row}."""
+    indices = tuple(
+        sorted(
+            {
+                spec["index"]
+                for spec in smk.params.specs.values()
+                if samples.kind(spec) == "mnist" and spec["split"] == split
+            }
+        )
+    )
+    images, labels = _mnist_images(smk.input.mnist, split, indices)
+    return images, labels, {index: row for row, index in enumerate(indices)}
+
+
+def one(smk, i):
+    name = smk.params.samples[i]
+    spec = smk.params.specs[name]
+    params, weights_sha256, baseline = network(smk.input.weights, smk.input.baseline)
+    baseline_image, _, baseline_text = baseline
+    source = provenance.current_source(name, spec, listed(smk.input.source)[i])
     kind = samples.kind(spec)
     label = -1
     if kind == "fill":
@@ -66,11 +97,12 @@ def job(smk):
         title = f"{name}: every pixel {spec['fill']}"
     elif kind == "png":
         image = samples.png_image(spec["png"])
-        provenance.current_source(name, spec, smk.input.source)  # the bytes read, hashed
+        provenance.current_source(name, spec, listed(smk.input.source)[i])  # the bytes read, hashed
         title = f"{name}: {spec['png']}"
     else:
-        pixels, label = h5io.read_mnist_image(smk.input.mnist, spec["split"], spec["index"])
-        image = samples.mnist_image(pixels[None], 0)
+        images, labels, where = mnist_images(smk, spec["split"])
+        image = samples.mnist_image(images, where[spec["index"]])
+        label = int(labels[where[spec["index"]]])
         title = f"{name}: {spec['split']} image #{spec['index']}, label {label}"
     layers = smk.params.layers
     result = methods.compute(
@@ -140,7 +172,7 @@ def job(smk):
     if "png_sha256" in source:
         provenance_attrs["png_sha256"] = source["png_sha256"]
     h5io.write_influence(
-        smk.output[0],
+        smk.output[i],
         result,
         image,
         baseline_image,
@@ -164,4 +196,4 @@ def job(smk):
             )
 
 
-run(job, snakemake)
+run_each(one, snakemake)

@@ -1,17 +1,23 @@
-"""Draw a sample's method comparison: one row per method, one column per chosen node."""
+"""Draw each sample's method comparison (one sample, or a batch): one row per method, one
+column per chosen node."""
 
 from pixel_influence import h5io
-from pixel_influence.jobs import run
+from pixel_influence.jobs import listed, run_each
 from pixel_influence.network import LAYER_SIZES, OUTPUT_LAYERS
 from pixel_influence.render import canvas, methods_figure, shading
 
 
-def job(smk):
+def one(smk, i):
     p = smk.params
-    data = h5io.read_influence(smk.input.influence, p.methods, p.layers, p.expected)
+    name = p.samples[i]
+    data = h5io.read_influence(
+        listed(smk.input.influence)[i], p.methods, p.layers, p.expected[name]
+    )
     shared = None
     if p.scale == "shared":
-        shared = h5io.read_shared_scale(smk.input.shared_scale, p.methods, p.layers, p.samples)
+        shared = h5io.read_shared_scale(
+            smk.input.shared_scale, p.methods, p.layers, p.shared_scale_sources
+        )
     columns = [(layer, node) for layer in p.layers for node in p.nodes.get(layer, [])]
     outputs = [layer for layer in p.layers if layer in OUTPUT_LAYERS]
     if outputs:  # every output node of the last output layer (z3 when both are drawn)
@@ -39,7 +45,7 @@ def job(smk):
         "scale": f"{p.scale}: {shading.scale_text(scales)}",
         **shading.colour_metadata(p.colormap, p.overlay),
     }
-    canvas.save_png(figure, smk.output[0], metadata)
+    canvas.save_png(figure, smk.output[i], metadata)
 
 
-run(job, snakemake)
+run_each(one, snakemake)

@@ -1,16 +1,21 @@
-"""Draw a sample's montage and one picture per method and layer."""
+"""Draw each sample's montage and one picture per method and layer (one sample, or a batch)."""
 
 from pixel_influence import h5io
-from pixel_influence.jobs import run
+from pixel_influence.jobs import listed, run_each
 from pixel_influence.render import canvas, montage, shading
 
 
-def job(smk):
+def one(smk, i):
     p = smk.params
-    data = h5io.read_influence(smk.input.influence, p.methods, p.layers, p.expected)
+    name = p.samples[i]
+    data = h5io.read_influence(
+        listed(smk.input.influence)[i], p.methods, p.layers, p.expected[name]
+    )
     shared = None
     if p.scale == "shared":
-        shared = h5io.read_shared_scale(smk.input.shared_scale, p.methods, p.layers, p.samples)
+        shared = h5io.read_shared_scale(
+            smk.input.shared_scale, p.methods, p.layers, p.shared_scale_sources
+        )
     scales = shading.scales(data["maps"], p.scale, shared)
 
     def pick(nested, methods, layers):
@@ -40,11 +45,15 @@ def job(smk):
             **shading.colour_metadata(p.colormap, p.overlay),
         }
 
-    canvas.save_png(draw(p.methods, p.layers), smk.output.montage, metadata(p.methods, p.layers))
-    pictures = iter(smk.output.layers)  # in expand order: method, then layer
+    canvas.save_png(
+        draw(p.methods, p.layers), listed(smk.output.montage)[i], metadata(p.methods, p.layers)
+    )
+    per_sample = len(p.methods) * len(p.layers)
+    # in expand order: sample, method, then layer
+    pictures = iter(listed(smk.output.layers)[i * per_sample : (i + 1) * per_sample])
     for method in p.methods:
         for layer in p.layers:
             canvas.save_png(draw([method], [layer]), next(pictures), metadata([method], [layer]))
 
 
-run(job, snakemake)
+run_each(one, snakemake)
