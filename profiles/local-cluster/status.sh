@@ -6,7 +6,8 @@
 #
 # An id with no job in the spool is "failed": after a crash Snakemake resumes incomplete
 # jobs by their id, and a job that is gone must not stay "running" for ever. So is a job
-# whose process has ended without writing its exit status (killed).
+# whose process has ended without writing its exit status (killed), and a job cancel.sh has
+# cancelled (at once: its processes may take a moment to end).
 set -uo pipefail
 
 id=${1:-}
@@ -21,6 +22,8 @@ if [[ ! $id =~ ^job-[A-Za-z0-9]+$ || ! -f $job.sh ]]; then
     echo failed
 elif from_rc; then
     :
+elif [[ -f $job.cancelled ]]; then
+    echo failed
 elif [[ ! -f $job.pid ]]; then
     echo running # submitted, its shell has not started yet
 elif kill -0 "$(<"$job.pid")" 2>/dev/null; then

@@ -15,8 +15,10 @@
 #   <id>.info  rule and resources       <id>.env   the environment the jobscript ran in
 #   <id>.pid   pid of the job's shell   <id>.out   the job's stdout and stderr
 #   <id>.rc    the exit status, written last; status.sh reads it
-# and status.sh, a link to this profile's status.sh: the profile's status command calls it
-# by that path, relative to the working directory, which works wherever the profile is.
+#   <id>.cancelled   written by cancel.sh
+# and status.sh and cancel.sh, links to this profile's scripts: the profile's status and
+# cancel commands call them by these paths, relative to the working directory, which works
+# wherever the profile is.
 set -euo pipefail
 
 jobscript=${!#}
@@ -32,9 +34,11 @@ if [[ ! -x $python ]]; then
     exit 1
 fi
 
-# replace the link in one rename: Snakemake may be calling it for another job right now
-ln -s "$here/status.sh" "$spool/.status.sh.$$"
-mv -T "$spool/.status.sh.$$" "$spool/status.sh"
+# replace the links in one rename each: Snakemake may be calling them right now
+for command in status.sh cancel.sh; do
+    ln -s "$here/$command" "$spool/.$command.$$"
+    mv -T "$spool/.$command.$$" "$spool/$command"
+done
 
 job=$(mktemp "$spool/job-XXXXXXXX")
 cp "$jobscript" "$job.sh"
@@ -44,10 +48,12 @@ cd / # where the job starts; nothing below depends on the directory
 # The job's own shell. It must not stop before the rc file is written, or Snakemake waits
 # for ever: no set -e in it (a new bash started by env -i inherits none from this script).
 # The pid and rc files are written under another name and renamed, so status.sh never reads
-# half a file.
+# half a file. A job cancelled before its pid file existed (cancel.sh could not kill it)
+# ends here without an rc file, which status.sh reports as failed.
 # shellcheck disable=SC2016  # $1, $$ and $? belong to the job's shell
 run='set +e
 echo $$ >"$1.pid.part" && mv "$1.pid.part" "$1.pid"
+[ -e "$1.cancelled" ] && exit 143
 env >"$1.env"
 /bin/sh "$1.sh"
 echo $? >"$1.rc.part" && mv "$1.rc.part" "$1.rc"'
