@@ -167,9 +167,12 @@ def workdir_with_config(tmp_path, edit=None, interactions=False):
     """A working directory with config/config.yaml: the default config, with a small
     sweep (``TEST_SWEEP``), then ``edit(cfg)`` applied. The pixel interactions are left
     out unless ``interactions`` (then with fewer triples, ``TEST_INTERACTIONS``): they add
-    seconds to every run and only their own tests and the default runs need them."""
+    seconds to every run and only their own tests and the default runs need them. Every
+    sample has jobs of its own (``batch_seconds: 0``), as the tests of the per-sample
+    rules expect; tests/test_workflow_batches.py (and an ``edit``) batch them."""
     (tmp_path / "config").mkdir(parents=True)
     cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    cfg["batch_seconds"] = 0
     cfg["sweep"].update(TEST_SWEEP)
     if interactions:
         cfg["interactions"].update(TEST_INTERACTIONS)

@@ -117,7 +117,7 @@ def test_the_sweep_section_turns_the_sweep_on_with_its_defaults(tmp_path, sweep,
     out = snakemake(workdir, "-n", "--config", mirror())
     counts = job_counts(out.stdout)
     assert counts.get("sweep_shard", 0) == shards
-    assert counts.get("sweep_image", 0) == (30 if shards else 0)
+    assert counts.get("sweep_image", 0) == (3 if shards else 0)  # a job per picture kind
     assert ("results/sweep/test/classes.h5" in out.stdout) == bool(shards)
     for picture in PICTURES:
         for c in range(10):
@@ -127,12 +127,12 @@ def test_the_sweep_section_turns_the_sweep_on_with_its_defaults(tmp_path, sweep,
 
 @pytest.mark.parametrize("pictures", [["std"], ["contrast", "mean"]])
 def test_the_pictures_of_each_class_are_chosen_by_sweep_pictures(tmp_path, pictures):
-    """sweep.pictures: only the chosen pictures are targets, ten of each."""
+    """sweep.pictures: only the chosen pictures are targets, ten of each, a job per kind."""
 
     def edit(cfg):
         cfg["sweep"]["pictures"] = pictures
 
     out = snakemake(workdir_with_config(tmp_path, edit), "-n", "--config", mirror()).stdout
-    assert job_counts(out)["sweep_image"] == 10 * len(pictures)
+    assert job_counts(out)["sweep_image"] == len(pictures)
     drawn = set(re.findall(r"results/sweep/test/images/(\w+)/class(\d)\.png", out))
     assert drawn == {(picture, str(c)) for picture in pictures for c in range(10)}

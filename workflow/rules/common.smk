@@ -20,7 +20,7 @@ from pixel_influence.samples import SPLIT_SIZES
 
 SCHEMA = "../schemas/config.schema.yaml"
 
-# Every job computes on one thread, as its rule declares (one CPU): a BLAS that spreads a
+# Every job computes on one thread, as declared (one CPU each): a BLAS that spreads a
 # matrix product over the cores it finds adds in another order on a machine with another
 # number of cores (the maps would differ in their last bits), and on a busy node its threads
 # spin for nothing (the faithfulness curves took 3 to 13 times the CPU). The jobs inherit

@@ -1,4 +1,5 @@
-"""One picture of one class of a sweep: its mean maps, their spread or what sets it apart."""
+"""One picture kind of a sweep for each of the ten classes: their mean maps, their spread or
+what sets each apart."""
 
 from pixel_influence import h5io
 from pixel_influence.jobs import run
@@ -9,8 +10,13 @@ SHARED_BY_CLASSES = "one scale per layer, shared by the ten classes"
 
 
 def job(smk):
+    for label, path in enumerate(smk.output):
+        draw(smk, label, path)
+
+
+def draw(smk, label, path):
     p = smk.params
-    label, picture = int(smk.wildcards.label), smk.wildcards.picture
+    picture = smk.wildcards.picture
     data = h5io.read_class(
         smk.input[0], label, p.methods, p.layers, p.scale == "shared", p.expected, picture
     )
@@ -42,7 +48,7 @@ def job(smk):
         "scale": scale_text(p.scale, scales, picture),
         **shading.colour_metadata(p.colormap, p.overlay),
     }
-    canvas.save_png(img, smk.output[0], metadata)
+    canvas.save_png(img, path, metadata)
 
 
 def scale_text(mode, scales, picture):
