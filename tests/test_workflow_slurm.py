@@ -251,7 +251,7 @@ def test_every_job_but_the_localrules_was_one_completed_slurm_job(cluster, slurm
     jobs = job_blocks(out)
     remote = {jobid: job for jobid, job in jobs.items() if not job[0]}
     assert len(jobs) == job_counts(out)["total"]
-    assert len(remote) > 30 and len(remote) < len(jobs)  # the localrules ran in Snakemake
+    assert len(remote) > 10 and len(remote) < len(jobs)  # the localrules ran in Snakemake
     assert sorted(map(int, submitted)) == sorted(remote)
     assert len(set(submitted.values())) == len(submitted) == out.count("has been submitted")
 
