@@ -252,11 +252,14 @@ def test_pictures_in_colour_have_their_own_line():
     # at the largest; 1.2 x that + 130 MiB, in MB. Colour montage: 568 MiB at zoom 8, the
     # 4-layer one 8.2 MiB above the line: (1.2 x 576.2 + 130) x 1.048576 = 861.3; colour
     # methods figure: 576 + 9.4 (zoom 4); gray: 202 + 3.1 and 198 + 2.7 (before the node
-    # scale was measured 379 and 376 MB)
-    assert resources.montage_mem_mb(8, ALL_LAYERS, 6, colour=True) == 862
-    assert resources.methods_figure_mem_mb(8, 310, 6, colour=True) == 873
-    assert resources.montage_mem_mb(8, ALL_LAYERS, 6) == 395
-    assert resources.methods_figure_mem_mb(8, 310, 6) == 389
+    # scale was measured 379 and 376 MB). Then the numpy canvas beside Pillow's image
+    # (resources.CANVAS): 1.75 times in colour, (1.2 x 1.75 x 576.2 + 130) x 1.048576 =
+    # 1405.1 and (1.2 x 1.75 x 585.4 + 130) x 1.048576 = 1425.4; 2 times in gray, 652.5
+    # and 641.4 (862, 873, 395 and 389 MB before it)
+    assert resources.montage_mem_mb(8, ALL_LAYERS, 6, colour=True) == 1406
+    assert resources.methods_figure_mem_mb(8, 310, 6, colour=True) == 1426
+    assert resources.montage_mem_mb(8, ALL_LAYERS, 6) == 653
+    assert resources.methods_figure_mem_mb(8, 310, 6) == 642
 
 
 def test_small_inputs_ask_for_about_what_the_rules_asked_before():
