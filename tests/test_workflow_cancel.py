@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 from conftest import ROOT, mirror, needs_data, output_digests, workdir_with_config
+from test_workflow_cluster import submit  # a jobscript through submit.sh: its id
 
 # one digit, one method: its influence job runs for minutes (100,000 permutations: 2 minutes
 # in benchmarks/memory.py, 6.5 on 2 busy cores), every other job for seconds
@@ -138,24 +139,6 @@ def test_ctrl_c_cancels_the_running_job_and_a_later_run_completes(tmp_path):
     outputs = output_digests(workdir)
     assert {name: (workdir / name).stat().st_mtime_ns for name in done} == done
     assert INFLUENCE in outputs and set(done) < set(outputs)
-
-
-def submit(workdir, command):
-    """Submit a jobscript that runs ``command`` after calling python -m snakemake the way
-    Snakemake's jobscripts do (submit.sh takes the job's PATH from that call); its id."""
-    jobscript = workdir / "jobscript.sh"
-    jobscript.write_text(
-        "#!/bin/sh\n# properties = {}\n"
-        f"cd {workdir} && {sys.executable} -m snakemake --version >/dev/null && {command}\n"
-    )
-    proc = subprocess.run(
-        [str(PROFILE / "submit.sh"), "rule", "100", "1", str(jobscript)],
-        cwd=workdir,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return proc.stdout.strip()
 
 
 def cancel(workdir, *job_ids):
