@@ -167,7 +167,7 @@ def check_network(params, source="weights"):
                     f"{source}: {key} must be a {2 if key[0] == 'W' else 1}-dimensional "
                     f"numpy array, got {_describe(params[key])}"
                 )
-        nodes = params[f"W{k}"].shape[1]
+        nodes = params[f"b{k}"].shape[0]  # a transposed W is then named as such
         shapes[f"W{k}"] = (width, nodes)
         shapes[f"b{k}"] = (nodes,)
         width = nodes
