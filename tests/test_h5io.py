@@ -606,3 +606,61 @@ def test_a_chunk_stored_without_compression_is_read_by_h5py(tmp_path):
     np.testing.assert_array_equal(
         h5io.read_mnist_images(path, "test", [5, 1300])[0], images[[5, 1300]]
     )
+
+
+def _relu_network(rng, widths=(30, 20, 4)):
+    params, rows = {"activation": "relu"}, 784
+    for k, nodes in enumerate(widths, 1):
+        params[f"W{k}"] = rng.normal(0, 0.1, (rows, nodes)).astype(np.float32)
+        params[f"b{k}"] = rng.normal(0, 0.1, nodes).astype(np.float32)
+        rows = nodes
+    return params
+
+
+def test_a_users_network_round_trips_with_its_structure(tmp_path):
+    params = _relu_network(np.random.default_rng(0))
+    path = tmp_path / "weights.h5"
+    sha = "ab" * 32
+    h5io.write_weights(path, params, sha, source="net.onnx (ONNX file, ended in logits)")
+    with pytest.raises(InputError, match="made from other data"):
+        h5io.read_weights(path)  # by default, only the book's download
+    read, got_sha = h5io.read_weights(path, sha)
+    assert got_sha == sha
+    assert read["activation"] == "relu"
+    assert sorted(read) == sorted(params)
+    for key in ("W1", "b1", "W2", "b2", "W3", "b3"):
+        assert read[key].dtype == np.float64
+        np.testing.assert_array_equal(read[key], params[key].astype(np.float64))
+    with h5py.File(path, "r") as f:
+        assert f.attrs["architecture"] == "784-30-20-4"
+        assert f.attrs["layers"] == 3
+        assert f.attrs["activation"] == "relu"
+        assert f.attrs["meaning"] == (
+            "weights of a 784-30-20-4 dense network: relu hidden layers, softmax output"
+        )
+        assert f.attrs["forward"] == (
+            "a1 = x@W1+b1; z1 = relu(a1); a2 = z1@W2+b2; z2 = relu(a2); a3 = z2@W3+b3; "
+            "z3 = softmax(a3); x = pixels/255 flattened row-major"
+        )
+        assert f.attrs["source"] == "net.onnx (ONNX file, ended in logits)"
+        assert f["W3"].attrs["meaning"] == "weights of layer 3 (a3 = z2 @ W3 + b3)"
+        assert f["W3"].attrs["axes"] == "layer-2 node, output node (class)"
+        assert f["b1"].attrs["axes"] == "layer-1 node"
+        assert [d.label for d in f["W2"].dims] == ["node_z1", "node_a2"]
+
+
+def test_the_books_weights_file_keeps_its_attributes(tmp_path, random_params):
+    """The default network's file is what it always was: no activation attribute, the
+    book's architecture and forward text, one generic layout that reduces to the book's."""
+    path = tmp_path / "weights.h5"
+    params = {k: v.astype(np.float32) for k, v in random_params.items()}
+    h5io.write_weights(path, params, FILES["dlfs/sample_weight.pkl"][1])
+    with h5py.File(path, "r") as f:
+        assert "activation" not in f.attrs and "layers" not in f.attrs
+        assert f.attrs["architecture"] == "784-50-100-10"
+    assert h5io.param_dims(3) == h5io.PARAM_DIMS
+    assert h5io.forward_text(random_params) == (
+        "a1 = x@W1+b1; z1 = sigmoid(a1); a2 = z1@W2+b2; z2 = sigmoid(a2); a3 = z2@W3+b3; "
+        "z3 = softmax(a3); x = pixels/255 flattened row-major"
+    )
+    assert h5io.architecture(random_params) == "784-50-100-10"

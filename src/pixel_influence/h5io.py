@@ -18,7 +18,17 @@ from .faithfulness import CURVES, RANDOM
 from .hdf5 import atomic_h5, open_checked, put, set_attrs
 from .interactions import END_MEANING, ENDS
 from .methods import METHOD_MEANING
-from .network import LAYER_MEANING, LAYERS, PARAM_MEANING, PARAM_SHAPES, check_params
+from .network import (
+    ACTIVATION,
+    LAYER_MEANING,
+    LAYERS,
+    PARAM_MEANING,
+    activation_of,
+    check_network,
+    check_params,
+    depth,
+    weight_keys,
+)
 from .samples import SPLIT_SIZES
 from .sweep import Exact, check_shards, class_image, class_maps, class_values
 
@@ -70,6 +80,10 @@ __all__ = [
     "write_sweep_shard",
     "write_values",
     "write_weights",
+    "architecture",
+    "forward_text",
+    "param_dims",
+    "param_meaning",
 ]
 
 MNIST_SOURCES = [name for name in FILES if name.startswith("mnist/")]
@@ -261,42 +275,106 @@ def map_index(f, text=str):
     return None, {}
 
 
-# the dimensions of the weights, named as the axes of the other files: W1's rows are the
-# pixels of x, its columns the nodes of a1 (a1 = x @ W1 + b1), W2's rows the nodes of z1...
-PARAM_DIMS = {
-    "W1": ("pixel", "node_a1"),
-    "b1": ("node_a1",),
-    "W2": ("node_z1", "node_a2"),
-    "b2": ("node_a2",),
-    "W3": ("node_z2", "node_a3"),
-    "b3": ("node_a3",),
-}
+def param_dims(count):
+    """The dimensions of the weights of a ``count``-layer network, named as the axes of the
+    other files: W1's rows are the pixels of x, its columns the nodes of a1 (a1 = x @ W1 +
+    b1), W2's rows the nodes of z1..."""
+    dims = {}
+    for k in range(1, count + 1):
+        dims[f"W{k}"] = ("pixel" if k == 1 else f"node_z{k - 1}", f"node_a{k}")
+        dims[f"b{k}"] = (f"node_a{k}",)
+    return dims
 
 
-def write_weights(path, params, source_sha256):
-    """The network's weights and biases (as stored, float32) with the layer structure."""
+PARAM_DIMS = param_dims(3)  # the book's
 
+
+def param_meaning(count):
+    """(meaning, axes) of each weight array of a ``count``-layer network."""
+    meaning = {}
+    for k in range(1, count + 1):
+        last = k == count
+        nodes = "output node (class)" if last else f"layer-{k} node"
+        rows = "input pixel (row-major 28x28)" if k == 1 else f"layer-{k - 1} node"
+        source = "x" if k == 1 else f"z{k - 1}"
+        meaning[f"W{k}"] = (
+            f"weights of layer {k} (a{k} = {source} @ W{k} + b{k})",
+            f"{rows}, {nodes}",
+        )
+        meaning[f"b{k}"] = (f"biases of layer {k}", nodes)
+    return meaning
+
+
+def architecture(params):
+    """ "784-50-100-10": the widths of a network's input and layers."""
+    count = depth(params)
+    return "-".join(["784"] + [str(params[f"b{k}"].shape[0]) for k in range(1, count + 1)])
+
+
+def forward_text(params):
+    """The forward pass of a network, as the weights file states it."""
+    count, activation = depth(params), activation_of(params)
+    steps = []
+    for k in range(1, count + 1):
+        steps.append(f"a{k} = {'x' if k == 1 else f'z{k - 1}'}@W{k}+b{k}")
+        steps.append(f"z{k} = {'softmax' if k == count else activation}(a{k})")
+    return "; ".join(steps) + "; x = pixels/255 flattened row-major"
+
+
+def write_weights(path, params, source_sha256, source=None):
+    """The network's weights and biases (as stored) with the layer structure.
+
+    ``source``: where a network of the user's came from, in words (its file's name and
+    kind); None for the book's, whose file keeps the attributes it always had."""
+    if source is None:
+        with atomic_h5(
+            path,
+            meaning="weights of the 784-50-100-10 MLP of 'Deep Learning from Scratch' ch03",
+            architecture="784-50-100-10",
+            forward=(
+                "a1 = x@W1+b1; z1 = sigmoid(a1); a2 = z1@W2+b2; z2 = sigmoid(a2); "
+                "a3 = z2@W3+b3; z3 = softmax(a3); x = pixels/255 flattened row-major"
+            ),
+            source="sample_weight.pkl (oreilly-japan/deep-learning-from-scratch, ch03)",
+            source_sha256=source_sha256,
+        ) as f:
+            for key, (meaning, axes) in PARAM_MEANING.items():
+                put(f, key, params[key], meaning, axes, dims=PARAM_DIMS[key])
+        return
+    count, activation = depth(params), activation_of(params)
     with atomic_h5(
         path,
-        meaning="weights of the 784-50-100-10 MLP of 'Deep Learning from Scratch' ch03",
-        architecture="784-50-100-10",
-        forward=(
-            "a1 = x@W1+b1; z1 = sigmoid(a1); a2 = z1@W2+b2; z2 = sigmoid(a2); "
-            "a3 = z2@W3+b3; z3 = softmax(a3); x = pixels/255 flattened row-major"
+        meaning=(
+            f"weights of a {architecture(params)} dense network: {activation} hidden layers, "
+            "softmax output"
         ),
-        source="sample_weight.pkl (oreilly-japan/deep-learning-from-scratch, ch03)",
+        architecture=architecture(params),
+        forward=forward_text(params),
+        activation=activation,
+        layers=count,
+        source=source,
         source_sha256=source_sha256,
     ) as f:
-        for key, (meaning, axes) in PARAM_MEANING.items():
-            put(f, key, params[key], meaning, axes, dims=PARAM_DIMS[key])
+        dims = param_dims(count)
+        for key, (meaning, axes) in param_meaning(count).items():
+            put(f, key, params[key], meaning, axes, dims=dims[key])
 
 
-def read_weights(path):
-    """Weights as float64 arrays, plus the sha256 of the pickle they came from (which must
-    be the verified download)."""
-    expected = {"source_sha256": FILES[WEIGHTS][1]}
+def read_weights(path, source_sha256=None):
+    """Weights as float64 arrays (with the hidden layers' ``"activation"`` when it is not
+    the book's sigmoid), plus the sha256 of the file they came from, which must be
+    ``source_sha256``: by default the book's verified download."""
+    expected = {"source_sha256": source_sha256 or FILES[WEIGHTS][1]}
     with open_checked(path, expected) as f:
-        params = check_params({k: f[k][()] for k in PARAM_SHAPES}, str(path))
+        count = 0
+        while f"W{count + 1}" in f:
+            count += 1
+        arrays = {k: f[k][()] for k in weight_keys(count) if k in f}
+        if ACTIVATION not in f.attrs:  # the book's file
+            params = check_params(arrays, str(path))
+        else:
+            arrays[ACTIVATION] = str(f.attrs[ACTIVATION])
+            params = check_network(arrays, str(path))
         return params, str(f.attrs["source_sha256"])
 
 
