@@ -20,6 +20,7 @@ from PIL import Image, ImageDraw, ImageFont, ImageText
 from PIL.PngImagePlugin import PngInfo
 
 from .. import SOFTWARE
+from ..errors import InputError
 from ..files import atomic_write
 from .shading import colourize, legend_ramp, lut, stroke_outline
 
@@ -28,6 +29,8 @@ __all__ = [
     "INK",
     "Canvas",
     "MapStyle",
+    "check_class_names",
+    "class_label",
     "draw_heading",
     "draw_input",
     "draw_scale_bar",
@@ -203,6 +206,33 @@ class MapStyle:
         return math.ceil(
             max(text_length(self.title_font, title), text_length(self.small, subtitle))
         )
+
+
+def check_class_names(class_names, nodes, layer, where):
+    """``class_names`` as a tuple of ``nodes`` texts, one per node of the output layer
+    ``layer`` (None stays None); a clear error naming ``where`` (the figure) otherwise."""
+    if class_names is None:
+        return None
+    if isinstance(class_names, str) or not hasattr(class_names, "__len__"):
+        raise InputError(
+            f"{where}: class_names must be a sequence of texts, one per output node, got "
+            f"{class_names!r}"
+        )
+    names = tuple(class_names)
+    bad = [name for name in names if not isinstance(name, str) or not name.strip()]
+    if bad:
+        raise InputError(f"{where}: class names must be non-empty texts, got {bad[0]!r}")
+    if len(names) != nodes:
+        raise InputError(
+            f"{where}: {len(names)} class names {names!r} for the {nodes} nodes of {layer}; "
+            "expected one name per output node"
+        )
+    return names
+
+
+def class_label(node, class_names=None):
+    """An output node's label: its class name, or "digit j" without names (MNIST's)."""
+    return f"digit {node}" if class_names is None else class_names[node]
 
 
 def enlarge(levels, zoom):

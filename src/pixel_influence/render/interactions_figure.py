@@ -1,10 +1,12 @@
 """The pixel interactions of one sample: a row per node, the expansion's maps from both ends.
 
-For each node (every output node, then the configured hidden nodes, grouped by layer under
-the layer's name) and each end of the expansion (from the baseline = insertion, left; from x
-= occlusion, right): the order-1 map m_i, the order-2 map m_i + 1/2 sum_j m_ij, the pair
-strength sum_j |m_ij| (non-negative: 0 to +scale) and the partner map, the row m_i*j of the
-pair matrix of the pixel i* with the largest pair strength, drawn over the changed pixels
+For each node (every output node, labelled with its class (``class_names``; "digit j" by
+default), then the configured hidden nodes, grouped by layer under the layer's name; the
+network's layers are ``layers``, a1, z1, ..., aL, zL, the last two its output layers) and
+each end of the expansion (from the baseline = insertion, left; from x = occlusion,
+right): the order-1 map m_i, the order-2 map m_i + 1/2 sum_j m_ij, the pair strength sum_j
+|m_ij| (non-negative: 0 to +scale) and the partner map, the row m_i*j of the pair matrix
+of the pixel i* with the largest pair strength, drawn over the changed pixels
 (zero elsewhere), i* marked by ``marker``. Under the panels: the node's residuals r1, r2, r3
 and the (row, col) of i*. ``plan`` makes every text once (``labels``) and places everything
 (``interactions_layout``), ``interactions_figure`` draws from that plan, in the configured
@@ -18,11 +20,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError
-from ..network import LAYERS, OUTPUT_LAYERS
+from ..network import LAYERS
 from .canvas import (
     BACKGROUND,
     INK,
     MapStyle,
+    check_class_names,
+    class_label,
     draw_input,
     draw_scale_bar,
     enlarge,
@@ -87,7 +91,6 @@ SCALE_WORDS = {
     "node": "one scale per panel (below each)",
 }
 TITLE = "pixel interactions"
-PROBABILITY_LAYER = "z3"  # the softmax output: its rows show the probabilities
 LEGEND_TEXTS = ("insertion, occlusion, order 2, partner map", "pair strength")
 WHITE, BLACK = BACKGROUND, INK  # the partner pixel's checker and ticks
 
@@ -97,8 +100,8 @@ class Labels:
     """Every text of the figure, made once: the layout measures them, the drawing writes them."""
 
     rows: tuple  # (layer, node) per row, in drawing order
-    names: tuple  # per row: "digit 7" or "z1 #3"
-    probabilities: tuple  # per row: (text, is the largest) for a z3 row, or None
+    names: tuple  # per row: "digit 7" (or its class name) or "z1 #3"
+    probabilities: tuple  # per row: (text, is the largest) for a zL row, or None
     below: dict  # {end: per row, the texts under its four panels (one or two lines each)}
     scales: dict  # {(end, kind, layer): "+-0.1"} above the columns (layer scale), or {}
 
@@ -138,15 +141,24 @@ def figure_title(data):
     return f"{data['title']}: {TITLE}"
 
 
-def rows_of(nodes):
+def rows_of(nodes, layers=LAYERS):
     """The figure's rows [(layer, node)]: the output layers' nodes first, then the hidden
-    layers', each layer's nodes in the given order, the layers in the network's order."""
-    unknown = [layer for layer in nodes if layer not in LAYERS]
+    layers', each layer's nodes in the given order, the layers in the network's order
+    (``layers``: all of them, a1, z1, ..., aL, zL, the last two the output layers)."""
+    layers = tuple(layers)
+    unknown = [layer for layer in nodes if layer not in layers]
     if unknown:
-        raise InputError(f"interactions figure: unknown layers {unknown}, expected {list(LAYERS)}")
-    outputs = [layer for layer in LAYERS if layer in nodes and layer in OUTPUT_LAYERS]
-    hidden = [layer for layer in LAYERS if layer in nodes and layer not in OUTPUT_LAYERS]
+        raise InputError(f"interactions figure: unknown layers {unknown}, expected {list(layers)}")
+    output = _output_layers(layers)
+    outputs = [layer for layer in layers if layer in nodes and layer in output]
+    hidden = [layer for layer in layers if layer in nodes and layer not in output]
     return [(layer, int(node)) for layer in outputs + hidden for node in nodes[layer]]
+
+
+def _output_layers(layers):
+    """The output layers (aL, zL) of a network's layers: the last two
+    (``network.output_layers``): a3, z3 for the book's network."""
+    return tuple(layers)[-2:]
 
 
 def _map(maps, node):
@@ -247,18 +259,20 @@ def _scale_text(kind, value):
     return f"{'+' if kind in ONE_SIDED else chr(0xB1)}{short(value)}"
 
 
-def _row_name(layer, node):
-    return f"digit {node}" if layer in OUTPUT_LAYERS else f"{layer} #{node}"
+def _row_name(layer, node, output_layers, class_names):
+    return class_label(node, class_names) if layer in output_layers else f"{layer} #{node}"
 
 
-def labels(data, rows, scales, partners, scale="layer"):
+def labels(data, rows, scales, partners, scale="layer", layers=LAYERS, class_names=None):
     """The figure's texts (``scales`` from ``panel_scales``, ``partners`` from
-    ``partner_maps``)."""
+    ``partner_maps``; ``layers`` and ``class_names`` as for ``interactions_figure``): the
+    probabilities beside the rows of the last output layer."""
+    output_layers = _output_layers(layers)
     probabilities = data.get("probabilities")
     best = int(np.argmax(probabilities)) if probabilities is not None else None
     above = tuple(
         (f"p={probabilities[node]:.3f}", node == best)
-        if probabilities is not None and layer == PROBABILITY_LAYER
+        if probabilities is not None and layer == output_layers[-1]
         else None
         for layer, node in rows
     )
@@ -283,7 +297,7 @@ def labels(data, rows, scales, partners, scale="layer"):
                     layer_scales[end, kind, layer] = _scale_text(kind, scales[end][kind][r])
     return Labels(
         rows=tuple(rows),
-        names=tuple(_row_name(layer, node) for layer, node in rows),
+        names=tuple(_row_name(layer, node, output_layers, class_names) for layer, node in rows),
         probabilities=above,
         below=below,
         scales=layer_scales,
@@ -495,8 +509,9 @@ def _draw_legends(canvas, style, layout, colormap, node_scale):
         draw_scale_bar(canvas, style, x, bar_y, width, ends, colormap, one_sided)
 
 
-def _check(data, rows, zoom):
-    """A clear error for a zoom or data the figure cannot draw."""
+def _check(data, rows, zoom, layers=LAYERS, class_names=None):
+    """A clear error for a zoom or data the figure cannot draw; returns the class names
+    (checked against the output layers' nodes)."""
     if not isinstance(zoom, int | np.integer) or zoom < 1:
         raise InputError(f"interactions figure: zoom must be a whole number >= 1, got {zoom!r}")
     m = np.asarray(data["changed"]).size
@@ -519,6 +534,17 @@ def _check(data, rows, zoom):
                     f"{shape}, expected {(len(picked), m, m)} ({len(picked)} nodes, {m} "
                     "changed pixels)"
                 )
+    probabilities = data.get("probabilities")
+    for layer in dict.fromkeys(layer for layer, _ in rows):
+        if layer in _output_layers(layers):
+            nodes = len(data["ends"][ENDS[0]][layer]["order1"])
+            class_names = check_class_names(class_names, nodes, layer, "interactions figure")
+            if probabilities is not None and len(probabilities) != nodes:
+                raise InputError(
+                    f"interactions figure: {len(probabilities)} probabilities for the {nodes} "
+                    f"nodes of {layer}; expected one per node"
+                )
+    return class_names
 
 
 @dataclass(frozen=True)
@@ -536,34 +562,41 @@ class Plan:
     layout: InteractionsLayout
 
 
-def plan(data, zoom=2, colormap="gray", overlay=False, scale="layer"):
+def plan(
+    data, zoom=2, colormap="gray", overlay=False, scale="layer", layers=LAYERS, class_names=None
+):
     """Everything of the figure but the pixels (arguments as for ``interactions_figure``)."""
     style = MapStyle(zoom)
-    rows = rows_of(data["nodes"])
-    _check(data, rows, zoom)
+    rows = rows_of(data["nodes"], layers)
+    class_names = _check(data, rows, zoom, layers, class_names)
     partners = partner_maps(data, rows)
     panels = panel_values(data, rows, partners)
     scales = panel_scales(panels, rows, scale)
-    texts = labels(data, rows, scales, partners, scale)
+    texts = labels(data, rows, scales, partners, scale, layers, class_names)
     title = figure_title(data)
     layout = interactions_layout(style, texts, title, colormap, overlay, scale)
     return Plan(style, title, tuple(rows), partners, panels, scales, texts, layout)
 
 
-def interactions_figure(data, zoom=2, colormap="gray", overlay=False, scale="layer"):
+def interactions_figure(
+    data, zoom=2, colormap="gray", overlay=False, scale="layer", layers=LAYERS, class_names=None
+):
     """Draw a sample's pixel interactions: a row per node, four panels per end.
 
-    data: {"title", "image" (28, 28) in [0, 1], "probabilities" (10,), "changed" (m,) flat
-    indices of the changed pixels, "nodes" {layer: [node, ...]} (the rows: output layers
-    first, then hidden layers, in the network's order), "ends" {end: {layer: {"order1",
+    data: {"title", "image" (28, 28) in [0, 1], "probabilities" (one per class), "changed"
+    (m,) flat indices of the changed pixels, "nodes" {layer: [node, ...]} (the rows: output
+    layers first, then hidden layers, in the network's order), "ends" {end: {layer: {"order1",
     "order2", "pair_strength": (nodes, 28, 28) or (nodes, 784), "residuals": (nodes, K)}}}
     for every node of each layer, "pairs" {end: {layer: (len(nodes[layer]), m, m)}}}.
     colormap: "gray" or "diverging"; overlay: the input's strokes outlined over every panel;
     scale: "layer" (one scale per layer, end and panel kind over the rows shown; "shared"
-    is taken as "layer": the figure shows one sample) or "node" (one per panel). Returns a
-    PIL image: grayscale ("L") for the gray colour map without overlay, else RGB.
+    is taken as "layer": the figure shows one sample) or "node" (one per panel); layers:
+    the network's layers a1, z1, ..., aL, zL in order (``network.layer_names``; the last two
+    are its output layers, the last one's rows show the probabilities); class_names: one
+    name per output node, the output rows' labels (None: "digit j"). Returns a PIL image:
+    grayscale ("L") for the gray colour map without overlay, else RGB.
     """
-    p = plan(data, zoom, colormap, overlay, scale)
+    p = plan(data, zoom, colormap, overlay, scale, layers, class_names)
     style, layout, texts = p.style, p.layout, p.texts
     canvas = figure(layout.width, layout.height, colormap, overlay)
     colours = (colormap, input_outline(data["image"], style, overlay))
@@ -583,10 +616,11 @@ def interactions_figure(data, zoom=2, colormap="gray", overlay=False, scale="lay
     return canvas.image()
 
 
-def metadata(data, colormap="gray", overlay=False, scale="layer"):
+def metadata(data, colormap="gray", overlay=False, scale="layer", layers=LAYERS):
     """The PNG text entries of the figure (for ``canvas.save_png``): its title, sample,
-    rows, each end's meaning, the partner pixels (row, col), the scales and the colours."""
-    p = plan(data, 1, colormap, overlay, scale)
+    rows, each end's meaning, the partner pixels (row, col), the scales and the colours
+    (``layers`` as for ``interactions_figure``)."""
+    p = plan(data, 1, colormap, overlay, scale, layers)
     rows, partners, scales = p.rows, p.partners, p.scales
     parts = []
     for end in ENDS:

@@ -2,10 +2,12 @@
 
 Each row is labelled with its method, max |residual| over the shown nodes and the layer
 scales; each panel shows its own completeness residual r (and its scale when scaled per
-node); the columns are grouped by layer under the layer's name, with the softmax
-probability above each z3 column. ``labels`` makes every text once, ``methods_layout``
-places everything from them, and ``methods_figure`` draws from that layout, in the
-configured colour map and with the input's outline over every panel when asked.
+node); the columns are grouped by layer under the layer's name, an output node's column
+headed by its class (``class_names``; "digit j" by default), with the softmax probability
+above each column of the last output layer (z3 for the book's network; ``output_layers``).
+``labels`` makes every text once, ``methods_layout`` places everything from them, and
+``methods_figure`` draws from that layout, in the configured colour map and with the
+input's outline over every panel when asked.
 """
 
 import math
@@ -13,9 +15,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import InputError
 from ..network import OUTPUT_LAYERS
 from .canvas import (
     MapStyle,
+    check_class_names,
+    class_label,
     draw_heading,
     draw_input,
     draw_scale_bar,
@@ -37,7 +42,6 @@ __all__ = [
     "methods_layout",
 ]
 
-PROBABILITY_LAYER = "z3"  # the softmax output: its columns show the probabilities
 MIN_LEGEND_WIDTH = 120
 
 
@@ -46,8 +50,8 @@ class Labels:
     """Every text of the figure, made once: the layout measures them, the drawing writes them."""
 
     columns: tuple  # (layer, node) per column, in drawing order
-    headers: tuple  # per column: "digit 3" or "z2 #17"
-    probabilities: tuple  # per column: (text, is the largest) above a z3 column, or None
+    headers: tuple  # per column: "digit 3" (or its class name) or "z2 #17"
+    probabilities: tuple  # per column: (text, is the largest) above a zL column, or None
     panels: dict  # {method: per column, the texts below its panel}
     rows: dict  # {method: the texts below the method's name}
 
@@ -99,8 +103,8 @@ def _compact(v):
     return f"{mantissa}e{int(exponent)}"
 
 
-def _column_header(layer, node):
-    return f"digit {node}" if layer in OUTPUT_LAYERS else f"{layer} #{node}"
+def _column_header(layer, node, output_layers, class_names):
+    return class_label(node, class_names) if layer in output_layers else f"{layer} #{node}"
 
 
 def _panel_texts(residuals, scales, layer, node):
@@ -122,21 +126,29 @@ def _row_texts(columns, residuals, scales):
     return lines
 
 
-def labels(columns, scales, residuals, probabilities):
-    """The figure's texts (arguments as for ``methods_figure``, columns as (layer, int))."""
+def labels(
+    columns, scales, residuals, probabilities, output_layers=OUTPUT_LAYERS, class_names=None
+):
+    """The figure's texts (arguments as for ``methods_figure``, columns as (layer, int));
+    the probabilities go above the columns of the last output layer."""
+    output_layers = tuple(output_layers)
+    probability_layer = output_layers[-1]
+    _check_columns(columns, output_layers, class_names, probabilities)
     with_probabilities = probabilities is not None and any(
-        layer == PROBABILITY_LAYER for layer, _ in columns
+        layer == probability_layer for layer, _ in columns
     )
     best = int(np.argmax(probabilities)) if probabilities is not None else None
     above = [
         (f"p={probabilities[node]:.3f}", node == best)
-        if with_probabilities and layer == PROBABILITY_LAYER
+        if with_probabilities and layer == probability_layer
         else None
         for layer, node in columns
     ]
     return Labels(
         columns=tuple(columns),
-        headers=tuple(_column_header(layer, node) for layer, node in columns),
+        headers=tuple(
+            _column_header(layer, node, output_layers, class_names) for layer, node in columns
+        ),
         probabilities=tuple(above),
         panels={
             m: [_panel_texts(residuals[m], scales[m], layer, node) for layer, node in columns]
@@ -144,6 +156,20 @@ def labels(columns, scales, residuals, probabilities):
         },
         rows={m: _row_texts(columns, residuals[m], scales[m]) for m in scales},
     )
+
+
+def _check_columns(columns, output_layers, class_names, probabilities):
+    """A clear error for an output column with no class name or no probability (a node
+    past the names or the probabilities)."""
+    for layer, node in columns:
+        if layer not in output_layers:
+            continue
+        for what, values in (("class name", class_names), ("probability", probabilities)):
+            if values is not None and not 0 <= node < len(values):
+                raise InputError(
+                    f"methods figure: column ({layer!r}, {node}) has no {what}: "
+                    f"{len(values)} given, for nodes 0..{len(values) - 1}"
+                )
 
 
 def _probability_font(style, best):
@@ -312,23 +338,33 @@ def methods_figure(
     zoom=2,
     colormap="gray",
     overlay=False,
+    output_layers=OUTPUT_LAYERS,
+    class_names=None,
 ):
     """Compare influence methods on one sample: one row per method, one column per node.
 
     image: (28, 28) values in [0, 1]; columns: [(layer, node)] drawn in that order, grouped
     by layer; maps, scales and residuals as for ``montage`` (scales a float per layer or a
-    (nodes,) array); probabilities: softmax output (10,) written above the z3 columns.
-    Each row is labelled with its method, max |residual| over the shown nodes and the layer
-    scales; each panel shows its own residual (and its scale when scaled per node).
-    colormap: "gray" or "diverging"; overlay: the input's strokes outlined over every panel.
+    (nodes,) array); probabilities: softmax output (one per class) written above the columns
+    of the last output layer. Each row is labelled with its method, max |residual| over the
+    shown nodes and the layer scales; each panel shows its own residual (and its scale when
+    scaled per node). colormap: "gray" or "diverging"; overlay: the input's strokes outlined
+    over every panel; output_layers: the network's output layers (aL, zL;
+    ``network.output_layers``), whose columns are headed by their class; class_names: one
+    name per output node (None: "digit j").
     Returns a PIL image: grayscale ("L") for the gray colour map without overlay, else RGB.
     """
     style = MapStyle(zoom)
+    output_layers = tuple(output_layers)
     columns = [(layer, int(node)) for layer, node in columns]
+    for layer in dict.fromkeys(layer for layer, _ in columns):
+        if layer in output_layers:
+            nodes = len(next(iter(maps.values()))[layer])
+            class_names = check_class_names(class_names, nodes, layer, "methods figure")
     scales = {m: scales[m] for m in maps}  # the rows in the order of ``maps``
     layers = list(dict.fromkeys(layer for layer, _ in columns))
     node_scale = any(np.ndim(per[layer]) == 1 for per in scales.values() for layer in layers)
-    texts = labels(columns, scales, residuals, probabilities)
+    texts = labels(columns, scales, residuals, probabilities, output_layers, class_names)
     layout = methods_layout(style, texts, node_scale, title, scale_mode, colormap, overlay)
     canvas = figure(layout.width, layout.height, colormap, overlay)
     colours = (colormap, input_outline(image, style, overlay))
