@@ -55,4 +55,4 @@ rule all:
         "results/faithfulness.svg",
         interactions_targets(),
         sweep_targets(),
-        "results/explorer/index.html",
+        explorer_targets(),

@@ -8,28 +8,38 @@ import datetime
 import json
 import math
 import numbers
+import os
 from pathlib import Path
+from typing import NamedTuple
 
 import yaml
 from jsonschema import Draft202012Validator, validators
 
-from . import sample_sheet, samples, selection
+from . import network, networks, sample_sheet, samples, selection
+from .errors import InputError
 from .keypaths import SHOWN, shown, where
 from .sweep import BLOCK, blocks
 
 __all__ = [
+    "NETWORK_KINDS",
     "NULLABLE",
     "RENAMED",
+    "UserNetwork",
     "Validator",
+    "default_layers",
     "duplicate_keys",
     "interactions_problems",
     "load_schema",
+    "network_kind",
+    "network_problems",
     "put_back_nulls",
+    "read_network",
     "problems",
     "renamed_problems",
     "selection_data",
     "sweep_problems",
     "take_out_nulls",
+    "user_network",
     "value_problems",
     "yaml_syntax_problem",
 ]
@@ -448,6 +458,116 @@ def interactions_problems(interactions, schema):
     return found
 
 
+NETWORK_KINDS = {"pickle": "a pickle of arrays", "npz": "an .npz file", "onnx": "an ONNX file"}
+# what a network of the user's may not yet be used with, and how to leave it out
+NOT_YET = {
+    "interactions": "set interactions: null (or leave the section out)",
+    "sweep": "leave the sweep section out",
+}
+
+
+class UserNetwork(NamedTuple):
+    """A network read from the user's file: its checked parameters (``network.
+    check_network``), where it came from in words, and the sha256 of the file's bytes."""
+
+    params: dict
+    source: str
+    sha256: str
+
+
+def network_kind(spec):
+    """ "pickle", "npz" or "onnx": the kind of file a ``network`` entry names."""
+    return next(kind for kind in NETWORK_KINDS if kind in spec)
+
+
+def read_network(spec, data, path):
+    """``UserNetwork`` of a ``network`` entry from its file's bytes."""
+    kind = network_kind(spec)
+    if kind == "pickle":
+        found = networks.read_pickle(data, spec.get("activation", "sigmoid"), path)
+    elif kind == "npz":
+        found = networks.read_npz(data, spec["activation"], path)
+    else:
+        found = networks.read_onnx(data, path)
+    info = found.info
+    words = [f"{kind} file", info["sizes"], f"{info['activation']} hidden layers"]
+    if info["output"] == "logits":
+        words.append("ends in logits, softmax added")
+    words += [info[key] for key in ("producer", "opset") if info[key]]
+    if info["ignored"]:
+        words.append(f"no-ops ignored: {info['ignored']}")
+    return UserNetwork(found.params, f"{Path(path).name} ({', '.join(words)})", info["sha256"])
+
+
+def user_network(spec, workdir=None):
+    """``UserNetwork`` of a ``network`` entry, its path relative to ``workdir`` (the current
+    folder unless given); InputError naming the key if the file cannot be read as one."""
+    kind = network_kind(spec)
+    path = spec[kind] if workdir is None else os.path.join(workdir, spec[kind])
+    problem = samples.file_problem(path, NETWORK_KINDS[kind])
+    if problem:
+        raise InputError(f"config.network.{kind}: {spec[kind]!r} {problem}")
+    try:
+        data = Path(path).read_bytes()
+    except OSError as e:
+        raise InputError(f"config.network.{kind}: {spec[kind]!r} cannot be read ({e})") from None
+    try:
+        return read_network(spec, data, spec[kind])
+    except InputError as e:
+        raise InputError(f"config.network.{kind}: {e}") from None
+
+
+def default_layers(params):
+    """The layers mapped when the config names none: the hidden layers' outputs, then the
+    output's logits and probabilities (the book's: z1, z2, a3, z3)."""
+    names = network.layer_names(params)
+    return [layer for layer in names[:-2] if layer.startswith("z")] + list(names[-2:])
+
+
+def network_problems(config, workdir=None):
+    """Problems of ``network`` and of the layers and nodes that depend on it: the file must
+    be a network, every layer one of its own, every node within its layer; what does not
+    yet work with a network other than the book's is named with how to leave it out."""
+    spec = config.get("network", "book")
+    if spec == "book":
+        names, sizes = network.LAYERS, network.LAYER_SIZES
+    else:
+        try:
+            found = user_network(spec, workdir)
+        except InputError as e:
+            return [str(e)]
+        names, sizes = network.layer_names(found.params), network.layer_sizes(found.params)
+    problems = []
+    layers = config.get("layers") if "layers" in config else None
+    for i, layer in enumerate(layers or []):
+        if layer not in names:
+            problems.append(
+                f"config.layers[{i}]: {layer!r} is not a layer of the network, whose "
+                f"layers are {', '.join(names)}"
+            )
+    figure = (config.get("methods_figure") or {}).get("nodes") or {}
+    for layer, nodes in figure.items():
+        if spec != "book" and layer in names[-2:]:
+            problems.append(
+                f"config.methods_figure.nodes.{layer}: {layer} is the network's output layer, "
+                "whose every node the figure shows; remove it here"
+            )
+        elif layer in sizes:
+            for i, node in enumerate(nodes):
+                if node >= sizes[layer]:
+                    problems.append(
+                        f"config.methods_figure.nodes.{layer}[{i}]: node {node} is not in "
+                        f"{layer}, whose nodes are 0 to {sizes[layer] - 1}"
+                    )
+    if spec != "book":
+        for key, off in NOT_YET.items():
+            if config.get(key) is not None:
+                problems.append(
+                    f"config.{key}: not yet available for a network other than the book's; {off}"
+                )
+    return problems
+
+
 def selection_data(config, schema, workdir=None):
     """``selection.MnistData`` as a schema-valid ``config`` says to fetch the data: its
     ``local_mirror``, ``mirrors`` and ``download`` settings, the schema's defaults for those
@@ -491,6 +611,10 @@ def problems(config, schema, path_problem=None, workdir=None, data=None):
     for error in errors:
         found.append(f"{where(error.absolute_path)}: {_message(error)}")
     if found:
+        # the network's own problems too, when the keys they read are well formed
+        involved = {"network", "layers", "methods_figure", "interactions", "sweep"}
+        if not any(list(e.absolute_path)[:1] and e.absolute_path[0] in involved for e in errors):
+            found += network_problems(config, workdir)
         return found
     for name, spec in config.get("samples", {}).items():
         found += samples.check(name, spec, path_problem)
@@ -498,7 +622,12 @@ def problems(config, schema, path_problem=None, workdir=None, data=None):
     if data is None:
         data = selection_data(config, schema, workdir)
     found += sample_sheet.gather(config, path_problem, workdir, data)[1]
+    network_found = network_problems(config, workdir)
+    if network_found:
+        return found + network_found
     layers = config.get("layers", schema["properties"]["layers"]["default"])
+    if config.get("network", "book") != "book" and "layers" not in config:
+        layers = default_layers(user_network(config["network"], workdir).params)
     figure_layers = config.get("methods_figure", {}).get("nodes", {})
     for layer in figure_layers:
         if layer not in layers:

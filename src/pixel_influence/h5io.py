@@ -27,6 +27,7 @@ from .network import (
     check_network,
     check_params,
     depth,
+    layer_meaning,
     weight_keys,
 )
 from .samples import SPLIT_SIZES
@@ -84,6 +85,8 @@ __all__ = [
     "forward_text",
     "param_dims",
     "param_meaning",
+    "layer_meanings",
+    "output_layer_of",
 ]
 
 MNIST_SOURCES = [name for name in FILES if name.startswith("mnist/")]
@@ -492,14 +495,26 @@ def read_mnist_split(path, split):
         return images[()], labels[()]
 
 
-def write_values(group, values, layers, meaning):
+def layer_meanings(values, activation="sigmoid"):
+    """{layer: what it holds, in words} for the layers of a network's node values (every
+    layer, in order: the book's give ``LAYER_MEANING``)."""
+    count = len(values) // 2
+    return {layer: layer_meaning(layer, count, activation) for layer in values}
+
+
+def write_values(group, values, layers, meaning, activation="sigmoid"):
     """Node values per layer as datasets ``<group>/<layer>`` (nodes,)."""
-
+    meanings = layer_meanings(values, activation)
     for layer in layers:
-        put(group, layer, values[layer], f"{meaning}; {LAYER_MEANING[layer]}", "node")
+        put(group, layer, values[layer], f"{meaning}; {meanings[layer]}", "node")
 
 
-def write_baseline(path, image, values, description, weights_sha256):
+def output_layer_of(group):
+    """The last layer of a group of node values: the network's output probabilities."""
+    return list(group)[-1]
+
+
+def write_baseline(path, image, values, description, weights_sha256, activation="sigmoid"):
     with atomic_h5(
         path,
         meaning="node values of the network for the baseline image",
@@ -517,8 +532,9 @@ def write_baseline(path, image, values, description, weights_sha256):
         write_values(
             f.create_group(BASELINE, track_order=True),
             values,
-            LAYERS,
+            list(values),
             "f(baseline): node values for the baseline image",
+            activation,
         )
 
 
@@ -529,7 +545,7 @@ def read_baseline(path, weights_sha256=None):
     with open_checked(path, expected) as f:
         return (
             image_of(f)[()],
-            {layer: baseline_values_of(f, layer)[()] for layer in LAYERS},
+            {layer: baseline_values_of(f, layer)[()] for layer in _at(f, BASELINE)},
             str(f.attrs["baseline"]),
         )
 
@@ -543,7 +559,8 @@ def read_influence(path, methods, layers, expected=None):
             "sample": str(attrs["sample"]),
             "title": str(attrs["title"]),
             "image": image_of(f)[()],
-            "probabilities": values_of(f, "z3")[()],
+            "probabilities": values_of(f, output_layer_of(_at(f, VALUES)))[()],
+            "output_layers": tuple(list(_at(f, VALUES))[-2:]),
             "maps": {m: {layer: maps_of(f, m, layer)[()] for layer in layers} for m in methods},
             "residuals": {
                 m: {layer: residuals_of(f, m, layer)[()] for layer in layers} for m in methods
@@ -566,7 +583,7 @@ BETTER = {"deletion": "lower = more faithful", "insertion": "higher = more faith
 RANDOM_MEANING = "a random ranking of the pixels (independent uniform scores): the chance level"
 
 
-def _write_method(f, method, result, layers, baseline, dtype):
+def _write_method(f, method, result, layers, baseline, dtype, meanings=LAYER_MEANING):
     g = f.create_group(method, track_order=True)
     set_attrs(g, {"meaning": METHOD_MEANING[method]}, fresh=True)
     set_attrs(g, result["parameters"][method])
@@ -576,7 +593,7 @@ def _write_method(f, method, result, layers, baseline, dtype):
             g,
             layer,
             result["maps"][method][layer],
-            f"{METHOD_MEANING[method]}; node: {LAYER_MEANING[layer]}",
+            f"{METHOD_MEANING[method]}; node: {meanings[layer]}",
             "node, row, col (pixel of the input image)",
             dtype=dtype,
             compress="maps",
@@ -607,7 +624,7 @@ def _write_method(f, method, result, layers, baseline, dtype):
             )
 
 
-def _write_faithfulness(f, faithfulness, layers, settings, dtype):
+def _write_faithfulness(f, faithfulness, layers, settings, dtype, meanings=LAYER_MEANING):
     g = f.create_group(FAITHFULNESS, track_order=True)
     changed = len(faithfulness["fraction"]) - 1
     set_attrs(g, {"meaning": FAITHFULNESS_MEANING, "changed_pixels": changed}, fresh=True)
@@ -630,7 +647,7 @@ def _write_faithfulness(f, faithfulness, layers, settings, dtype):
                     _curve(layer, kind),
                     per_layer[layer][kind],
                     f"{kind} curve: node value after each step ({FAITHFULNESS_MEANING}); "
-                    f"node: {LAYER_MEANING[layer]}",
+                    f"node: {meanings[layer]}",
                     "node, step",
                     dtype=dtype,
                     compress=True,
@@ -801,7 +818,7 @@ def _interactions_data(f, lazy):
         "sample": str(f.attrs["sample"]),
         "title": str(f.attrs["title"]),
         "image": image_of(f)[()],
-        "probabilities": values_of(f, "z3")[()],
+        "probabilities": values_of(f, output_layer_of(_at(f, VALUES)))[()],
         "changed": changed_pixels_of(f)[()],
         "layers": layers,
         "order": int(g.attrs["order"]),
@@ -850,9 +867,12 @@ def write_influence(
     faithfulness=None,
     interactions=None,
     interaction_settings=None,
+    activation="sigmoid",
     **settings,
 ):
-    """A sample's influence file; ``result`` as returned by ``methods.compute``.
+    """A sample's influence file; ``result`` as returned by ``methods.compute``; its node
+    values (``result["value"]``) name every layer of the network, whose hidden layers use
+    ``activation``.
 
     ``provenance`` holds the root attributes: sample, title, source, label, baseline,
     weights_sha256 (every value a str, int or float). ``faithfulness`` as returned by
@@ -879,22 +899,26 @@ def write_influence(
             "row, col",
             units="pixel value / 255",
         )
+        every = list(result["value"])
+        meanings = layer_meanings(result["value"], activation)
         write_values(
             f.create_group(VALUES, track_order=True),
             result["value"],
-            LAYERS,
+            every,
             "f(x): node values for x",
+            activation,
         )
         write_values(
             f.create_group(BASELINE, track_order=True),
             result["baseline"],
-            LAYERS,
+            every,
             "f(baseline): node values for the baseline image",
+            activation,
         )
         for method in methods:
-            _write_method(f, method, result, layers, provenance["baseline"], dtype)
+            _write_method(f, method, result, layers, provenance["baseline"], dtype, meanings)
         if faithfulness is not None:
-            _write_faithfulness(f, faithfulness, layers, settings, dtype)
+            _write_faithfulness(f, faithfulness, layers, settings, dtype, meanings)
         if interactions is not None:
             _write_interactions(f, interactions, interaction_settings, dtype)
 

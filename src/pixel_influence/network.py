@@ -17,6 +17,7 @@ from .pickles import unpickle_arrays
 __all__ = [
     "ACTIVATION",
     "ACTIVATIONS",
+    "INPUT_SIZE",
     "LAYERS",
     "LAYER_MEANING",
     "LAYER_SIZES",

@@ -92,13 +92,14 @@ def read_source(path):
     return record
 
 
-def influence_expected(name, source, settings):
+def influence_expected(name, source, settings, weights_sha256=FILES[WEIGHTS][1]):
     """The root attributes of a sample's influence file as the config asks for it:
-    ``source`` from ``sample_source``, ``settings`` from ``influence_settings``."""
+    ``source`` from ``sample_source``, ``settings`` from ``influence_settings``,
+    ``weights_sha256`` the network's file (by default the book's download)."""
     expected = {
         "sample": name,
         "config": settings,
-        "weights_sha256": FILES[WEIGHTS][1],
+        "weights_sha256": weights_sha256,
     }
     if "png_sha256" in source:
         expected["png_sha256"] = source["png_sha256"]

@@ -30,6 +30,7 @@ for _k, _batch in enumerate(BATCHED, 1):
             faithfulness=config["faithfulness"],
             dtype=config["influence_dtype"],
             interactions=INTERACTIONS,
+            weights_sha256=NETWORK_SHA256,
         script:
             "../scripts/influence.py"
 

@@ -12,6 +12,7 @@ from snakemake.utils import validate
 from pixel_influence import batches as sample_batches
 from pixel_influence import config as config_checks
 from pixel_influence import files, provenance, sample_sheet
+from pixel_influence import network as network_structure
 from pixel_influence import samples as sample_sources
 from pixel_influence import sweep as sweep_sums
 from pixel_influence import resources as job_resources
@@ -41,9 +42,37 @@ _problems += config_checks.problems(
 )
 if _problems:
     raise WorkflowError("invalid configuration:\n  " + "\n  ".join(_problems))
+_given = set(config)  # the keys whose defaults depend on the network, when left out
 _nulls = config_checks.take_out_nulls(config)  # validate cannot fill defaults into null
 validate(config, SCHEMA)  # fills in the schema's defaults
 config_checks.put_back_nulls(config, _nulls)
+
+# The network: the book's (downloaded, verified) or a file of the user's, read here once
+# so that its depth names the layers; every job then reads results/network/weights.h5.
+NETWORK = config["network"]
+if NETWORK == "book":
+    NETWORK_SHA256 = FILES[WEIGHTS][1]
+    NETWORK_LAYERS = network_structure.LAYERS
+else:
+    _user_network = config_checks.user_network(NETWORK)
+    NETWORK_SHA256 = _user_network.sha256
+    NETWORK_LAYERS = network_structure.layer_names(_user_network.params)
+    if "layers" not in _given:
+        config["layers"] = config_checks.default_layers(_user_network.params)
+    if workflow.is_main_process:
+        logger.info(
+            "network: the explorer page computes the book's network only: not drawn for "
+            f"{_user_network.source}"
+        )
+    if "expected_accuracy" not in _given:
+        config["expected_accuracy"] = None  # the book's 0.9352 says nothing of another
+    # the default hidden nodes of the methods figure count where the network has them
+    _sizes = network_structure.layer_sizes(_user_network.params)
+    config["methods_figure"]["nodes"] = {
+        layer: [node for node in nodes if node < _sizes[layer]]
+        for layer, nodes in config["methods_figure"]["nodes"].items()
+        if layer in NETWORK_LAYERS[:-2]
+    }
 
 # the samples of the mapping, then the sheet's rows, then the folder's PNG files: from here
 # on config["samples"] holds them all, so that every rule sees one mapping
@@ -78,6 +107,13 @@ if workflow.is_main_process:
         )
 
 
+def network_file():
+    """The file the network is read from: the book's download or the user's own."""
+    if NETWORK == "book":
+        return f"resources/{WEIGHTS}"
+    return NETWORK[config_checks.network_kind(NETWORK)]
+
+
 def source_stamp(sample):
     return f"results/samples/{sample}.json"
 
@@ -109,7 +145,9 @@ def influence_expected(sample):
         config["influence_dtype"],
         INTERACTIONS,
     )
-    return provenance.influence_expected(sample, SOURCES[sample], settings)
+    return provenance.influence_expected(
+        sample, SOURCES[sample], settings, NETWORK_SHA256
+    )
 
 
 def influence_path(sample):
@@ -150,7 +188,7 @@ def split_expected(split):
         "config": json.loads(
             sweep_sums.provenance(SWEEP, config["method_parameters"], images)
         ),
-        "weights_sha256": FILES[WEIGHTS][1],
+        "weights_sha256": NETWORK_SHA256,
     }
 
 
@@ -244,6 +282,13 @@ def layer_pictures(samples):
         method=METHODS,
         layer=LAYERS,
     )
+
+
+def explorer_targets():
+    """The explorer page: for the book's network (its page computes that network live)."""
+    if NETWORK != "book":
+        return []
+    return ["results/explorer/index.html"]
 
 
 def sweep_targets():

@@ -1,4 +1,5 @@
-# Downloading and unpacking the data: MNIST and the book's pretrained weights.
+# Downloading and unpacking the data: MNIST and the network (the book's pretrained weights,
+# or a file of the user's).
 
 
 rule download:
@@ -43,7 +44,7 @@ rule mnist:
 
 rule weights:
     input:
-        "resources/dlfs/sample_weight.pkl",
+        network_file(),
     output:
         "results/network/weights.h5",
     log:
@@ -55,5 +56,8 @@ rule weights:
     resources:
         mem_mb=fixed_mem_mb("weights"),
         runtime=fixed_runtime("weights"),
+    params:
+        network=NETWORK,
+        weights_sha256=NETWORK_SHA256,
     script:
         "../scripts/weights.py"

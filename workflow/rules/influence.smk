@@ -24,5 +24,6 @@ rule influence:
         faithfulness=config["faithfulness"],
         dtype=config["influence_dtype"],
         interactions=INTERACTIONS,
+        weights_sha256=NETWORK_SHA256,
     script:
         "../scripts/influence.py"

@@ -18,6 +18,7 @@ rule accuracy:
         runtime=fixed_runtime("accuracy"),
     params:
         expected=config["expected_accuracy"],
+        weights_sha256=NETWORK_SHA256,
     script:
         "../scripts/accuracy.py"
 
@@ -36,5 +37,7 @@ rule baseline:
     resources:
         mem_mb=fixed_mem_mb("baseline"),
         runtime=fixed_runtime("baseline"),
+    params:
+        weights_sha256=NETWORK_SHA256,
     script:
         "../scripts/baseline.py"

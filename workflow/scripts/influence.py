@@ -8,6 +8,7 @@ import logging
 import numpy as np
 
 from pixel_influence import faithfulness, h5io, interactions, methods, provenance, samples
+from pixel_influence import network as network_structure
 from pixel_influence.jobs import listed, run_each
 
 
@@ -57,9 +58,9 @@ def log_progress(method, done, total, seconds):
 
 
 @functools.cache
-def network(weights, baseline):
+def network(weights, baseline, expected_sha256):
     """The weights and the baseline, read once for all the samples of the job."""
-    params, weights_sha256 = h5io.read_weights(weights)
+    params, weights_sha256 = h5io.read_weights(weights, expected_sha256)
     return params, weights_sha256, h5io.read_baseline(baseline, weights_sha256)
 
 
@@ -87,7 +88,9 @@ def mnist_images(smk, split):
 def one(smk, i):
     name = smk.params.samples[i]
     spec = smk.params.specs[name]
-    params, weights_sha256, baseline = network(smk.input.weights, smk.input.baseline)
+    params, weights_sha256, baseline = network(
+        smk.input.weights, smk.input.baseline, smk.params.weights_sha256
+    )
     baseline_image, _, baseline_text = baseline
     source = provenance.current_source(name, spec, listed(smk.input.source)[i])
     kind = samples.kind(spec)
@@ -146,7 +149,7 @@ def one(smk, i):
         layers,
         **settings,
     )
-    probabilities = result["value"]["z3"]
+    probabilities = result["value"][network_structure.output_layers(params)[1]]
     title += f"; predicted {int(np.argmax(probabilities))} ({probabilities.max():.3f})"
     provenance_attrs = {
         "sample": name,
@@ -181,6 +184,7 @@ def one(smk, i):
         faithfulness=curves,
         interactions=found,
         interaction_settings=interaction_settings,
+        activation=network_structure.activation_of(params),
         **settings,
     )
     for method, per_layer in result["residuals"].items():

@@ -3,7 +3,6 @@ column per chosen node."""
 
 from pixel_influence import h5io
 from pixel_influence.jobs import listed, run_each
-from pixel_influence.network import LAYER_SIZES, OUTPUT_LAYERS
 from pixel_influence.render import canvas, methods_figure, shading
 
 
@@ -19,9 +18,9 @@ def one(smk, i):
             smk.input.shared_scale, p.methods, p.layers, p.shared_scale_sources
         )
     columns = [(layer, node) for layer in p.layers for node in p.nodes.get(layer, [])]
-    outputs = [layer for layer in p.layers if layer in OUTPUT_LAYERS]
-    if outputs:  # every output node of the last output layer (z3 when both are drawn)
-        columns += [(outputs[-1], node) for node in range(LAYER_SIZES[outputs[-1]])]
+    outputs = [layer for layer in p.layers if layer in data["output_layers"]]
+    if outputs:  # every output node of the last output layer (zL when both are drawn)
+        columns += [(outputs[-1], node) for node in range(data["probabilities"].size)]
     scales = shading.scales(data["maps"], p.scale, shared)
     figure = methods_figure.methods_figure(
         data["image"],
@@ -35,6 +34,7 @@ def one(smk, i):
         zoom=p.zoom,
         colormap=p.colormap,
         overlay=p.overlay,
+        output_layers=data["output_layers"],
     )
     metadata = {
         "Title": f"{data['title']}: the methods side by side",

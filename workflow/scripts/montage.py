@@ -33,6 +33,7 @@ def one(smk, i):
             zoom=p.zoom,
             colormap=p.colormap,
             overlay=p.overlay,
+            output_layers=data["output_layers"],
         )
 
     def metadata(methods, layers):
