@@ -435,3 +435,87 @@ def test_shapley_reports_progress_without_changing_its_result(random_params):
     np.testing.assert_array_equal(
         result["maps"]["shapley_sampling"]["z3"], plain["maps"]["shapley_sampling"]["z3"]
     )
+
+
+# --- the book's network keeps its bits through the code for any network ------------------
+
+
+def _book_chain(params, contributions, slope1, slope2, jacobian3):
+    """The three-layer propagation exactly as methods.py wrote it before it took networks
+    of any depth: the generic loop must perform these numpy operations in this order."""
+    a1 = np.broadcast_to(contributions, slope1.shape[:-1] + contributions.shape)
+    z1 = slope1[..., :, None] * a1
+    a2 = np.matmul(params["W2"].T, z1)
+    z2 = slope2[..., :, None] * a2
+    a3 = np.matmul(params["W3"].T, z2)
+    z3 = np.matmul(jacobian3, a3)
+    return {"a1": a1, "z1": z1, "a2": a2, "z2": z2, "a3": a3, "z3": z3}
+
+
+def _book_local(values):
+    def slope(a):
+        s = network.sigmoid(a)
+        return s * (1.0 - s)
+
+    s = values["z3"]
+    return (
+        slope(values["a1"]),
+        slope(values["a2"]),
+        s[..., :, None] * (np.eye(10) - s[..., None, :]),
+    )
+
+
+def _book_maps(name, params, x, b):
+    """gradient x input, integrated gradients (64 points, 16 at a time) and DeepLIFT by
+    the book-only formulas, {layer: (nodes, pixels)}."""
+    changed = np.flatnonzero(x != b)
+    contributions = params["W1"][changed].T * (x - b)[changed][None, :]
+    if name == "gradient_input":
+        per = _book_chain(params, contributions, *_book_local(network.forward(params, x)))
+    elif name == "deeplift":
+        value, baseline = network.forward(params, x), network.forward(params, b)
+        per = _book_chain(
+            params,
+            contributions,
+            methods.sigmoid_secant(value["a1"], baseline["a1"]),
+            methods.sigmoid_secant(value["a2"], baseline["a2"]),
+            methods.softmax_secant(value["a3"], baseline["a3"]),
+        )
+    else:
+        t_all, w_all = methods.gauss_legendre(64)
+        per = None
+        for start in range(0, 64, 16):
+            t, w = t_all[start : start + 16], w_all[start : start + 16]
+            values = network.forward(params, b[None, :] + t[:, None] * (x - b)[None, :])
+            point = _book_chain(params, contributions, *_book_local(values))
+            part = {layer: np.tensordot(w, point[layer], axes=1) for layer in network.LAYERS}
+            per = part if per is None else {k: per[k] + part[k] for k in network.LAYERS}
+    out = {}
+    for layer in network.LAYERS:
+        full = np.zeros(per[layer].shape[:-1] + (x.size,))
+        full[..., changed] = per[layer]
+        out[layer] = full
+    return out
+
+
+@pytest.mark.parametrize("name", ["gradient_input", "integrated_gradients", "deeplift"])
+@pytest.mark.parametrize("source", ["random", "real"])
+def test_the_book_network_keeps_the_bits_of_the_three_layer_formulas(name, source, request):
+    params = request.getfixturevalue(f"{source}_params")
+    x, b = _digit(np.random.default_rng(18)), np.full(784, 0.05)
+    got = methods.METHODS[name].function(params, x, b, network.LAYERS)
+    expected = _book_maps(name, params, x, b)
+    for layer in network.LAYERS:
+        assert np.array_equal(got[layer], expected[layer]), (name, layer)
+
+
+@pytest.mark.parametrize("name", ALL_METHODS)
+def test_an_explicit_sigmoid_is_the_book_network_bit_for_bit(name, random_params):
+    """``"activation": "sigmoid"`` goes through the book's code: the same bits as no key."""
+    x, b = _digit(np.random.default_rng(19)), np.zeros(784)
+    plain = _run(name, random_params, x, b, network.LAYERS, permutations=4)
+    named = _run(
+        name, {**random_params, "activation": "sigmoid"}, x, b, network.LAYERS, permutations=4
+    )
+    for layer in network.LAYERS:
+        assert np.array_equal(plain[layer], named[layer]), layer

@@ -8,7 +8,12 @@ every method, so only the changed pixels are computed. ``METHODS`` maps the conf
 the method, its default parameters and its meaning, so a new method plugs in here without
 touching the workflow rules; it is the one definition of the names and defaults, which the
 schema, config/config.yaml, config/README.md and the figure colours must follow
-(tests/test_names.py). The code does not assume the 784-50-100-10 shapes.
+(tests/test_names.py).
+
+Any dense network of ``pixel_influence.network`` works: any depth L, any widths, any hidden
+activation, its layers ``network.layer_names`` (a1, z1, ..., aL, zL). The book's network
+goes through the same numpy operations in the same order as before the generalisation, so
+its maps keep their bits.
 """
 
 import functools
@@ -18,7 +23,17 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .errors import InputError
-from .network import LAYERS, forward, forward_from_a1, sigmoid, softmax
+from .network import (
+    activation_of,
+    activation_secant,
+    activation_slope,
+    depth,
+    forward,
+    forward_from_a1,
+    layer_names,
+    sigmoid,
+    softmax,
+)
 
 __all__ = [
     "METHODS",
@@ -30,6 +45,7 @@ __all__ = [
     "gradient_input",
     "insertion",
     "integrated_gradients",
+    "method_meaning",
     "occlusion",
     "parameters_of",
     "residual",
@@ -37,6 +53,24 @@ __all__ = [
     "sigmoid_secant",
     "softmax_secant",
 ]
+
+
+def _checked_layers(params, layers):
+    """``layers`` as a tuple, after checking that each is a layer of this network."""
+    valid = layer_names(params)
+    if isinstance(layers, str):
+        raise InputError(
+            f"layers must be a list of layer names, got the string {layers!r}; "
+            f"the layers of this network are {', '.join(valid)}"
+        )
+    layers = tuple(layers)
+    for layer in layers:
+        if layer not in valid:
+            raise InputError(
+                f"layer {layer!r} is not a layer of this {len(valid) // 2}-layer network; "
+                f"its layers are {', '.join(valid)}"
+            )
+    return layers
 
 
 def _flat(x):
@@ -80,6 +114,7 @@ def insertion(params, x, baseline_image, layers):
     i from x" is a1(baseline) + (x_i - b_i) W1[i], so the m inserted images cost one
     broadcast and one batched pass instead of m full passes.
     """
+    layers = _checked_layers(params, layers)
     x, baseline_image = _flat(x), _flat(baseline_image)
     changed, d = _changed(x, baseline_image)
     baseline = forward(params, baseline_image)
@@ -89,6 +124,7 @@ def insertion(params, x, baseline_image, layers):
 
 def occlusion(params, x, baseline_image, layers):
     """Leave-one-out: f(x) - f(x with pixel i set to the baseline), all pixels in one batch."""
+    layers = _checked_layers(params, layers)
     x, baseline_image = _flat(x), _flat(baseline_image)
     changed, d = _changed(x, baseline_image)
     full = forward(params, x)
@@ -101,45 +137,58 @@ def _sigmoid_slope(a):
     return s * (1.0 - s)
 
 
+def _slope(activation, a):
+    """The hidden activation's derivative at a (the sigmoid's as the book computes it)."""
+    return _sigmoid_slope(a) if activation == "sigmoid" else activation_slope(activation, a)
+
+
+def _secant(activation, a, b):
+    """The hidden activation's rescale multiplier (act(a) - act(b)) / (a - b): the book's
+    ``sigmoid_secant`` for the sigmoid, ``network.activation_secant`` for the others (for
+    ReLU the chord of the ReLU, 0 or 1 unless the unit switches between b and a)."""
+    return sigmoid_secant(a, b) if activation == "sigmoid" else activation_secant(activation, a, b)
+
+
 def _softmax_jacobian(s):
     """d softmax / d logits for probabilities s (..., k): diag(s) - s s^T."""
     return s[..., :, None] * (np.eye(s.shape[-1]) - s[..., None, :])
 
 
-def _chain(params, contributions, slope1, slope2, jacobian3):
+def _chain(params, contributions, slopes, jacobian):
     """Carry per-pixel contributions to a1 through the network with given local multipliers.
 
-    ``contributions`` (hidden1, m): column i is pixel i's share of the change of a1.
-    ``slope1`` (..., 50) and ``slope2`` (..., 100) multiply the changes of a1 and a2 to give
-    those of z1 and z2; ``jacobian3`` (..., 10, 10) maps changes of a3 to changes of z3. With
-    the local derivatives at one point this is gradient x input; with the rescale multipliers
-    it is DeepLIFT. Leading axes of the multipliers are batch axes (quadrature points).
-    Returns {layer: (..., nodes, m)}.
+    ``contributions`` (n1, m): column i is pixel i's share of the change of a1.
+    ``slopes[k - 1]`` (..., nk), for the hidden layers k = 1 ... L-1, multiplies the changes
+    of ak to give those of zk; ``jacobian`` (..., nL, nL) maps changes of aL to changes of zL
+    (the softmax). With the local derivatives at one point this is gradient x input; with
+    the rescale multipliers it is DeepLIFT. Leading axes of the multipliers are batch axes
+    (quadrature points). Returns {layer: (..., nodes, m)} for every layer.
     """
-    a1 = np.broadcast_to(contributions, slope1.shape[:-1] + contributions.shape)
-    z1 = slope1[..., :, None] * a1
-    a2 = np.matmul(params["W2"].T, z1)
-    z2 = slope2[..., :, None] * a2
-    a3 = np.matmul(params["W3"].T, z2)
-    z3 = np.matmul(jacobian3, a3)
-    return {"a1": a1, "z1": z1, "a2": a2, "z2": z2, "a3": a3, "z3": z3}
+    a = np.broadcast_to(contributions, jacobian.shape[:-2] + contributions.shape)
+    out = {"a1": a}
+    for k, slope in enumerate(slopes, start=1):
+        z = slope[..., :, None] * a
+        a = np.matmul(params[f"W{k + 1}"].T, z)
+        out[f"z{k}"], out[f"a{k + 1}"] = z, a
+    out[f"z{len(slopes) + 1}"] = np.matmul(jacobian, a)
+    return out
 
 
-def _local_multipliers(values):
-    """The derivatives of the three nonlinearities at the node values of one forward pass."""
-    return (
-        _sigmoid_slope(values["a1"]),
-        _sigmoid_slope(values["a2"]),
-        _softmax_jacobian(values["z3"]),
-    )
+def _local_multipliers(params, values):
+    """The derivatives of the hidden activations and of the softmax at the node values of
+    one forward pass: (slopes of z1 ... z(L-1), Jacobian of zL)."""
+    count, activation = depth(params), activation_of(params)
+    slopes = [_slope(activation, values[f"a{k}"]) for k in range(1, count)]
+    return slopes, _softmax_jacobian(values[f"z{count}"])
 
 
 def gradient_input(params, x, baseline_image, layers):
     """Gradient of each node at x times (x - baseline), the Jacobian of all nodes at once."""
+    layers = _checked_layers(params, layers)
     x, baseline_image = _flat(x), _flat(baseline_image)
     changed, d = _changed(x, baseline_image)
     contributions = params["W1"][changed].T * d[None, :]
-    per_changed = _chain(params, contributions, *_local_multipliers(forward(params, x)))
+    per_changed = _chain(params, contributions, *_local_multipliers(params, forward(params, x)))
     return _spread(per_changed, changed, x.size, layers)
 
 
@@ -163,6 +212,7 @@ def integrated_gradients(params, x, baseline_image, layers, points=64, batch=16)
     ~1e-9). The gradients of all nodes at all pixels are propagated together, ``batch``
     quadrature points at a time.
     """
+    layers = _checked_layers(params, layers)
     x, baseline_image = _flat(x), _flat(baseline_image)
     changed, d = _changed(x, baseline_image)
     contributions = params["W1"][changed].T * d[None, :]
@@ -173,9 +223,9 @@ def integrated_gradients(params, x, baseline_image, layers, points=64, batch=16)
         values = forward(
             params, baseline_image[None, :] + t[:, None] * (x - baseline_image)[None, :]
         )
-        per_point = _chain(params, contributions, *_local_multipliers(values))
-        part = {layer: np.tensordot(w, per_point[layer], axes=1) for layer in LAYERS}
-        total = part if total is None else {k: total[k] + part[k] for k in LAYERS}
+        per_point = _chain(params, contributions, *_local_multipliers(params, values))
+        part = {layer: np.tensordot(w, per_point[layer], axes=1) for layer in layers}
+        total = part if total is None else {k: total[k] + part[k] for k in layers}
     return _spread(total, changed, x.size, layers)
 
 
@@ -221,23 +271,22 @@ def softmax_secant(logits, reference, tolerance=1e-14, max_points=4096):
 def deeplift(params, x, baseline_image, layers):
     """DeepLIFT with the rescale rule, complete at every layer including the softmax.
 
-    Each sigmoid passes a change on with the multiplier (sigmoid(a) - sigmoid(a_ref)) /
-    (a - a_ref) (``sigmoid_secant``), linear layers with their weights, and the softmax with
-    its mean Jacobian on the segment between the reference and the input logits
+    Each hidden activation passes a change on with the multiplier (act(a) - act(a_ref)) /
+    (a - a_ref) (``sigmoid_secant`` for the sigmoid, ``network.activation_secant`` for tanh,
+    ReLU and identity), linear layers with their weights, and the softmax with its mean
+    Jacobian on the segment between the reference and the input logits
     (``softmax_secant``). Every step reproduces its layer's change exactly, so the pixel
     contributions of every node sum to f(x) - f(baseline).
     """
+    layers = _checked_layers(params, layers)
     x, baseline_image = _flat(x), _flat(baseline_image)
     changed, d = _changed(x, baseline_image)
     value, baseline = forward(params, x), forward(params, baseline_image)
     contributions = params["W1"][changed].T * d[None, :]
-    per_changed = _chain(
-        params,
-        contributions,
-        sigmoid_secant(value["a1"], baseline["a1"]),
-        sigmoid_secant(value["a2"], baseline["a2"]),
-        softmax_secant(value["a3"], baseline["a3"]),
-    )
+    count, activation = depth(params), activation_of(params)
+    slopes = [_secant(activation, value[f"a{k}"], baseline[f"a{k}"]) for k in range(1, count)]
+    jacobian = softmax_secant(value[f"a{count}"], baseline[f"a{count}"])
+    per_changed = _chain(params, contributions, slopes, jacobian)
     return _spread(per_changed, changed, x.size, layers)
 
 
@@ -279,10 +328,12 @@ def shapley_sampling(
         raise InputError(
             f"shapley_sampling: permutations must be even and >= 2, got {permutations}"
         )
+    layers = _checked_layers(params, layers)
     began = time.perf_counter()
     x, baseline_image = _flat(x), _flat(baseline_image)
     changed, d = _changed(x, baseline_image)
     m = changed.size
+    every = layer_names(params)
     baseline, value = forward(params, baseline_image), forward(params, x)
     steps = d[:, None] * params["W1"][changed]  # (m, hidden): pixel i's change of a1
     pairs = permutations // 2
@@ -306,7 +357,7 @@ def shapley_sampling(
                         axis=1,
                         prepend=np.broadcast_to(baseline[layer], (2 * n, 1, baseline[layer].size)),
                     )
-                    for layer in LAYERS
+                    for layer in every
                 ],
                 axis=2,
             )  # (2n, m, width): credit of the pixel at each position
@@ -315,13 +366,13 @@ def shapley_sampling(
             count, mean, m2 = _merge(count, mean, m2, (per_pixel[:n] + per_pixel[n:]) / 2.0)
             if progress is not None:
                 progress(2 * (first + n), permutations, time.perf_counter() - began)
-    bounds = np.cumsum([0] + [baseline[layer].shape[-1] for layer in LAYERS])
-    values = {layer: mean[:, bounds[k] : bounds[k + 1]].T for k, layer in enumerate(LAYERS)}
+    bounds = np.cumsum([0] + [baseline[layer].shape[-1] for layer in every])
+    values = {layer: mean[:, bounds[k] : bounds[k + 1]].T for k, layer in enumerate(every)}
     maps = _spread(values, changed, x.size, layers)
     if not with_stderr:
         return maps
     spread = np.sqrt(m2 / (count - 1) / count) if count > 1 else np.full_like(m2, np.nan)
-    stderr = {layer: spread[:, bounds[k] : bounds[k + 1]].T for k, layer in enumerate(LAYERS)}
+    stderr = {layer: spread[:, bounds[k] : bounds[k + 1]].T for k, layer in enumerate(every)}
     return maps, _spread(stderr, changed, x.size, layers)
 
 
@@ -332,6 +383,8 @@ class Method:
     ``complete``: the pixels' values of every node sum to f(x) - f(baseline) (integrated
     gradients up to its quadrature error); tests/test_methods.py holds the complete methods
     to that identity and the others to a residual, so the flag cannot drift from the truth.
+    ``meaning`` is said for the book's sigmoid network (the words its files carry);
+    ``meanings`` {activation: meaning} replaces it where the hidden activation changes it.
     """
 
     function: object
@@ -340,6 +393,21 @@ class Method:
     parameters: dict = field(default_factory=dict)
     stderr: bool = False
     progress: bool = False  # takes a progress(done, total, seconds) callback: the slow ones
+    meanings: dict = field(default_factory=dict)
+
+
+# DeepLIFT's multiplier through the hidden activation, in words, per activation
+_DEEPLIFT = (
+    "DeepLIFT rescale rule (Shrikumar et al. 2017): {rule} and the mean softmax Jacobian "
+    "on the reference-to-input segment through the softmax; exactly complete"
+)
+_RESCALE = {
+    "sigmoid": "multipliers (sigmoid(a) - sigmoid(a_ref)) / (a - a_ref) through the sigmoids",
+    "tanh": "multipliers (tanh(a) - tanh(a_ref)) / (a - a_ref) through the tanh activations",
+    "relu": "multipliers (relu(a) - relu(a_ref)) / (a - a_ref) through the ReLUs (1 or 0 "
+    "unless the unit switches on or off between the reference and the input)",
+    "identity": "the multiplier 1 through the identity activations",
+}
 
 
 METHODS = {
@@ -372,10 +440,9 @@ METHODS = {
     ),
     "deeplift": Method(
         deeplift,
-        "DeepLIFT rescale rule (Shrikumar et al. 2017): multipliers (sigmoid(a) - "
-        "sigmoid(a_ref)) / (a - a_ref) through the sigmoids and the mean softmax Jacobian "
-        "on the reference-to-input segment through the softmax; exactly complete",
+        _DEEPLIFT.format(rule=_RESCALE["sigmoid"]),
         complete=True,
+        meanings={act: _DEEPLIFT.format(rule=rule) for act, rule in _RESCALE.items()},
     ),
     "shapley_sampling": Method(
         shapley_sampling,
@@ -389,7 +456,14 @@ METHODS = {
     ),
 }
 
-METHOD_MEANING = {name: method.meaning for name, method in METHODS.items()}
+METHOD_MEANING = {name: method.meaning for name, method in METHODS.items()}  # the book's
+
+
+def method_meaning(name, activation="sigmoid"):
+    """What a method computes, in words, for a network with this hidden activation
+    (``network.activation_of(params)``); ``METHOD_MEANING[name]`` for the sigmoid."""
+    method = METHODS[name]
+    return method.meanings.get(activation, method.meaning)
 
 
 def parameters_of(name, configured=None):
@@ -412,11 +486,13 @@ def compute(params, image, baseline_image, layers, methods, parameters=None, pro
 
     ``parameters``: {method: {name: value}} overriding the defaults of ``METHODS``.
     ``progress(method, done, total, seconds)``: called by the slow methods as they go.
-    Returns {"value": f(x) per layer, "baseline": f(baseline) per layer (all six layers),
+    ``layers``: any of the network's layers (``network.layer_names``).
+    Returns {"value": f(x) per layer, "baseline": f(baseline) per layer (every layer),
     "maps": {method: {layer: (nodes, 28, 28)}}, "residuals": {method: {layer: (nodes,)}},
     "stderr": {method: {layer: (nodes, 28, 28)}} for sampled methods,
     "parameters": {method: {name: value}}}.
     """
+    layers = _checked_layers(params, layers)
     x, b = _flat(image), _flat(baseline_image)
     shape = np.shape(image)
     value, baseline = forward(params, x), forward(params, b)
