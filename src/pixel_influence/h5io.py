@@ -17,7 +17,7 @@ from .download import FILES, WEIGHTS
 from .faithfulness import CURVES, RANDOM
 from .hdf5 import atomic_h5, open_checked, put, set_attrs
 from .interactions import END_MEANING, ENDS
-from .methods import METHOD_MEANING
+from .methods import METHOD_MEANING, method_meaning
 from .network import (
     ACTIVATION,
     LAYER_MEANING,
@@ -87,6 +87,8 @@ __all__ = [
     "param_meaning",
     "layer_meanings",
     "output_layer_of",
+    "describe_weights",
+    "read_contents",
 ]
 
 MNIST_SOURCES = [name for name in FILES if name.startswith("mnist/")]
@@ -141,6 +143,18 @@ def influence_contents(f):
     """{"methods": [...], "layers": [...]}: the maps a sample's influence file or a sweep's
     classes.h5 holds, as its root attributes say."""
     return {key: [str(v) for v in f.attrs[key]] for key in ("methods", "layers")}
+
+
+def read_contents(path):
+    """``influence_contents`` of the file at ``path``: the methods and layers it has maps of."""
+    with open_checked(path) as f:
+        return influence_contents(f)
+
+
+def describe_weights(path):
+    """A network in a few words from its weights file: "784-50-100-10, sigmoid"."""
+    with open_checked(path) as f:
+        return f"{f.attrs['architecture']}, {f.attrs.get(ACTIVATION, 'sigmoid')}"
 
 
 def image_of(f):
@@ -583,9 +597,12 @@ BETTER = {"deletion": "lower = more faithful", "insertion": "higher = more faith
 RANDOM_MEANING = "a random ranking of the pixels (independent uniform scores): the chance level"
 
 
-def _write_method(f, method, result, layers, baseline, dtype, meanings=LAYER_MEANING):
+def _write_method(
+    f, method, result, layers, baseline, dtype, meanings=LAYER_MEANING, activation="sigmoid"
+):
+    what = method_meaning(method, activation)
     g = f.create_group(method, track_order=True)
-    set_attrs(g, {"meaning": METHOD_MEANING[method]}, fresh=True)
+    set_attrs(g, {"meaning": what}, fresh=True)
     set_attrs(g, result["parameters"][method])
     for layer in layers:
         common = {"units": f"change of {layer}", "method": method, "layer": layer}
@@ -593,7 +610,7 @@ def _write_method(f, method, result, layers, baseline, dtype, meanings=LAYER_MEA
             g,
             layer,
             result["maps"][method][layer],
-            f"{METHOD_MEANING[method]}; node: {meanings[layer]}",
+            f"{what}; node: {meanings[layer]}",
             "node, row, col (pixel of the input image)",
             dtype=dtype,
             compress="maps",
@@ -624,7 +641,9 @@ def _write_method(f, method, result, layers, baseline, dtype, meanings=LAYER_MEA
             )
 
 
-def _write_faithfulness(f, faithfulness, layers, settings, dtype, meanings=LAYER_MEANING):
+def _write_faithfulness(
+    f, faithfulness, layers, settings, dtype, meanings=LAYER_MEANING, activation="sigmoid"
+):
     g = f.create_group(FAITHFULNESS, track_order=True)
     changed = len(faithfulness["fraction"]) - 1
     set_attrs(g, {"meaning": FAITHFULNESS_MEANING, "changed_pixels": changed}, fresh=True)
@@ -638,7 +657,7 @@ def _write_faithfulness(f, faithfulness, layers, settings, dtype, meanings=LAYER
     )
     for method, per_layer in faithfulness["curves"].items():
         h = g.create_group(method, track_order=True)
-        meaning = RANDOM_MEANING if method == RANDOM else METHOD_MEANING[method]
+        meaning = RANDOM_MEANING if method == RANDOM else method_meaning(method, activation)
         set_attrs(h, {"meaning": meaning}, fresh=True)
         for layer in layers:
             for kind in CURVES:
@@ -916,9 +935,11 @@ def write_influence(
             activation,
         )
         for method in methods:
-            _write_method(f, method, result, layers, provenance["baseline"], dtype, meanings)
+            _write_method(
+                f, method, result, layers, provenance["baseline"], dtype, meanings, activation
+            )
         if faithfulness is not None:
-            _write_faithfulness(f, faithfulness, layers, settings, dtype, meanings)
+            _write_faithfulness(f, faithfulness, layers, settings, dtype, meanings, activation)
         if interactions is not None:
             _write_interactions(f, interactions, interaction_settings, dtype)
 
