@@ -12,22 +12,34 @@ f(baseline)), which runs from 1 to 0 (deletion) or 0 to 1 (insertion), and integ
 the fraction of changed pixels moved (trapezoidal rule on [0, 1]). Nodes whose change
 |f(x) - f(baseline)| is below ``min_change`` get NaN areas: the ratio means nothing there.
 All curves of a layer come from shared batched passes; the hidden-layer node values of each
-state are computed only for the node the curve belongs to.
+state are computed only for the node the curve belongs to. Any network of ``network`` works:
+any depth L, any widths, any hidden activation, layers a1, z1, ..., aL, zL.
 
 The normalised area explodes for a node that hardly changes (a change near ``min_change``
 divides a curve that swings far more on the way). Two scores stay bounded: the area in the
 node's own units, sign(f(x) - f(baseline)) (f(state) - f(baseline)) integrated the same way
 (``oriented``; bounded by the node's range, and equal to the normalised area times
-|f(x) - f(baseline)|), and for the softmax layer z3 the same in logit space, log(p / (1 - p))
-(``log_odds``; bounded by the logits' range). Pooled over nodes and samples, the sum of the
-areas in units over the sum of |f(x) - f(baseline)| is the area of the pooled curve
-(``pooled``): every node's normalised curve weighted by its change, so a node that hardly
-changes hardly counts.
+|f(x) - f(baseline)|), and for the softmax output zL (``logit_layers``: z3 for the book's
+network) the same in logit space, log(p / (1 - p)) (``log_odds``; bounded by the logits'
+range). Pooled over nodes and samples, the sum of the areas in units over the sum of
+|f(x) - f(baseline)| is the area of the pooled curve (``pooled``): every node's normalised
+curve weighted by its change, so a node that hardly changes hardly counts.
 """
 
 import numpy as np
 
-from .network import forward, sigmoid, softmax
+from .errors import InputError
+from .network import (
+    LAYER_SIZES,
+    activate,
+    activation_of,
+    depth,
+    forward,
+    layer_names,
+    layer_sizes,
+    output_layers,
+    softmax,
+)
 
 __all__ = [
     "COLUMNS",
@@ -45,6 +57,7 @@ __all__ = [
     "figure_panels",
     "log_odds",
     "logit_areas",
+    "logit_layers",
     "nanmedian",
     "node_values",
     "normalised",
@@ -54,6 +67,7 @@ __all__ = [
     "random_influence",
     "resampled",
     "summary",
+    "summary_text",
     "table_rows",
     "unit_areas",
 ]
@@ -86,31 +100,81 @@ def _sigmoid_of_negated(negated):
     return np.reciprocal(negated, out=negated)
 
 
-def _from_z1(params, z1, layer, nodes):
-    """Value of node ``nodes[k]`` of a layer past z1 at the states z1[k] (k, states, 50).
+def _activated(activation, a):
+    """A hidden layer's output from its pre-activation ``a``, in a's buffer: the operations
+    of ``network.activate``, so its bits (the sigmoid from -a, ``_sigmoid_of_negated``)."""
+    if activation == "sigmoid":
+        return _sigmoid_of_negated(np.negative(a, out=a))
+    if activation == "tanh":
+        return np.tanh(a, out=a)
+    if activation == "relu":
+        return np.maximum(a, 0.0, out=a)
+    if activation == "identity":
+        return a
+    return activate(activation, a)  # not an activation: its error
 
-    The operations of ``network.forward_from_a1`` after its first sigmoid, each node's
-    states one stack of the matmuls (one BLAS call per stack, as on a1 of that shape), so
-    the same bits; for a3 without the softmax, which a3 does not need."""
-    if layer in ("a2", "z2"):
-        # only the column of W2 of each curve's own node: (k, states, 50) . (k, 50)
-        a2 = np.einsum("ksh,hk->ks", z1, params["W2"][:, nodes])
-        a2 += params["b2"][nodes][:, None]
-        return a2 if layer == "a2" else sigmoid(a2)
-    a2 = z1 @ params["W2"]
-    z2 = _sigmoid_of_negated(np.subtract(-params["b2"], a2, out=a2))  # -(a2 + b2)
-    a3 = z2 @ params["W3"]
-    a3 += params["b3"]
-    values = a3 if layer == "a3" else softmax(a3)
+
+def _hidden(activation, a, bias):
+    """act(a + bias) of a hidden layer in a's buffer; the sigmoid straight from -(a + bias),
+    formed as (-bias) - a (``_sigmoid_of_negated``)."""
+    if activation == "sigmoid":
+        return _sigmoid_of_negated(np.subtract(-bias, a, out=a))
+    a += bias
+    return _activated(activation, a)
+
+
+def _checked_layer(params, layer):
+    """The position k of a layer ak or zk of the network; an error naming it otherwise."""
+    names = layer_names(params)
+    if layer not in names:
+        raise InputError(
+            f"layer {layer!r} is not a layer of this {depth(params)}-layer network "
+            f"({', '.join(names)})"
+        )
+    return int(layer[1:])
+
+
+def _from_z1(params, z1, layer, nodes):
+    """Value of node ``nodes[k]`` of a layer past layer 1 at the states z1[k] (k, states,
+    n1) of layer 1's output (of a one-layer network: its a1, below the softmax z1).
+
+    The operations of ``network.forward_from_a1`` after layer 1, each node's states one
+    stack of the matmuls (one BLAS call per stack, as on a1 of that shape), so the same
+    bits: the hidden layers below the node's own at full width, then at a hidden layer only
+    the column of its weights of each curve's own node, at the output every node (the
+    softmax needs them all); aL without the softmax, which aL does not need."""
+    count, activation = depth(params), activation_of(params)
+    k = _checked_layer(params, layer)
+    z = z1
+    for j in range(2, k):
+        z = _hidden(activation, z @ params[f"W{j}"], params[f"b{j}"])
+    if k < count:
+        # only the column of Wk of each curve's own node: (k, states, n) . (n, k)
+        a = np.einsum("ksh,hk->ks", z, params[f"W{k}"][:, nodes])
+        a += params[f"b{k}"][nodes][:, None]
+        return a if layer[0] == "a" else activate(activation, a)
+    a = z
+    if k > 1:
+        a = z @ params[f"W{k}"]
+        a += params[f"b{k}"]
+    values = a if layer[0] == "a" else softmax(a)
     return np.take_along_axis(values, nodes[:, None, None], axis=2)[..., 0]
 
 
+def _first_layer_column(params, layer):
+    """Whether a layer's node values come from its own column of a1: a1, and z1 where
+    layer 1 is hidden (a one-layer network's z1 is the softmax of the whole a1)."""
+    return layer == "a1" or (layer == "z1" and depth(params) > 1)
+
+
 def node_values(params, a1, layer, nodes):
-    """Value of node ``nodes[k]`` of ``layer`` at the states a1[k] (k, states, hidden1)."""
-    if layer in ("a1", "z1"):
+    """Value of node ``nodes[k]`` of ``layer`` at the states a1[k] (k, states, n1)."""
+    _checked_layer(params, layer)
+    if _first_layer_column(params, layer):
         picked = np.take_along_axis(a1, nodes[:, None, None], axis=2)[..., 0]
-        return picked if layer == "a1" else sigmoid(picked)
-    return _from_z1(params, sigmoid(a1), layer, nodes)
+        return picked if layer == "a1" else activate(activation_of(params), picked)
+    first = a1 if depth(params) == 1 else activate(activation_of(params), a1)
+    return _from_z1(params, first, layer, nodes)
 
 
 def _prepared(params, x, baseline_image):
@@ -121,14 +185,17 @@ def _prepared(params, x, baseline_image):
     changed = np.flatnonzero(x != baseline_image)
     value, baseline = forward(params, x), forward(params, baseline_image)
     step = (x - baseline_image)[:, None] * params["W1"]
-    # exp(-a1) of every state is exp(-a1) of an end times the product of the moved pixels'
-    # exp(step): products instead of an exponential per state and hidden unit, most of the
-    # curves' cost. Safe while no product can leave float64's range, far beyond any
-    # realistic network (MNIST digits: |a1| < 50); past the bound, exponentials again.
-    reach = np.abs(step[changed]).sum(axis=0) + np.maximum(
-        np.abs(value["a1"]), np.abs(baseline["a1"])
-    )
-    products = bool(np.all(reach < PRODUCT_BOUND))
+    # a sigmoid hidden layer 1: exp(-a1) of every state is exp(-a1) of an end times the
+    # product of the moved pixels' exp(step): products instead of an exponential per state
+    # and hidden unit, most of the curves' cost. Safe while no product can leave float64's
+    # range, far beyond any realistic network (MNIST digits: |a1| < 50); past the bound,
+    # exponentials again.
+    products = False
+    if activation_of(params) == "sigmoid" and depth(params) > 1:
+        reach = np.abs(step[changed]).sum(axis=0) + np.maximum(
+            np.abs(value["a1"]), np.abs(baseline["a1"])
+        )
+        products = bool(np.all(reach < PRODUCT_BOUND))
     with np.errstate(over="ignore"):
         return {
             "changed": changed,
@@ -137,9 +204,26 @@ def _prepared(params, x, baseline_image):
             "step": step,
             "products": products,
             "grow": np.exp(step) if products else None,
-            "shrink_value": np.exp(-value["a1"]),
-            "shrink_baseline": np.exp(-baseline["a1"]),
+            "shrink_value": np.exp(-value["a1"]) if products else None,
+            "shrink_baseline": np.exp(-baseline["a1"]) if products else None,
         }
+
+
+def _computed_ends(params):
+    """Whether the curves keep the ends they compute: the book's network only, whose earlier
+    results hold those bits (past layer 1 they differ from f(x) and f(baseline) by rounding,
+    about 1e-15). Every other network's curves end on f(x) and f(baseline) exactly."""
+    return activation_of(params) == "sigmoid" and layer_sizes(params) == LAYER_SIZES
+
+
+def _ends(params, out, value, baseline, layer):
+    """``out`` with its first and last states f(x) and f(baseline) themselves (deletion;
+    the other way round for insertion), but the book's (``_computed_ends``)."""
+    if not _computed_ends(params):
+        for kind, (first, last) in zip(CURVES, ((value, baseline), (baseline, value))):
+            out[kind][:, 0] = first[layer]
+            out[kind][:, -1] = last[layer]
+    return out
 
 
 def _curves(params, prepared, influence, layer, memory=64e6):
@@ -147,16 +231,19 @@ def _curves(params, prepared, influence, layer, memory=64e6):
 
     State j (0 < j < m) of a node's curve has a1 = origin -/+ (the sum of its first j
     ranked pixels' steps, added one by one), the origin being x's a1 (deletion) or the
-    baseline's (insertion); states 0 and m are the ends' own a1. Only what the node needs
-    is computed: for layer 1 its own column of a1, for a2/z2 its own column of W2; each
-    hidden-layer sigmoid is formed once, straight from -a (``_sigmoid_of_negated``)."""
+    baseline's (insertion); states 0 and m are the ends' own values. Only what the node
+    needs is computed: for layer 1 its own column of a1, for another hidden layer its own
+    column of its weights (the layers below at full width: ``_from_z1``); a sigmoid layer
+    is formed straight from -a (``_sigmoid_of_negated``), layer 1's from products."""
     changed, value, baseline, step = (prepared[k] for k in ("changed", "value", "baseline", "step"))
+    count, activation = depth(params), activation_of(params)
+    k = _checked_layer(params, layer)
     m = changed.size
     ranked = order(influence, changed, np.sign(value[layer] - baseline[layer]))
     nodes_total = ranked.shape[0]
     inner = ranked[:, : max(m - 1, 0)]  # the pixels of states 1..m-1 (state m is the end)
     out = {kind: np.empty((nodes_total, m + 1)) for kind in CURVES}
-    if layer in ("a1", "z1"):
+    if _first_layer_column(params, layer):
         # a cumulative sum of one column is that column of the cumulative sum, bit for bit
         nodes = np.arange(nodes_total)
         moved = np.cumsum(step[inner, nodes[:, None]], axis=1)  # (nodes, m-1)
@@ -169,17 +256,22 @@ def _curves(params, prepared, influence, layer, memory=64e6):
             a1[:, 1:m] = origin[:, None] + sign * moved
             a1[:, m] = target
             if layer == "z1":
-                out[kind] = sigmoid(a1)
-        return out
-    hidden = value["a1"].size
-    # per node and state: the cumulative sums and z1, and past layer 2 the matmuls'
-    # outputs (100 values, then 10 and the softmax's three temporaries of 10)
-    per_state = 2 * hidden + (2 if layer in ("a2", "z2") else 140)
+                out[kind] = activate(activation, a1)
+        return _ends(params, out, value, baseline, layer)
+    widths = [params[f"b{j}"].shape[0] for j in range(1, count + 1)]
+    hidden = widths[0]
+    column = k < count  # a hidden layer: its own column; the output layer: every node
+    # per node and state: the cumulative sums and layer 1's states, the full-width layers
+    # between (the book's 100 of z2), and at the output its values and the softmax's three
+    # temporaries (the book's 10 + 30)
+    per_state = 2 * hidden + sum(widths[1 : k - 1]) + (2 if column else 4 * widths[-1])
     chunk = max(1, int(memory // (8 * (m + 1) * per_state)))
+    # the states' layer-1 values: z1, or a one-layer network's a1 (below its softmax)
+    first_layer = "z1" if count > 1 else "a1"
     for first in range(0, nodes_total, chunk):
         nodes = np.arange(first, min(first + chunk, nodes_total))
         # state-major (m-1, k, hidden): each step of the cumulative sum adds whole rows,
-        # and the states' z1 are one contiguous block
+        # and the states' layer-1 values are one contiguous block
         if prepared["products"]:
             # exp(moved) of states 1..m-1, state-major: each step multiplies whole rows
             moved = prepared["grow"][inner[nodes].T]
@@ -192,7 +284,7 @@ def _curves(params, prepared, influence, layer, memory=64e6):
         states = np.empty((m + 1, nodes.size, hidden))
         for kind in CURVES:
             origin, target = (value, baseline) if kind == "deletion" else (baseline, value)
-            states[0] = origin["z1"]
+            states[0] = origin[first_layer]
             middle = states[1:m]
             if prepared["products"]:
                 # exp(-a1) of states 1..m-1: exp(-a1(x)) exp(moved) (deletion),
@@ -203,20 +295,28 @@ def _curves(params, prepared, influence, layer, memory=64e6):
                     np.divide(prepared["shrink_baseline"], moved, out=middle)
                 middle += 1.0
                 np.reciprocal(middle, out=middle)
-            else:
+            elif activation == "sigmoid" and count > 1:
                 # -a1 of states 1..m-1: moved - x's a1 (deletion), -baseline's a1 - moved
                 if kind == "deletion":
                     np.subtract(moved, value["a1"], out=middle)
                 else:
                     np.subtract(-baseline["a1"], moved, out=middle)
                 _sigmoid_of_negated(middle)
-            states[m] = target["z1"]
+            else:
+                # a1 of states 1..m-1: x's a1 - moved (deletion), baseline's a1 + moved
+                if kind == "deletion":
+                    np.subtract(value["a1"], moved, out=middle)
+                else:
+                    np.add(baseline["a1"], moved, out=middle)
+                if count > 1:
+                    _activated(activation, middle)
+            states[m] = target[first_layer]
             z1 = states.transpose(1, 0, 2)  # (k, m+1, hidden)
-            if layer not in ("a2", "z2"):
+            if not (column and k == 2):
                 # contiguous stacks: BLAS multiplies them faster, and exactly as ever
                 z1 = np.ascontiguousarray(z1)
             out[kind][nodes] = _from_z1(params, z1, layer, nodes)
-    return out
+    return _ends(params, out, value, baseline, layer)
 
 
 def curves(params, x, baseline_image, influence, layer, memory=64e6):
@@ -224,7 +324,8 @@ def curves(params, x, baseline_image, influence, layer, memory=64e6):
 
     ``influence`` (nodes, pixels); returns {"deletion": (nodes, m+1), "insertion":
     (nodes, m+1)} node values after 0..m pixels moved (m = number of changed pixels).
-    The first and last states are x and the baseline image themselves, bit for bit.
+    The first and last states are x and the baseline image themselves (their values f(x)
+    and f(baseline) bit for bit, but past layer 1 of the book's network, within rounding).
     Nodes are taken in blocks whose working arrays stay within ``memory`` bytes.
     """
     return _curves(params, _prepared(params, x, baseline_image), influence, layer, memory)
@@ -269,7 +370,19 @@ def log_odds(p):
     return np.log(q) - np.log1p(-q)
 
 
-LOGIT_LAYERS = ("z3",)  # the softmax layer: its areas are also taken in logit space
+def logit_layers(params_or_depth):
+    """The layers whose areas are also taken in logit space: a network's softmax output zL
+    (of its parameters or of its depth L)."""
+    return (output_layers(params_or_depth)[1],)
+
+
+LOGIT_LAYERS = logit_layers(3)  # the book's network: ("z3",)
+
+
+def _logit_layers_of(data):
+    """A sample's ``"logit_layers"`` (``logit_layers`` of its network); the book's
+    ``LOGIT_LAYERS`` where it names none."""
+    return tuple(data.get("logit_layers", LOGIT_LAYERS))
 
 
 def unit_areas(data, method, layer, kind):
@@ -281,10 +394,12 @@ def unit_areas(data, method, layer, kind):
 
 
 def logit_areas(data, method, layer, kind):
-    """Areas in logit space of one sample's curves of a ``LOGIT_LAYERS`` layer: the curve
-    of log(p / (1 - p)) (``log_odds``), oriented by the sign of the node's change, minus
-    its baseline value, integrated over the fraction moved; None for another layer."""
-    if layer not in LOGIT_LAYERS:
+    """Areas in logit space of one sample's curves of its softmax output (``data``'s
+    ``"logit_layers"``, ``logit_layers`` of its network; the book's ``LOGIT_LAYERS`` if
+    absent): the curve of log(p / (1 - p)) (``log_odds``), oriented by the sign of the
+    node's change, minus its baseline value, integrated over the fraction moved; None for
+    another layer."""
+    if layer not in _logit_layers_of(data):
         return None
     value, baseline = data["value"][layer], data["baseline"][layer]
     curve = log_odds(data["curves"][method][layer][kind])
@@ -351,7 +466,7 @@ def table_rows(data):
 
     ``*_auc`` are the stored normalised areas, ``*_auc_units`` the areas in the node's own
     units (``unit_areas``), ``*_auc_logit`` those in logit space (``logit_areas``; empty
-    outside ``LOGIT_LAYERS``)."""
+    outside the softmax output)."""
     rows = []
     for method in data["methods"]:
         for layer in data["layers"]:
@@ -399,8 +514,8 @@ def resampled(curves, fraction):
 def condensed(data):
     """What the summary and the figure need of one sample's ``h5io.read_faithfulness``: its
     name, layers, methods, residuals, the change f(x) - f(baseline) of every node, the
-    areas per node (``areas`` normalised as stored, ``units``, ``logit`` for
-    ``LOGIT_LAYERS``) and per method, layer and curve kind the sum over nodes of the
+    areas per node (``areas`` normalised as stored, ``units``, ``logit`` for the softmax
+    output, ``logit_areas``) and per method, layer and curve kind the sum over nodes of the
     ``oriented`` curves resampled on ``FRACTIONS`` (``sums``: the numerator of ``pooled``).
     Without the curves themselves: the faithfulness job keeps about 20 kB per sample,
     whatever the number of pixels."""
@@ -415,7 +530,7 @@ def condensed(data):
         m: {
             layer: {k: logit_areas(data, m, layer, k) for k in CURVES}
             for layer in layers
-            if layer in LOGIT_LAYERS
+            if layer in _logit_layers_of(data)
         }
         for m in methods
     }
@@ -479,7 +594,12 @@ def figure_panels(samples, methods, layers):
     return rows
 
 
-SUMMARY_TEXT = (
+def summary_text(logit_layers=LOGIT_LAYERS):
+    """The summary table's explanation, naming the network's softmax output (``logit_layers``)."""
+    return _SUMMARY_TEXT.format(", ".join(logit_layers))
+
+
+_SUMMARY_TEXT = (
     "Per layer and method, over every sample and node whose change is at least min_change: "
     "median_abs_residual is the median |f(x) - f(baseline) - sum of the map| (0 for a "
     "complete method); median_deletion_auc, lower is better; median_insertion_auc, higher is "
@@ -487,10 +607,11 @@ SUMMARY_TEXT = (
     "method has the best area (a tie splits the node). Over every node: pooled_deletion_auc "
     "and pooled_insertion_auc, the sum of the nodes' areas in their own units over the sum "
     "of |f(x) - f(baseline)| (each node weighted by its change, so nodes that hardly change "
-    "cannot dominate; the areas of the curves in results/faithfulness.png); for z3, "
+    "cannot dominate; the areas of the curves in results/faithfulness.png); for {}, "
     "median_deletion_auc_logit and median_insertion_auc_logit, the median areas in logit "
     "space log(p / (1 - p)). The random rows are the chance level."
 )
+SUMMARY_TEXT = summary_text()  # the book's network
 SUMMARY_COLUMNS = (
     "layer",
     "method",
@@ -568,7 +689,9 @@ def summary(samples, methods, layers):
             for kind in CURVES:
                 row[f"pooled_{kind}_auc"] = f"{pooled(samples, method, layer, kind)[1]:.3f}"
             for kind in CURVES:
-                logit = [s["logit"][method][layer][kind] for s in samples if layer in LOGIT_LAYERS]
+                logit = [
+                    s["logit"][method][layer][kind] for s in samples if layer in s["logit"][method]
+                ]
                 row[f"median_{kind}_auc_logit"] = (
                     f"{nanmedian(np.concatenate(logit)):.3f}" if logit else ""
                 )
