@@ -61,6 +61,7 @@ def _edit(network_entry):
         cfg["samples"] = SAMPLES
         cfg["methods"] = METHODS
         cfg.pop("layers")  # the network's own default: z1, a2, z2
+        cfg["methods_figure"] = {"nodes": {"z1": [0, 1, 2, 3, 4]}}  # z2 is its output
         cfg.pop("sweep")
 
     return edit
@@ -179,5 +180,6 @@ def test_an_unsupported_onnx_network_is_refused_before_any_job(tmp_path):
     (workdir / "config/config.yaml").write_text(yaml.safe_dump(cfg))
     result = snakemake(workdir, "-n", "--config", mirror(), check=False)
     assert result.returncode != 0
-    assert "config.network.onnx: net.onnx: node 1 'leaky' is a LeakyRelu" in result.stderr
+    out = result.stdout + result.stderr
+    assert "config.network.onnx: net.onnx: node 1 'leaky' is a LeakyRelu" in out
     assert not (workdir / "results").exists()

@@ -965,6 +965,8 @@ def read_faithfulness(path, expected=None):
             },
             "fraction": g["fraction"][()],
             "min_change": float(g.attrs["min_change"]),
+            # the softmax output, whose areas are also taken in logit space
+            "logit_layers": (output_layer_of(_at(f, VALUES)),),
             "curves": {
                 m: {layer: {k: curve_of(f, m, layer, k)[()] for k in CURVES} for layer in layers}
                 for m in names

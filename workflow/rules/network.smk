@@ -19,6 +19,7 @@ rule accuracy:
     params:
         expected=config["expected_accuracy"],
         weights_sha256=NETWORK_SHA256,
+        network=NETWORK,
     script:
         "../scripts/accuracy.py"
 

@@ -24,11 +24,13 @@ SCALE = (
 
 def job(smk):
     data = []  # one sample at a time: its rows written, its areas and curve sums kept
+    logit_layers = faithfulness.LOGIT_LAYERS  # the network's softmax output, from the files
     with atomic_write(smk.output.table) as tmp, open(tmp, "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=faithfulness.COLUMNS, lineterminator="\n")
         writer.writeheader()
         for path in smk.input:
             sample = h5io.read_faithfulness(path, smk.params.expected[path])
+            logit_layers = sample["logit_layers"]
             writer.writerows(faithfulness.table_rows(sample))
             data.append(faithfulness.condensed(sample))
     layers, methods = data[0]["layers"], data[0]["methods"]
@@ -49,7 +51,7 @@ def job(smk):
                     faithfulness.SUMMARY_COLUMNS,
                     rows,
                     "How faithful is each method? (results/faithfulness_summary.csv)",
-                    faithfulness.SUMMARY_TEXT,
+                    faithfulness.summary_text(logit_layers),
                     group="layer",
                 )
             )
