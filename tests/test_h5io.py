@@ -664,3 +664,42 @@ def test_the_books_weights_file_keeps_its_attributes(tmp_path, random_params):
         "z3 = softmax(a3); x = pixels/255 flattened row-major"
     )
     assert h5io.architecture(random_params) == "784-50-100-10"
+
+
+def test_a_deep_networks_file_names_its_own_layers_and_scales(tmp_path):
+    """A 784-9-6-5-4 tanh network: its node values, output layers and node scales are its
+    own (a4, z4), and the scales say tanh, not the book's sigmoid."""
+    from pixel_influence import network
+
+    rng = np.random.default_rng(4)
+    params, rows = {"activation": "tanh"}, 784
+    for k, nodes in enumerate((9, 6, 5, 4), 1):
+        params[f"W{k}"] = rng.normal(0, 0.2, (rows, nodes))
+        params[f"b{k}"] = rng.normal(0, 0.2, nodes)
+        rows = nodes
+    params = network.check_network(params)
+    x = np.zeros((28, 28))
+    x[10:14, 10:14] = 0.7
+    layers = ["z3", "a4", "z4"]
+    result = methods.compute(params, x, np.zeros((28, 28)), layers, ["deeplift"])
+    path = tmp_path / "deep.h5"
+    attrs = {
+        "sample": "deep",
+        "source": "{}",
+        "title": "t",
+        "label": -1,
+        "baseline": "all-zero image",
+        "weights_sha256": "0" * 64,
+        "config": "{}",
+    }
+    h5io.write_influence(path, result, x, np.zeros((28, 28)), attrs, activation="tanh")
+    got = h5io.read_influence(path, ["deeplift"], layers)
+    assert got["output_layers"] == ("a4", "z4")
+    np.testing.assert_array_equal(got["probabilities"], result["value"]["z4"])
+    with h5py.File(path) as f:
+        assert h5io.network_layers_of(f) == ["a1", "z1", "a2", "z2", "a3", "z3", "a4", "z4"]
+        assert f["node_z3"].attrs["meaning"] == "node of z3: hidden layer 3 output: z3 = tanh(a3)"
+        assert f["value/z1"].attrs["meaning"] == (
+            "f(x): node values for x; hidden layer 1 output: z1 = tanh(a1)"
+        )
+        assert "node" not in f["value"]  # no index scale among the layers

@@ -15,7 +15,7 @@ import numpy as np
 
 from .download import FILES, WEIGHTS
 from .faithfulness import CURVES, RANDOM
-from .hdf5 import atomic_h5, open_checked, put, set_attrs
+from .hdf5 import atomic_h5, describe_layers, open_checked, put, set_attrs
 from .interactions import END_MEANING, ENDS
 from .methods import METHOD_MEANING, method_meaning
 from .network import (
@@ -28,6 +28,7 @@ from .network import (
     check_params,
     depth,
     layer_meaning,
+    layer_names,
     weight_keys,
 )
 from .samples import SPLIT_SIZES
@@ -35,32 +36,43 @@ from .sweep import Exact, check_shards, class_image, class_maps, class_values
 
 __all__ = [
     "CLASS_PICTURES",
+    "HISTORY_MEANING",
     "MergedShards",
+    "TRAINING",
+    "architecture",
     "area_of",
     "baseline_values_of",
+    "changed_pixels_of",
+    "class_contrast_of",
     "class_counts",
     "class_images_of",
     "class_maps_of",
-    "class_contrast_of",
     "class_residuals_of",
     "class_std_of",
-    "changed_pixels_of",
     "class_values_of",
     "confusion_of",
     "curve_of",
+    "describe_weights",
     "expansion_of",
+    "forward_text",
     "image_of",
-    "interactions_of",
     "influence_contents",
+    "interactions_of",
+    "layer_meanings",
     "map_index",
-    "open_interactions",
-    "pair_node_layers",
-    "pair_nodes_of",
     "maps_of",
     "merged_sweep_shards",
     "mnist_sources",
+    "network_layers_of",
+    "open_interactions",
+    "output_layer_of",
+    "pair_node_layers",
+    "pair_nodes_of",
+    "param_dims",
+    "param_meaning",
     "read_baseline",
     "read_class",
+    "read_contents",
     "read_faithfulness",
     "read_influence",
     "read_interaction_residuals",
@@ -70,6 +82,7 @@ __all__ = [
     "read_mnist_range",
     "read_mnist_split",
     "read_shared_scale",
+    "read_training",
     "read_weights",
     "residuals_of",
     "values_of",
@@ -81,14 +94,6 @@ __all__ = [
     "write_sweep_shard",
     "write_values",
     "write_weights",
-    "architecture",
-    "forward_text",
-    "param_dims",
-    "param_meaning",
-    "layer_meanings",
-    "output_layer_of",
-    "describe_weights",
-    "read_contents",
 ]
 
 MNIST_SOURCES = [name for name in FILES if name.startswith("mnist/")]
@@ -155,6 +160,12 @@ def describe_weights(path):
     """A network in a few words from its weights file: "784-50-100-10, sigmoid"."""
     with open_checked(path) as f:
         return f"{f.attrs['architecture']}, {f.attrs.get(ACTIVATION, 'sigmoid')}"
+
+
+def network_layers_of(f):
+    """The network's layers a1, z1, ..., aL, zL in order, as a sample's influence file
+    names its node values (/value/<layer>, written in the network's order)."""
+    return [str(layer) for layer in _at(f, VALUES)]
 
 
 def image_of(f):
@@ -338,11 +349,23 @@ def forward_text(params):
     return "; ".join(steps) + "; x = pixels/255 flattened row-major"
 
 
-def write_weights(path, params, source_sha256, source=None):
+TRAINING = "training"  # the group of a trained network's history, in its weights file
+HISTORY_MEANING = {
+    "loss": "mean cross-entropy of the epoch's mini-batches (plus the L2 term with weight decay)",
+    "train_accuracy": "fraction of the training images classified right after the epoch",
+    "test_accuracy": "fraction of the test images classified right after the epoch",
+}
+
+
+def write_weights(path, params, source_sha256, source=None, history=None, recipe=None):
     """The network's weights and biases (as stored) with the layer structure.
 
     ``source``: where a network of the user's came from, in words (its file's name and
-    kind); None for the book's, whose file keeps the attributes it always had."""
+    kind); None for the book's, whose file keeps the attributes it always had. A network
+    trained by the pipeline adds its ``history`` ({"loss", "train_accuracy",
+    "test_accuracy"}: one value per epoch) under /training, with the training ``recipe``
+    (``config.training_recipe``) as an attribute; the epochs' wall times are not stored, so
+    that the same recipe gives the same bytes."""
     if source is None:
         with atomic_h5(
             path,
@@ -372,9 +395,23 @@ def write_weights(path, params, source_sha256, source=None):
         source=source,
         source_sha256=source_sha256,
     ) as f:
+        describe_layers(f, layer_meanings(layer_names(count), activation))
         dims = param_dims(count)
         for key, (meaning, axes) in param_meaning(count).items():
             put(f, key, params[key], meaning, axes, dims=dims[key])
+        if history is not None:
+            g = f.create_group(TRAINING, track_order=True)
+            set_attrs(g, {"meaning": "the training history, per epoch", "recipe": recipe})
+            for key, meaning in HISTORY_MEANING.items():
+                put(g, key, np.asarray(history[key], dtype=np.float64), meaning, "epoch")
+
+
+def read_training(path):
+    """A trained network's history ({"loss", "train_accuracy", "test_accuracy"}: float64
+    per epoch) and its recipe, from its weights file."""
+    with open_checked(path) as f:
+        g = _at(f, TRAINING)
+        return {key: g[key][()] for key in HISTORY_MEANING}, str(g.attrs["recipe"])
 
 
 def read_weights(path, source_sha256=None):
@@ -535,6 +572,7 @@ def write_baseline(path, image, values, description, weights_sha256, activation=
         baseline=description,
         weights_sha256=weights_sha256,
     ) as f:
+        describe_layers(f, layer_meanings(values, activation))
         put(
             f,
             IMAGE,
@@ -695,7 +733,7 @@ EXPANSION_MEANING = {
 }
 
 
-def _write_interactions(f, interactions, settings, dtype):
+def _write_interactions(f, interactions, settings, dtype, meanings=LAYER_MEANING):
     """/interactions: both ends' expansions and the Shapley interaction index. The pair
     matrices and the index are stored uncompressed (float noise: gzip saved 11 % of a
     digit's, at the cost of seconds) and each is dropped from ``interactions`` once written,
@@ -740,7 +778,7 @@ def _write_interactions(f, interactions, settings, dtype):
                     h,
                     f"{layer}_{kind}",
                     e[kind][layer].reshape(-1, 28, 28),
-                    f"{EXPANSION_MEANING[kind].format(end=end)}; node: {LAYER_MEANING[layer]}",
+                    f"{EXPANSION_MEANING[kind].format(end=end)}; node: {meanings[layer]}",
                     "node, row, col (pixel of the input image)",
                     dtype=dtype,
                     compress="maps",
@@ -840,6 +878,7 @@ def _interactions_data(f, lazy):
         "probabilities": values_of(f, output_layer_of(_at(f, VALUES)))[()],
         "changed": changed_pixels_of(f)[()],
         "layers": layers,
+        "network_layers": network_layers_of(f),
         "order": int(g.attrs["order"]),
         "order3": bool(g.attrs["order3"]),
         "nodes": {layer: nodes[layer] for layer in layers if layer in nodes},
@@ -920,6 +959,7 @@ def write_influence(
         )
         every = list(result["value"])
         meanings = layer_meanings(result["value"], activation)
+        describe_layers(f, meanings)
         write_values(
             f.create_group(VALUES, track_order=True),
             result["value"],
@@ -941,7 +981,7 @@ def write_influence(
         if faithfulness is not None:
             _write_faithfulness(f, faithfulness, layers, settings, dtype, meanings, activation)
         if interactions is not None:
-            _write_interactions(f, interactions, interaction_settings, dtype)
+            _write_interactions(f, interactions, interaction_settings, dtype, meanings)
 
 
 def read_faithfulness(path, expected=None):

@@ -13,6 +13,7 @@ the one the workflow wrote; ``tail -c +513 FILE | sha256sum`` checks it by hand.
 import hashlib
 import io
 import os
+import re
 import stat
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -23,7 +24,7 @@ import numpy as np
 from . import SOFTWARE
 from .errors import InputError
 from .files import CRASH_VARIABLE, atomic_write, crash_point, sha256_of
-from .network import LAYER_MEANING, LAYERS
+from .network import LAYER_MEANING
 from .provenance import differences, rerun_hint
 
 __all__ = [
@@ -32,7 +33,9 @@ __all__ = [
     "UNREADABLE",
     "USERBLOCK",
     "atomic_h5",
+    "describe_layers",
     "dimension_scales",
+    "is_layer",
     "map_chunks",
     "open_checked",
     "put",
@@ -60,6 +63,7 @@ class _Writing:
         self.written = 0  # datasets written so far
         self.shapes = {}  # full name -> shape of each dataset put wrote
         self.plists = {}  # (shape, dtype, compress) -> dataset creation property list
+        self.layer_meanings = {}  # layer -> what it holds, for its node scale (the book's else)
 
 
 _writing = {}  # HDF5 file number (ObjectID.fileno) -> _Writing
@@ -337,17 +341,29 @@ def _axis_detail(ds, i):
     return None
 
 
+def is_layer(name):
+    """A layer named by position: a1, z1, ..., aL, zL (the book's network: a1 to z3)."""
+    return re.fullmatch(r"[az][1-9][0-9]*", name) is not None
+
+
 def _layer_of(ds):
     layer = _attr(ds.id, "layer")
     if layer is None:  # /value/<layer>, /baseline/<layer>, /value/<layer>_mean
         layer = ds.name.rsplit("/", 1)[-1].split("_", 1)[0]
-    return str(layer) if str(layer) in LAYERS else None
+    return str(layer) if is_layer(str(layer)) else None
 
 
 def _node_layer(name):
     """``a1`` for an axis named ``node_a1``, else None."""
     layer = name[len("node_") :] if name.startswith("node_") else None
-    return layer if layer in LAYERS else None
+    return layer if layer is not None and is_layer(layer) else None
+
+
+def describe_layers(f, meanings):
+    """Say what each layer of the network holds ({layer: words}, e.g. ``h5io.
+    layer_meanings``) for the node scales of a file being written: a network other than the
+    book's names its own activation and depth there (the book's words otherwise)."""
+    _writing[f.id.fileno].layer_meanings.update(meanings)
 
 
 def _members(shapes):
@@ -417,6 +433,7 @@ def dimension_scales(f):
     bytes depend on them."""
     state = _writing.get(f.id.fileno)
     plists = state.plists if state is not None else {}
+    layer_meanings = state.layer_meanings if state is not None else {}
     datasets = _datasets(f, state.shapes if state is not None else None)
     made = {}  # the scales created here: those a dataset of the same length may share
 
@@ -457,7 +474,8 @@ def dimension_scales(f):
             elif (layer := _node_layer(name)) is not None or (
                 name == "node" and (layer := _layer_of(ds)) is not None
             ):
-                meaning = f"node of {layer}: {LAYER_MEANING[layer]}"
+                words = layer_meanings.get(layer) or LAYER_MEANING.get(layer)
+                meaning = f"node of {layer}" + (f": {words}" if words else "")
                 found = scale("/", f"node_{layer}", meaning, size)
             elif name == "step" and fraction is not None and fraction.shape == (size,):
                 found = fraction.id

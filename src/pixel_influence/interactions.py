@@ -1,5 +1,7 @@
 """Pixel interactions: the Moebius (Harsanyi) expansion of each node from both ends, and the
-Shapley interaction index of the output nodes.
+Shapley interaction index of the output nodes, for any dense network (``network``: layers a1,
+z1, ..., aL, zL; the hidden layers' activation sigmoid, tanh, relu or identity, softmax at
+the output).
 
 For a node n and the changed pixels C (x != baseline), v(S) = f_n(x on S, baseline elsewhere)
 - f_n(baseline). Its Moebius transform m_T (sum over U in T of (-1)^(|T|-|U|) v(U)) expands
@@ -11,9 +13,12 @@ v*(S) = v(C) - v(C \\ S) (start at x, remove pixels): order 1 is occlusion, its 
 are those of occlusion and beyond.
 
 Every set of pixels is one forward pass from a1: a1(S) = a1(start) + sum over i in S of
-s_i with s_i = (x_i - b_i) W1[i], and exp(-a1(S)) = exp(-a1(start)) * prod exp(-s_i), so a
-pair or a triple costs one product of exponentials and the passes above the first layer.
-Triples are summed on the fly, never stored.
+s_i with s_i = (x_i - b_i) W1[i]. Where the first layer is a sigmoid hidden layer (the
+book's network), z1 = 1 / (1 + exp(-a1)) and exp(-a1(S)) = exp(-a1(start)) * prod
+exp(-s_i), so a pair or a triple costs one product of exponentials and the passes above the
+first layer (unless the products could overflow: then exp(-a1(S)) itself); any other first
+layer takes its activation (softmax for a one-layer network) of a1(S). Triples are summed on
+the fly, never stored.
 """
 
 import time
@@ -21,7 +26,17 @@ import time
 import numpy as np
 
 from .errors import InputError
-from .network import LAYERS, OUTPUT_LAYERS, forward, forward_from_a1, sigmoid, softmax
+from .network import (
+    activate,
+    activation_of,
+    depth,
+    forward,
+    forward_from_a1,
+    layer_names,
+    layer_sizes,
+    output_layers,
+    softmax,
+)
 
 __all__ = [
     "ENDS",
@@ -47,6 +62,7 @@ END_MEANING = {
 }
 ORDERS = (1, 2, 3)
 EXP_SAFE = 300.0  # |a1| bound under which products of exp(-s_i) neither overflow nor underflow
+IN_PLACE = {"tanh": np.tanh, "relu": lambda a, out: np.maximum(a, 0.0, out=out)}
 TRIPLE_CHUNK = 2048  # triples per pass: the arrays of a chunk stay in the CPU's caches
 
 
@@ -59,37 +75,65 @@ def _flat(x):
     return np.asarray(x, dtype=np.float64).reshape(-1)
 
 
-def _deepest(layers):
-    return max(LAYERS.index(layer) for layer in layers)
+def _check_layers(params, layers, what="interactions"):
+    """A clear error for a layer the network does not have."""
+    names = layer_names(params)
+    unknown = [layer for layer in layers if layer not in names]
+    if unknown:
+        raise InputError(f"{what}: layers {unknown} are not among the network's {list(names)}")
+    return list(layers)
 
 
-def _stacked(params, layers, e, a1=None):
-    """Node values (..., width) of ``layers`` side by side, from exp(-a1) ``e`` (..., hidden);
-    ``a1`` itself is needed only when a1 is one of the layers."""
-    deepest = _deepest(layers)
-    values = {"a1": a1}
-    z1 = np.add(e, 1.0)
-    values["z1"] = np.reciprocal(z1, out=z1)
-    if deepest >= 2:
-        a2 = values["z1"] @ params["W2"]
-        a2 += params["b2"]
-        values["a2"] = a2
-        if deepest >= 3:
-            values["z2"] = sigmoid(a2)  # a new array: a2 stays as it is
-            if deepest >= 4:
-                a3 = values["z2"] @ params["W3"]
-                a3 += params["b3"]
-                values["a3"] = a3
-                if deepest >= 5:
-                    values["z3"] = softmax(a3)
+def _deepest(params, layers):
+    """The position of the deepest of ``layers`` in a1, z1, ..., aL, zL."""
+    names = layer_names(params)
+    return max(names.index(layer) for layer in layers)
+
+
+def _sigmoid_first(params):
+    """Whether z1 = sigmoid(a1): a sigmoid hidden layer first, the exponentials' shortcut."""
+    return depth(params) >= 2 and activation_of(params) == "sigmoid"
+
+
+def _first_output(params, a1, e=None):
+    """z1 from exp(-a1) ``e`` (sigmoid: 1 / (1 + e), in a new buffer) where given, else the
+    first layer's activation of a1 (softmax for a one-layer network), a new array."""
+    if e is not None:
+        z1 = np.add(e, 1.0)
+        return np.reciprocal(z1, out=z1)
+    return softmax(a1) if depth(params) == 1 else activate(activation_of(params), a1)
+
+
+def _above(params, values, deepest):
+    """The layers a2, z2, ... above z1 into ``values`` ({layer: (..., nodes)}), up to the
+    layer at position ``deepest``, as ``network.forward_from_a1`` computes them."""
+    count, activation = depth(params), activation_of(params)
+    z = values["z1"]
+    for k in range(2, count + 1):
+        if deepest < 2 * k - 2:
+            break
+        a = z @ params[f"W{k}"]
+        a += params[f"b{k}"]
+        values[f"a{k}"] = a
+        if deepest < 2 * k - 1:
+            break
+        z = softmax(a) if k == count else activate(activation, a)  # a new array: a stays
+        values[f"z{k}"] = z
+    return values
+
+
+def _stacked(params, layers, a1, e=None):
+    """Node values (..., width) of ``layers`` side by side from a1 (..., hidden), or, for a
+    sigmoid first layer, from exp(-a1) ``e``: then ``a1`` itself is needed only when it is
+    one of the layers."""
+    values = {"a1": a1, "z1": _first_output(params, a1, e)}
+    _above(params, values, _deepest(params, layers))
     parts = [values[layer] for layer in layers]
     return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=-1)
 
 
 def _widths(params, layers):
-    sizes = {"a1": params["W1"].shape[1], "z1": params["W1"].shape[1]}
-    sizes["a2"] = sizes["z2"] = params["W2"].shape[1]
-    sizes["a3"] = sizes["z3"] = params["W3"].shape[1]
+    sizes = layer_sizes(params)
     return [sizes[layer] for layer in layers]
 
 
@@ -100,27 +144,35 @@ def _split(stacked, params, layers):
 
 
 class _Game:
-    """v(S) = f(a1(start) + sum over S of steps) - f(start) for the requested layers, with the
-    exponentials of the first layer precomputed (``exp_ok``: their products are safe).
-    ``origin``: f(start), stacked, as ``network.forward`` computed it."""
+    """v(S) = f(a1(start) + sum over S of steps) - f(start) for the requested layers; for a
+    sigmoid first layer (``sigmoid_first``) with the exponentials of the first layer
+    precomputed (``exp_ok``: their products are safe). ``origin``: f(start), stacked, as
+    ``network.forward`` computed it."""
 
     def __init__(self, params, start, steps, layers, origin):
         self.params, self.start, self.steps, self.layers = params, start, steps, list(layers)
-        with np.errstate(over="ignore"):  # only used when exp_ok: then nothing overflows
-            self.exp_start = np.exp(-start)
-            self.exp_steps = np.exp(-steps)
-        bound = np.abs(start).max(initial=0.0) + 3.0 * np.abs(steps).max(initial=0.0)
-        self.exp_ok = bool(bound < EXP_SAFE)
+        self.sigmoid_first = _sigmoid_first(params)
+        self.exp_start = self.exp_steps = None
+        self.exp_ok = False
+        if self.sigmoid_first:
+            with np.errstate(over="ignore"):  # only used when exp_ok: then nothing overflows
+                self.exp_start = np.exp(-start)
+                self.exp_steps = np.exp(-steps)
+            bound = np.abs(start).max(initial=0.0) + 3.0 * np.abs(steps).max(initial=0.0)
+            self.exp_ok = bool(bound < EXP_SAFE)
         self.origin = np.concatenate([origin[layer] for layer in self.layers])
 
     def values(self, a1, e, exp_ok=None):
         """v of the sets whose a1 is ``a1()`` and whose exp(-a1) is ``e()`` (callables: only
         what is needed is computed); ``exp_ok`` overrides the game's own bound."""
-        exp_ok = self.exp_ok if exp_ok is None else exp_ok
+        exp_ok = self.sigmoid_first and (self.exp_ok if exp_ok is None else exp_ok)
         rows = a1() if not exp_ok or "a1" in self.layers else None
-        with np.errstate(over="ignore"):  # exp(-a1) = inf is sigmoid 0, as network.sigmoid
-            e = e() if exp_ok else np.exp(-rows)
-        out = _stacked(self.params, self.layers, e, rows)
+        if self.sigmoid_first:
+            with np.errstate(over="ignore"):  # exp(-a1) = inf is sigmoid 0, as network.sigmoid
+                e = e() if exp_ok else np.exp(-rows)
+        else:
+            e = None
+        out = _stacked(self.params, self.layers, rows, e)
         out -= self.origin
         return out
 
@@ -173,34 +225,36 @@ def _pair_part(game, singles, columns, memory, dtype=np.float64):
     return partner_sum, strength, pair_values, pairs
 
 
-def _row_sums(params, layers, e):
-    """Sums over the rows of the node values of ``layers`` (not a1) from exp(-a1) ``e``
-    (rows, hidden), in place where it can: the inner loop of the triples."""
-    deepest = _deepest(layers)
-    z1 = np.add(e, 1.0, out=e)
-    np.reciprocal(z1, out=z1)
-    sums = {"z1": z1.sum(axis=0)}
-    if deepest >= 2:
-        a2 = z1 @ params["W2"]
-        a2 += params["b2"]
-        if "a2" in layers:
-            sums["a2"] = a2.sum(axis=0)
-        if deepest >= 3:
-            z2 = sigmoid(a2)
-            sums["z2"] = z2.sum(axis=0)
-            if deepest >= 4:
-                a3 = z2 @ params["W3"]
-                a3 += params["b3"]
-                sums["a3"] = a3.sum(axis=0)
-                if deepest >= 5:
-                    sums["z3"] = softmax(a3).sum(axis=0)
-    return np.concatenate([sums[layer] for layer in layers])
+def _row_sums(params, layers, z1):
+    """Sums over the rows of the node values of ``layers`` (not a1) from z1 (rows, hidden):
+    the inner loop of the triples."""
+    values = _above(params, {"z1": z1}, _deepest(params, layers))
+    return np.concatenate([values[layer].sum(axis=0) for layer in layers])
+
+
+def _first_in_place(game, first, part):
+    """z1 of the sets whose a1 is first + part, in one new buffer (a chunk of the triples):
+    from the products of exponentials, exp(-a1), or the activation of a1."""
+    params = game.params
+    if game.sigmoid_first:
+        with np.errstate(over="ignore"):
+            e = first * part if game.exp_ok else np.exp(-(first + part))
+        z1 = np.add(e, 1.0, out=e)
+        return np.reciprocal(z1, out=z1)
+    a1 = first + part
+    if depth(params) == 1:
+        return softmax(a1)
+    activation = activation_of(params)
+    if activation in IN_PLACE:
+        return IN_PLACE[activation](a1, out=a1)
+    return a1  # identity
 
 
 def _triple_values(game, params):
     """Sum over i < j < k of v(ijk) per node: for each first pixel i, the pairs (j, k) after
     it in chunks of ``TRIPLE_CHUNK``, summed on the fly. The pairs' products of exponentials
-    are kept (50 float64 a pair: 123 MB for the white image's 306,936 pairs)."""
+    (or sums of steps) are kept (one float64 per first-layer node a pair: 123 MB for the
+    book's 50 and the white image's 306,936 pairs)."""
     steps, layers = game.steps, game.layers
     m, hidden = steps.shape
     widths = _widths(params, layers)
@@ -224,9 +278,7 @@ def _triple_values(game, params):
             first = game.exp_start * game.exp_steps[i] if game.exp_ok else game.start + steps[i]
             for lo in range(offsets[i + 1], len(j), chunk):
                 part = pair_parts[lo : lo + chunk]
-                with np.errstate(over="ignore"):
-                    e = first * part if game.exp_ok else np.exp(-(first + part))
-                sums += _row_sums(params, computed, e)
+                sums += _row_sums(params, computed, _first_in_place(game, first, part))
                 sums -= len(part) * origin
     pieces, n = [], 0
     for layer, size in zip(layers, widths, strict=True):
@@ -266,7 +318,7 @@ def expansion(
     if order not in ORDERS:
         raise InputError(f"interactions: order must be one of {list(ORDERS)}, got {order!r}")
     x, baseline_image = _flat(x), _flat(baseline_image)
-    layers = list(layers)
+    layers = _check_layers(params, layers)
     nodes = {layer: list(map(int, picked)) for layer, picked in (nodes or {}).items()}
     changed = np.flatnonzero(x != baseline_image)
     d = (x - baseline_image)[changed]
@@ -340,6 +392,7 @@ def exact_expansion(params, x, baseline_image, layers, end="insertion", max_pixe
     if end not in ENDS:
         raise InputError(f"interactions: end must be one of {list(ENDS)}, got {end!r}")
     x, baseline_image = _flat(x), _flat(baseline_image)
+    _check_layers(params, layers, "exact_expansion")
     changed = np.flatnonzero(x != baseline_image)
     m = changed.size
     if m > max_pixels:
@@ -430,7 +483,7 @@ def shapley_interaction(
         )
     began = time.perf_counter()
     x, baseline_image = _flat(x), _flat(baseline_image)
-    layers = list(layers)
+    layers = _check_layers(params, layers, "shapley_interaction")
     changed = np.flatnonzero(x != baseline_image)
     d = (x - baseline_image)[changed]
     m = changed.size
@@ -443,8 +496,10 @@ def shapley_interaction(
     upper = np.triu_indices(m, 1)
     count, mean, m2 = 0, np.zeros((len(upper[0]), width)), np.zeros((len(upper[0]), width))
     block = _chunk_rows(memory, 8 * 4 * m * (hidden + width))
-    with np.errstate(over="ignore"):
-        flip = np.exp(game.steps)  # exp(+s_j): takes pixel j back out of a prefix
+    flip = None
+    if game.sigmoid_first:
+        with np.errstate(over="ignore"):
+            flip = np.exp(game.steps)  # exp(+s_j): takes pixel j back out of a prefix
     for first in range(permutations // 2) if m >= 2 else ():
         order = np.argsort(rng.random(m))
         both = np.zeros((m, m, width))
@@ -453,9 +508,11 @@ def shapley_interaction(
             position[perm] = np.arange(m)
             prefix = np.concatenate([np.zeros((1, hidden)), np.cumsum(game.steps[perm], axis=0)])
             a1_prefix = start + prefix  # (m+1, hidden): the a1 of each prefix
-            with np.errstate(over="ignore"):
-                e_prefix = np.exp(-a1_prefix)
-            prefix_values = _stacked(params, layers, e_prefix, a1_prefix) - game.origin
+            e_prefix = None
+            if game.sigmoid_first:
+                with np.errstate(over="ignore"):
+                    e_prefix = np.exp(-a1_prefix)
+            prefix_values = _stacked(params, layers, a1_prefix, e_prefix) - game.origin
             # a prefix's a1 is not bounded by the game's start and 3 steps: its own bound
             safe = bool(np.abs(a1_prefix).max() + np.abs(game.steps).max() < EXP_SAFE)
             previous = None
@@ -530,14 +587,16 @@ def interactions(
     "seconds": {part: seconds}}. ``dtype``: the storage type of the pair matrices and the
     index (float32 halves a large image's memory).
     """
-    layers = list(layers)
+    layers = _check_layers(params, layers, "interactions.layers")
     unknown = sorted(set(nodes or {}) - set(layers))
     if unknown:
         raise InputError(f"interactions.nodes: {unknown} not among interactions.layers {layers}")
+    output = output_layers(params)
+    sizes = layer_sizes(params)
     picked = {}
     for layer in layers:
-        if layer in OUTPUT_LAYERS:
-            picked[layer] = list(range(params["W3"].shape[1]))
+        if layer in output:
+            picked[layer] = list(range(sizes[layer]))
         elif layer in (nodes or {}):
             picked[layer] = sorted(set(map(int, nodes[layer])))
     out = {"ends": {}, "nodes": picked, "seconds": {}, "shapley_interaction": {}, "stderr": {}}
@@ -548,7 +607,7 @@ def interactions(
         )
         out["seconds"][end] = time.perf_counter() - began
     out["changed"] = out["ends"][ENDS[0]]["changed"]
-    outputs = [layer for layer in layers if layer in OUTPUT_LAYERS]
+    outputs = [layer for layer in layers if layer in output]
     settings = dict(shapley_interaction_parameters or {})
     out["parameters"], out["skipped"] = settings, None
     max_pairs = settings.pop("max_pairs", None)
