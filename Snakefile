@@ -44,6 +44,7 @@ rule all:
     default_target: True
     input:
         "results/network/accuracy.txt",
+        training_targets(),
         expand("results/influence/{sample}.h5", sample=SAMPLES),
         expand("results/images/{sample}.png", sample=SAMPLES),
         layer_pictures(SAMPLES),

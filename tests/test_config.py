@@ -551,7 +551,9 @@ def test_a_users_network_names_its_layers(tmp_path):
     ok = {"samples": W, "network": net}
     assert config_checks.problems(ok, SCHEMA, lambda p: None, workdir=str(tmp_path)) == []
     user = config_checks.user_network(net, str(tmp_path))
-    assert config_checks.default_layers(user.params) == ["z1", "a2", "z2"]
+    assert user.layers == ("a1", "z1", "a2", "z2")
+    assert user.sizes == {"a1": 30, "z1": 30, "a2": 10, "z2": 10}
+    assert config_checks.default_layers(user.layers) == ["z1", "a2", "z2"]
     assert user.source == "net.npz (npz file, 784-30-10, relu hidden layers)"
     assert user.params["activation"] == "relu"
     assert len(user.sha256) == 64
@@ -562,7 +564,7 @@ def test_what_a_users_network_cannot_yet_do_is_named(tmp_path):
     cfg = {
         "samples": W,
         "network": {"npz": "net.npz", "activation": "tanh"},
-        "interactions": {},
+        "interactions": {"layers": ["z1", "z3"], "nodes": {"z1": [9], "z2": [0]}},
         "sweep": {},
         "methods_figure": {"nodes": {"z1": [0, 7], "z2": [0]}},
     }
@@ -570,8 +572,11 @@ def test_what_a_users_network_cannot_yet_do_is_named(tmp_path):
         "config.methods_figure.nodes.z1[1]: node 7 is not in z1, whose nodes are 0 to 4",
         "config.methods_figure.nodes.z2: z2 is the network's output layer, whose every node "
         "the figure shows; remove it here",
-        "config.interactions: not yet available for a network other than the book's; set "
-        "interactions: null (or leave the section out)",
+        "config.interactions.layers[1]: 'z3' is not a layer of the network, whose layers are "
+        "a1, z1, a2, z2",
+        "config.interactions.nodes.z1[0]: node 9 is not in z1, whose nodes are 0 to 4",
+        "config.interactions.nodes.z2: z2 is the network's output layer, whose every node gets "
+        "its pair matrices; remove it here",
         "config.sweep: not yet available for a network other than the book's; leave the sweep "
         "section out",
     ]

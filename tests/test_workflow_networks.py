@@ -79,7 +79,14 @@ def runs(tmp_path_factory):
         else:
             np.savez(workdir / "net.npz", W1=w1, b1=b1, W2=w2, b2=b2)
             entry = {"npz": "net.npz", "activation": "relu"}
-        workdir_with_config(workdir, _edit(entry))
+        edit = _edit(entry)
+        if kind == "onnx":  # and its pixel interactions, of the network's own layers
+
+            def edit(cfg, edit=edit):
+                edit(cfg)
+                cfg["interactions"] = {"order": 2}
+
+        workdir_with_config(workdir, edit)
         result = snakemake(workdir, "--cores", "2", "--config", mirror())
         out[kind] = workdir, result.stdout + result.stderr
     return out
@@ -158,6 +165,12 @@ def test_every_picture_and_table_is_drawn(runs):
     assert layers == {"z1", "a2", "z2"}
     rows = sum(1 for row in table[1:] if row.startswith("digit7,insertion,"))
     assert rows == 30 + 10 + 10  # every node of z1, a2 and z2
+    assert (workdir / "results/images/digit7/interactions.png").is_file()
+    summary = (workdir / "results/interactions_summary.csv").read_text().splitlines()
+    assert {row.split(",")[0] for row in summary[1:]} == {"z1", "a2", "z2"}
+    with h5py.File(workdir / "results/influence/digit7.h5") as f:
+        assert [str(v) for v in f["interactions"].attrs["layers"]] == ["z1", "a2", "z2"]
+        assert list(f["interactions"]) and "pair_node_z1" in f["interactions"]
 
 
 def test_an_unsupported_onnx_network_is_refused_before_any_job(tmp_path):

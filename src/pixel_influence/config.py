@@ -5,6 +5,7 @@ or the file, line and column; ``problems`` lists them all at once, before any jo
 """
 
 import datetime
+import hashlib
 import json
 import math
 import numbers
@@ -15,7 +16,8 @@ from typing import NamedTuple
 import yaml
 from jsonschema import Draft202012Validator, validators
 
-from . import network, networks, sample_sheet, samples, selection
+from . import network, networks, sample_sheet, samples, selection, training
+from .download import FILES
 from .errors import InputError
 from .keypaths import SHOWN, shown, where
 from .sweep import BLOCK, blocks
@@ -30,15 +32,18 @@ __all__ = [
     "duplicate_keys",
     "interactions_problems",
     "load_schema",
+    "mnist_checksums",
     "network_kind",
     "network_problems",
+    "problems",
     "put_back_nulls",
     "read_network",
-    "problems",
     "renamed_problems",
     "selection_data",
     "sweep_problems",
     "take_out_nulls",
+    "trained_network",
+    "training_recipe",
     "user_network",
     "value_problems",
     "yaml_syntax_problem",
@@ -460,24 +465,62 @@ def interactions_problems(interactions, schema):
 
 NETWORK_KINDS = {"pickle": "a pickle of arrays", "npz": "an .npz file", "onnx": "an ONNX file"}
 # what a network of the user's may not yet be used with, and how to leave it out
-NOT_YET = {
-    "interactions": "set interactions: null (or leave the section out)",
-    "sweep": "leave the sweep section out",
-}
+NOT_YET = {"sweep": "leave the sweep section out"}
 
 
 class UserNetwork(NamedTuple):
-    """A network read from the user's file: its checked parameters (``network.
-    check_network``), where it came from in words, and the sha256 of the file's bytes."""
+    """A network of the user's as the config names it: its layers (``network.layer_names``)
+    and their sizes, where it comes from in words, the sha256 that its weights file will
+    hold as ``source_sha256`` (of the file's bytes; of the training recipe for a network the
+    pipeline trains), and its checked parameters (None for one still to be trained)."""
 
-    params: dict
+    layers: tuple
+    sizes: dict
     source: str
     sha256: str
+    params: dict | None
+
+
+def _from_params(params, source, sha256):
+    return UserNetwork(
+        network.layer_names(params), network.layer_sizes(params), source, sha256, params
+    )
 
 
 def network_kind(spec):
-    """ "pickle", "npz" or "onnx": the kind of file a ``network`` entry names."""
-    return next(kind for kind in NETWORK_KINDS if kind in spec)
+    """ "pickle", "npz" or "onnx": the kind of file a ``network`` entry names; "train" for a
+    network the pipeline trains."""
+    return next(kind for kind in (*NETWORK_KINDS, "train") if kind in spec)
+
+
+def training_recipe(settings):
+    """What decides a trained network, as stable text: the checked training settings and
+    the training data's checksums. Its sha256 is the weights file's ``source_sha256``."""
+    return json.dumps(
+        {"train": settings, "data": mnist_checksums()}, sort_keys=True, separators=(",", ":")
+    )
+
+
+def trained_network(spec):
+    """``UserNetwork`` of ``{train: settings}``: the network the pipeline will train."""
+    settings = training.check_settings(spec.get("train"), ("network", "train"))
+    depth = len(settings["hidden"]) + 1
+    names = network.layer_names(depth)
+    widths = [*settings["hidden"], 10]
+    sizes = {layer: widths[int(layer[1:]) - 1] for layer in names}
+    recipe = training_recipe(settings)
+    return UserNetwork(
+        names,
+        sizes,
+        f"trained by the pipeline: {training.describe(settings)}",
+        hashlib.sha256(recipe.encode()).hexdigest(),
+        None,
+    )
+
+
+def mnist_checksums():
+    """{file: sha256} of the four MNIST files a network is trained on."""
+    return {name: FILES[name][1] for name in sorted(FILES) if name.startswith("mnist/")}
 
 
 def read_network(spec, data, path):
@@ -496,13 +539,15 @@ def read_network(spec, data, path):
     words += [info[key] for key in ("producer", "opset") if info[key]]
     if info["ignored"]:
         words.append(f"no-ops ignored: {info['ignored']}")
-    return UserNetwork(found.params, f"{Path(path).name} ({', '.join(words)})", info["sha256"])
+    return _from_params(found.params, f"{Path(path).name} ({', '.join(words)})", info["sha256"])
 
 
 def user_network(spec, workdir=None):
     """``UserNetwork`` of a ``network`` entry, its path relative to ``workdir`` (the current
     folder unless given); InputError naming the key if the file cannot be read as one."""
     kind = network_kind(spec)
+    if kind == "train":
+        return trained_network(spec)
     path = spec[kind] if workdir is None else os.path.join(workdir, spec[kind])
     problem = samples.file_problem(path, NETWORK_KINDS[kind])
     if problem:
@@ -517,10 +562,10 @@ def user_network(spec, workdir=None):
         raise InputError(f"config.network.{kind}: {e}") from None
 
 
-def default_layers(params):
-    """The layers mapped when the config names none: the hidden layers' outputs, then the
-    output's logits and probabilities (the book's: z1, z2, a3, z3)."""
-    names = network.layer_names(params)
+def default_layers(names):
+    """The layers mapped when the config names none, of a network's layers (``network.
+    layer_names``): the hidden layers' outputs, then the output's logits and probabilities
+    (the book's: z1, z2, a3, z3)."""
     return [layer for layer in names[:-2] if layer.startswith("z")] + list(names[-2:])
 
 
@@ -536,7 +581,7 @@ def network_problems(config, workdir=None):
             found = user_network(spec, workdir)
         except InputError as e:
             return [str(e)]
-        names, sizes = network.layer_names(found.params), network.layer_sizes(found.params)
+        names, sizes = found.layers, found.sizes
     problems = []
     layers = config.get("layers") if "layers" in config else None
     for i, layer in enumerate(layers or []):
@@ -559,6 +604,27 @@ def network_problems(config, workdir=None):
                         f"config.methods_figure.nodes.{layer}[{i}]: node {node} is not in "
                         f"{layer}, whose nodes are 0 to {sizes[layer] - 1}"
                     )
+    interactions = config.get("interactions")
+    if isinstance(interactions, dict):
+        for i, layer in enumerate(interactions.get("layers") or []):
+            if layer not in names:
+                problems.append(
+                    f"config.interactions.layers[{i}]: {layer!r} is not a layer of the "
+                    f"network, whose layers are {', '.join(names)}"
+                )
+        for layer, nodes in (interactions.get("nodes") or {}).items():
+            if spec != "book" and layer in names[-2:]:
+                problems.append(
+                    f"config.interactions.nodes.{layer}: {layer} is the network's output "
+                    "layer, whose every node gets its pair matrices; remove it here"
+                )
+            elif layer in sizes:
+                for i, node in enumerate(nodes):
+                    if node >= sizes[layer]:
+                        problems.append(
+                            f"config.interactions.nodes.{layer}[{i}]: node {node} is not in "
+                            f"{layer}, whose nodes are 0 to {sizes[layer] - 1}"
+                        )
     if spec != "book":
         for key, off in NOT_YET.items():
             if config.get(key) is not None:
@@ -627,7 +693,7 @@ def problems(config, schema, path_problem=None, workdir=None, data=None):
         return found + network_found
     layers = config.get("layers", schema["properties"]["layers"]["default"])
     if config.get("network", "book") != "book" and "layers" not in config:
-        layers = default_layers(user_network(config["network"], workdir).params)
+        layers = default_layers(user_network(config["network"], workdir).layers)
     figure_layers = config.get("methods_figure", {}).get("nodes", {})
     for layer in figure_layers:
         if layer not in layers:

@@ -13,6 +13,7 @@ from pixel_influence import batches as sample_batches
 from pixel_influence import config as config_checks
 from pixel_influence import files, provenance, sample_sheet
 from pixel_influence import network as network_structure
+from pixel_influence import training as sample_training
 from pixel_influence import samples as sample_sources
 from pixel_influence import sweep as sweep_sums
 from pixel_influence import resources as job_resources
@@ -43,6 +44,11 @@ _problems += config_checks.problems(
 if _problems:
     raise WorkflowError("invalid configuration:\n  " + "\n  ".join(_problems))
 _given = set(config)  # the keys whose defaults depend on the network, when left out
+_given_interactions = (
+    set(config["interactions"])
+    if isinstance(config.get("interactions"), dict)
+    else None
+)
 _nulls = config_checks.take_out_nulls(config)  # validate cannot fill defaults into null
 validate(config, SCHEMA)  # fills in the schema's defaults
 config_checks.put_back_nulls(config, _nulls)
@@ -50,15 +56,22 @@ config_checks.put_back_nulls(config, _nulls)
 # The network: the book's (downloaded, verified) or a file of the user's, read here once
 # so that its depth names the layers; every job then reads results/network/weights.h5.
 NETWORK = config["network"]
+TRAINING = None  # the checked training settings of a network the pipeline trains
+TRAINING_RECIPE = None
 if NETWORK == "book":
     NETWORK_SHA256 = FILES[WEIGHTS][1]
     NETWORK_LAYERS = network_structure.LAYERS
 else:
     _user_network = config_checks.user_network(NETWORK)
+    if "train" in NETWORK:
+        TRAINING = sample_training.check_settings(
+            NETWORK["train"], ("network", "train")
+        )
+        TRAINING_RECIPE = config_checks.training_recipe(TRAINING)
     NETWORK_SHA256 = _user_network.sha256
-    NETWORK_LAYERS = network_structure.layer_names(_user_network.params)
+    NETWORK_LAYERS = _user_network.layers
     if "layers" not in _given:
-        config["layers"] = config_checks.default_layers(_user_network.params)
+        config["layers"] = config_checks.default_layers(NETWORK_LAYERS)
     if workflow.is_main_process:
         logger.info(
             "network: the explorer page computes the book's network only: not drawn for "
@@ -66,13 +79,24 @@ else:
         )
     if "expected_accuracy" not in _given:
         config["expected_accuracy"] = None  # the book's 0.9352 says nothing of another
-    # the default hidden nodes of the methods figure count where the network has them
-    _sizes = network_structure.layer_sizes(_user_network.params)
-    config["methods_figure"]["nodes"] = {
-        layer: [node for node in nodes if node < _sizes[layer]]
-        for layer, nodes in config["methods_figure"]["nodes"].items()
-        if layer in NETWORK_LAYERS[:-2]
-    }
+    # the default hidden nodes of the figures count where the network has them, and the
+    # interactions' layers default to the network's own
+    _sizes = _user_network.sizes
+
+    def _pick(nodes):
+        return {
+            layer: [node for node in chosen if node < _sizes[layer]]
+            for layer, chosen in nodes.items()
+            if layer in NETWORK_LAYERS[:-2]
+        }
+
+    config["methods_figure"]["nodes"] = _pick(config["methods_figure"]["nodes"])
+    if config.get("interactions") is not None:
+        config["interactions"]["nodes"] = _pick(config["interactions"]["nodes"])
+        if "layers" not in (_given_interactions or {}):
+            config["interactions"]["layers"] = config_checks.default_layers(
+                NETWORK_LAYERS
+            )
 
 # the samples of the mapping, then the sheet's rows, then the folder's PNG files: from here
 # on config["samples"] holds them all, so that every rule sees one mapping
@@ -291,6 +315,11 @@ def explorer_targets():
     return ["results/explorer/index.html"]
 
 
+def training_targets():
+    """The training curves of a network the pipeline trains."""
+    return [] if TRAINING is None else ["results/network/training.png"]
+
+
 def sweep_targets():
     """The sweep's outputs (each picture of sweep.pictures for each class), or none when
     the config has no sweep."""
@@ -354,6 +383,16 @@ def sweep_shards(wildcards):
 def fixed_mem_mb(rule):
     """mem_mb of a rule whose input the config does not change (data, network)."""
     return job_resources.fixed_mem_mb(rule)
+
+
+def train_mem_mb(wildcards):
+    """The training job: the training images, in uint8 and as the float32 batches, and the
+    network with the optimiser's state."""
+    return job_resources.train_mem_mb(TRAINING)
+
+
+def train_runtime(wildcards):
+    return job_resources.train_runtime_min(TRAINING)
 
 
 def fixed_runtime(rule):

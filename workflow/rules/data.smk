@@ -42,22 +42,52 @@ rule mnist:
         "../scripts/mnist.py"
 
 
-rule weights:
-    input:
-        network_file(),
-    output:
-        "results/network/weights.h5",
-    log:
-        "logs/weights/weights.log",
-    benchmark:
-        "results/benchmarks/weights/weights.tsv"
-    conda:
-        ENV
-    resources:
-        mem_mb=fixed_mem_mb("weights"),
-        runtime=fixed_runtime("weights"),
-    params:
-        network=NETWORK,
-        weights_sha256=NETWORK_SHA256,
-    script:
-        "../scripts/weights.py"
+if TRAINING is None:
+
+    rule weights:
+        input:
+            network_file(),
+        output:
+            "results/network/weights.h5",
+        log:
+            "logs/weights/weights.log",
+        benchmark:
+            "results/benchmarks/weights/weights.tsv"
+        conda:
+            ENV
+        resources:
+            mem_mb=fixed_mem_mb("weights"),
+            runtime=fixed_runtime("weights"),
+        params:
+            network=NETWORK,
+            weights_sha256=NETWORK_SHA256,
+        script:
+            "../scripts/weights.py"
+
+else:
+
+    rule train:
+        input:
+            mnist="results/mnist/mnist.h5",
+        output:
+            weights="results/network/weights.h5",
+            picture=report(
+                "results/network/training.png",
+                caption="../report/training.rst",
+                category="Network",
+            ),
+        log:
+            "logs/train/train.log",
+        benchmark:
+            "results/benchmarks/train/train.tsv"
+        conda:
+            ENV
+        resources:
+            mem_mb=train_mem_mb,
+            runtime=train_runtime,
+        params:
+            settings=TRAINING,
+            recipe=TRAINING_RECIPE,
+            weights_sha256=NETWORK_SHA256,
+        script:
+            "../scripts/train.py"
