@@ -12,5 +12,8 @@ Import the submodule you use (nothing is re-exported here):
 - ``faithfulness_figure``: the faithfulness curves with matplotlib (Agg, no pyplot), a
   panel per layer and curve kind, a colour, line style and marker per method (Okabe-Ito),
   the scores by name beside each panel; PNG and SVG with reproducible bytes.
+- ``training_figure``: the training curves (loss, train/test accuracy per epoch) with
+  matplotlib; PNG with reproducible bytes.
+- ``compare``: several runs' pictures of one sample side by side, each under its heading.
 - ``table``: a CSV's rows as a small HTML page, which the report shows in place.
 """
