@@ -4,6 +4,8 @@ writes one (Flatten, Gemm with transB=1, Relu, Gemm, Softmax) and the same weigh
 the weights file states the network, the accuracy is the one numpy gives, the layers are
 the network's own, and what cannot be read is refused before any job runs."""
 
+import json
+
 import h5py
 import numpy as np
 import pytest
@@ -196,3 +198,47 @@ def test_an_unsupported_onnx_network_is_refused_before_any_job(tmp_path):
     out = result.stdout + result.stderr
     assert "config.network.onnx: net.onnx: node 1 'leaky' is a LeakyRelu" in out
     assert not (workdir / "results").exists()
+
+
+TRAIN = {"hidden": [20], "activation": "tanh", "optimizer": "adam", "epochs": 2, "seed": 3}
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("train")
+
+    def edit(cfg):
+        _edit({"train": TRAIN})(cfg)
+        cfg["methods"] = ["insertion"]
+        cfg["samples"] = {"digit7": {"split": "test", "index": 0}}
+
+    workdir_with_config(workdir, edit)
+    snakemake(workdir, "--cores", "2", "--config", mirror())
+    return workdir
+
+
+def test_a_network_trained_by_the_pipeline(trained):
+    weights = trained / "results/network/weights.h5"
+    with h5py.File(weights) as f:
+        assert f.attrs["architecture"] == "784-20-10"
+        assert f.attrs["activation"] == "tanh"
+        assert f.attrs["source"] == (
+            "trained by the pipeline: 784-20-10 tanh, he init, adam lr 0.001, batch 100, "
+            "2 epochs, seed 3"
+        )
+        loss = f["training/loss"][()]
+        test_accuracy = f["training/test_accuracy"][()]
+        assert loss.shape == (2,) and loss[1] < loss[0]
+        assert json.loads(f["training"].attrs["recipe"])["train"]["hidden"] == [20]
+    # the accuracy job finds what the training measured after its last epoch
+    text = (trained / "results/network/accuracy.txt").read_text()
+    assert text == f"Accuracy:{test_accuracy[-1]}\n"
+    assert test_accuracy[-1] > 0.85
+    picture = trained / "results/network/training.png"
+    assert picture.stat().st_size > 10_000
+    with h5py.File(trained / "results/influence/digit7.h5") as f:
+        assert [str(v) for v in f.attrs["layers"]] == ["z1", "a2", "z2"]
+    # trained again from scratch: the same bytes
+    before = weights.read_bytes(), picture.read_bytes()
+    snakemake(trained, "--cores", "2", "--config", mirror(), "--forcerun", "train")
+    assert (weights.read_bytes(), picture.read_bytes()) == before
