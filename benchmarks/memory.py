@@ -28,13 +28,19 @@ Linux (/proc) and the data (``--data``, as benchmarks/sweep.py). About 20 minute
 2-core development machine; ``--quick`` (2,560 permutations, fewer PNG modes and shapes,
 up to 16 samples, fewer zooms, a smaller sweep) about 10; ``--parts`` runs some of it.
 Usage: python benchmarks/memory.py [--cores 2] [--data ../shared/data] [--quick]
-       [--parts white,interactions,interaction_pictures,pictures,png,samples,sweep]
+       [--parts white,interactions,interaction_pictures,pictures,png,samples,sweep,networks]
+
+``--parts networks`` measures networks other than the book's (``NETWORKS``, random weights
+written as .npz): the white image with every method and layer in float64, its pictures and
+the faithfulness job, then the default layers in float32 and the output layer alone (where
+integrated gradients' and Shapley sampling's passes through every layer dominate).
 """
 
 import argparse
 import json
 import math
 import os
+import pickle
 import platform
 import subprocess
 import sys
@@ -44,6 +50,7 @@ from pathlib import Path
 
 import numpy as np
 import yaml
+from onnx import TensorProto, helper, numpy_helper, save
 from PIL import Image, ImageDraw
 
 from pixel_influence.methods import METHODS
@@ -226,7 +233,7 @@ def main(argv):
     ap.add_argument("--quick", action="store_true")
     ap.add_argument(
         "--parts",
-        default="white,interactions,interaction_pictures,pictures,png,samples,sweep",
+        default="white,interactions,interaction_pictures,pictures,png,samples,sweep,networks",
         help="comma-separated, of: %(default)s",
     )
     args = ap.parse_args(argv)
@@ -254,6 +261,8 @@ def main(argv):
             many_samples(run, base, [1, 8, 16] if args.quick else [1, 10, 20, 40])
         if "sweep" in parts:
             sweeps(run, base, args.quick)
+        if "networks" in parts:
+            networks(run, base, Path(tmp) / "networks", args.quick)
         print_table(run.records)
 
 
@@ -414,6 +423,121 @@ def sweeps(run, base, quick):
         run.run(case, cfg, targets, f"sweep{k}")
         colour = dict(cfg, colormap="diverging", overlay=True, scale="shared")
         run.run(f"{case}, diverging, overlay, shared", colour, targets, f"sweep{k}")
+
+
+# networks other than the book's: (hidden and output widths, hidden activation); random
+# weights (He's normal initialisation, seed 0), as numpy.savez writes them
+NETWORKS = {
+    "wide": ((1000, 1000, 10), "relu"),
+    "deep": ((30, 30, 30, 30, 10), "sigmoid"),
+}
+
+
+def write_network(path, widths, activation, seed=0):
+    """An .npz of a dense network from the 784 pixels through ``widths`` (the last: the
+    classes), random weights W ~ N(0, 2 / fan-in) and biases N(0, 0.1)."""
+    rng = np.random.default_rng(seed)
+    params, fan_in = {}, 784
+    for k, width in enumerate(widths, start=1):
+        params[f"W{k}"] = rng.normal(0.0, math.sqrt(2.0 / fan_in), (fan_in, width))
+        params[f"b{k}"] = rng.normal(0.0, 0.1, width)
+        fan_in = width
+    np.savez(path, **params)
+    return {"npz": str(path), "activation": activation}
+
+
+def write_pickle(path, widths, activation, seed=0):
+    """The network of ``write_network`` as a pickle of the book's format (a dict of float64
+    arrays)."""
+    with np.load(write_network(path.with_suffix(".npz"), widths, activation, seed)["npz"]) as f:
+        params = {key: f[key] for key in f.files}
+    path.write_bytes(pickle.dumps(params))
+    return {"pickle": str(path), "activation": activation}
+
+
+def write_onnx(path, widths, activation, seed=0):
+    """The network of ``write_network`` (the same draws) as an ONNX file: Gemm layers,
+    float32, the hidden activation's operator between them and Softmax at the end."""
+    rng = np.random.default_rng(seed)
+    nodes, weights, previous, fan_in = [], [], "x", 784
+    operator = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "Relu"}[activation]
+    for k, width in enumerate(widths, start=1):
+        w = rng.normal(0.0, math.sqrt(2.0 / fan_in), (fan_in, width))
+        b = rng.normal(0.0, 0.1, width)
+        weights += [numpy_helper.from_array(w.astype(np.float32), f"W{k}")]
+        weights += [numpy_helper.from_array(b.astype(np.float32), f"b{k}")]
+        nodes.append(helper.make_node("Gemm", [previous, f"W{k}", f"b{k}"], [f"a{k}"]))
+        previous = f"a{k}"
+        if k < len(widths):
+            nodes.append(helper.make_node(operator, [previous], [f"z{k}"]))
+            previous = f"z{k}"
+        fan_in = width
+    nodes.append(helper.make_node("Softmax", [previous], ["y"], axis=1))
+    graph = helper.make_graph(
+        nodes,
+        "network",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 784])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, widths[-1]])],
+        weights,
+    )
+    save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
+    return {"onnx": str(path)}
+
+
+def networks(run, base, folder, quick):
+    """Each network of ``NETWORKS``: the white image (every pixel changed) with every method
+    on every layer in float64, drawn at zoom 8 on the node scale in gray with every hidden
+    node the config may list in the methods figure, and the faithfulness job; the pictures
+    again at zoom 1 and 2 in gray and at zoom 4 in colour (diverging, overlay); then the
+    influence job with the default layers (hidden outputs and the output layer) in float32,
+    and with the probabilities alone (integrated gradients and Shapley sampling still pass
+    every pixel through every layer); then the network's jobs (weights, accuracy) with the
+    network read from a pickle and from an ONNX file. --quick: the wide network only."""
+    folder.mkdir()
+    looks = {"gray": {"colormap": "gray", "overlay": False}}
+    looks["diverging, overlay"] = {"colormap": "diverging", "overlay": True}
+    for name, (widths, activation) in NETWORKS.items():
+        if quick and name != "wide":
+            continue
+        network = write_network(folder / f"{name}.npz", widths, activation)
+        depth = len(widths)
+        layers = [f"{kind}{k}" for k in range(1, depth + 1) for kind in "az"]
+        # the methods figure: every hidden node the config may list (layers 1 and 2, their
+        # first 50 and 100 nodes)
+        hidden = {
+            layer: list(range(min(widths[int(layer[1:]) - 1], 50 * int(layer[1:]))))
+            for layer in layers[:-2]
+            if int(layer[1:]) <= 2
+        }
+        shape = "-".join(map(str, (784, *widths))) + f" {activation}"
+        cfg = dict(base, network=network, samples={"white": {"fill": 1.0}}, layers=layers)
+        cfg.update(methods=ALL_METHODS, influence_dtype="float64", scale="node", zoom=8)
+        cfg.update(looks["gray"], methods_figure={"nodes": hidden})
+        targets = ["results/network/accuracy.txt", "results/images/white.png"]
+        targets += ["results/images/white/methods.png", "results/faithfulness.csv"]
+        case = f"{shape}: white, 6 methods, every layer, float64, zoom 8"
+        run.run(case, cfg, targets, name)
+        pictures = targets[1:3]
+        for zoom in (1, 2):
+            case = f"{shape}: pictures, gray, zoom {zoom}"
+            run.run(case, dict(cfg, zoom=zoom), pictures, name)
+        colour = dict(cfg, **looks["diverging, overlay"], zoom=4)
+        run.run(f"{shape}: pictures, diverging, overlay, zoom 4", colour, pictures, name)
+        target = ["results/influence/white.h5"]
+        default = [layer for layer in layers[:-2] if layer[0] == "z"] + layers[-2:]
+        cfg = dict(cfg, layers=default, influence_dtype="float32")
+        cfg["methods_figure"] = base["methods_figure"]
+        case = f"{shape}: white, 6 methods, default layers, float32"
+        run.run(case, cfg, target, f"{name}-default")
+        case = f"{shape}: white, 6 methods, {layers[-1]} alone, float32"
+        alone = dict(cfg, layers=layers[-1:], methods_figure={"nodes": {}})
+        run.run(case, alone, target, f"{name}-output")
+        # the same network read from a pickle and from an ONNX file (the onnx package
+        # imported to read it)
+        for kind, write in (("pickle", write_pickle), ("onnx", write_onnx)):
+            entry = write(folder / f"{name}-{kind}.{kind[:4]}", widths, activation)
+            case = f"{shape}: read from {kind}"
+            run.run(case, dict(base, network=entry), targets[:1], f"{name}-{kind}")
 
 
 FIXED_INPUT = ("download", "mnist", "weights", "baseline", "accuracy")

@@ -11,13 +11,17 @@ of the process it was forked from)."""
 import sys
 import zlib
 
+import numpy as np
 import pytest
 from conftest import ROOT
 from PIL import Image
 
 from pixel_influence import resources
+from pixel_influence.errors import InputError
 from pixel_influence.methods import METHODS
-from pixel_influence.network import LAYERS
+from pixel_influence.network import LAYER_SIZES, LAYERS
+from pixel_influence.render.canvas import MapStyle
+from pixel_influence.render.montage import montage_layout
 from pixel_influence.resources import MB, MIB
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -319,3 +323,237 @@ def test_every_mode_pillow_reads_has_its_row(tmp_path, mode):
         assert (width, height, pil_mode) == (30, 20, img.mode)
     assert resources.png_kind(pil_mode, transparent) == mode
     assert mode in resources.PNG_BYTES_PER_PIXEL
+
+
+# ---------------------------------------------------------------- other networks
+
+WIDE, DEEP = resources.WIDE, resources.DEEP  # 784-1000-1000-10 and 784-30-30-30-30-10
+BOOK = resources.sizes_of((50, 100, 10))
+
+
+def test_a_network_is_named_by_its_layer_sizes():
+    assert BOOK == LAYER_SIZES and resources.widths_of(DEEP) == [30, 30, 30, 30, 10]
+    assert list(DEEP)[-4:] == ["a4", "z4", "a5", "z5"]
+    assert resources.output_layers_of(DEEP) == ("a5", "z5")
+    assert resources.output_layers_of() == ("a3", "z3")
+    # 784 x 50 + 50 + 50 x 100 + 100 + 100 x 10 + 10
+    assert resources.parameter_count() == 45_360
+    assert resources.parameter_count(WIDE) == 784_000 + 1000 + 1_000_000 + 1000 + 10_000 + 10
+    with pytest.raises(InputError) as error:
+        resources.montage_mem_mb(2, ["z1", "a4"], 6)
+    assert str(error.value) == (
+        "layer 'a4' is not a layer of the network, whose layers are a1, z1, a2, z2, a3, z3"
+    )
+    assert resources.montage_mem_mb(2, ["z1", "a4"], 6, sizes=DEEP) > 0
+
+
+def test_the_book_network_keeps_every_declaration():
+    """The book's sizes, given or left out, give the measured declarations whatever the
+    layers, methods and storage type: nothing of another network's terms reaches them."""
+    spec, parameters = {"fill": 1.0}, {"integrated_gradients": {"points": 1024}}
+    for layers in (ALL_LAYERS, ["z1", "z2", "a3", "z3"], ["z3"], ["a1"]):
+        for dtype in ("float32", "float64"):
+            for methods in (ALL_METHODS, ["insertion"], ["shapley_sampling"]):
+                assert resources.influence_mem_mb(
+                    spec, methods, parameters, dtype=dtype, sizes=BOOK, layers=layers
+                ) == resources.influence_mem_mb(spec, methods, parameters, dtype=dtype)
+                assert resources.influence_runtime_min(
+                    spec, methods, parameters, sizes=BOOK, layers=layers
+                ) == resources.influence_runtime_min(spec, methods, parameters)
+                assert resources.sample_seconds(
+                    methods, parameters, sizes=BOOK, layers=layers
+                ) == resources.sample_seconds(methods, parameters)
+        for zoom in (1, 2, 8):
+            for colour in (False, True):
+                assert resources.montage_mem_mb(
+                    zoom, layers, 6, colour, BOOK
+                ) == resources.montage_mem_mb(zoom, layers, 6, colour)
+                assert resources.montage_runtime_min(zoom, layers, 6, colour, BOOK) == (
+                    resources.fixed_runtime_min("montage")
+                )
+                assert resources.methods_figure_mem_mb(
+                    zoom, 310, 6, colour, BOOK, layers
+                ) == resources.methods_figure_mem_mb(zoom, 310, 6, colour)
+                assert resources.methods_figure_runtime_min(zoom, 310, 6, colour) == (
+                    resources.fixed_runtime_min("methods_figure")
+                )
+        assert resources.faithfulness_mem_mb(
+            11, 6, layers, "float32", BOOK
+        ) == resources.faithfulness_mem_mb(11, 6, layers, "float32")
+        assert resources.faithfulness_runtime_min(
+            11, 6, layers, BOOK
+        ) == resources.faithfulness_runtime_min(11)
+        assert resources.shared_scale_mem_mb(6, layers, BOOK) == resources.shared_scale_mem_mb()
+    for rule in resources.FIXED:
+        assert resources.fixed_mem_mb(rule, BOOK) == resources.fixed_mem_mb(rule)
+        assert resources.fixed_runtime_min(rule, BOOK) == resources.fixed_runtime_min(rule)
+    # the golden declarations above, through the explicit sizes
+    assert resources.montage_mem_mb(8, ALL_LAYERS, 6, True, BOOK) == 1406
+    assert resources.methods_figure_mem_mb(8, 310, 6, True, BOOK) == 1426
+
+
+def test_other_networks_cover_their_measurements_with_the_margin():
+    """Every job measured on a network other than the book's (benchmarks/memory.py --parts
+    networks) stays below its model, with the margin and the job's Snakemake on top, and
+    within its runtime."""
+    for m in resources.NETWORK_MEASURED:
+        model = resources.network_model(m)
+        assert model >= m.mib - 0.5, (m.case, model)
+        need = (resources.MARGIN * m.mib + resources.SNAKEMAKE_JOB_MIB) * MIB / MB
+        assert resources.declared_mb(model) >= need, m.case
+        assert resources.network_runtime(m) * 60 >= m.seconds, m.case
+    assert {m.rule for m in resources.NETWORK_MEASURED} == {
+        "weights",
+        "baseline",
+        "accuracy",
+        "influence",
+        "faithfulness",
+        "shared_scale",
+        "montage",
+        "methods_figure",
+    }
+    assert {id(m.inputs["sizes"]) for m in resources.NETWORK_MEASURED} == {id(WIDE), id(DEEP)}
+
+
+def test_what_grows_with_the_network_is_counted():
+    """The bytes an influence job holds beyond the interpreter, worked out by hand for the
+    book's network with every method and layer in float64 (the row measured): the largest
+    phase is Shapley sampling's, 8 arrays of a chunk of 3 pairs (2 x 3 x 784 states of its
+    320 nodes and a1's 50 steps), its two running statistics, and the 7 maps held."""
+    maps = 7 * 320 * 784 * 8
+    shapley = 8 * (3 * 2 * 784 * 370 * 8) + 2 * 784 * 320 * 8
+    assert resources.influence_bytes() == resources.BOOK_INFLUENCE_BYTES == maps + shapley
+    # the wide network writing its file: maps and curves (7 rankings x 2 curves x 785
+    # states) in float64, and the file built in memory holding both
+    curves = 7 * 4020 * 2 * 785 * 8
+    assert resources.influence_bytes(WIDE) == 2 * (7 * 4020 * 784 * 8 + curves)
+    # its probabilities alone: integrated gradients' two batches of 16 points through
+    # every layer but a1 (the largest phase), and its sums of z3
+    assert resources.influence_bytes(WIDE, ["z3"], ["integrated_gradients"], "float32") == (
+        2 * 16 * 3020 * 784 * 8 + 2 * 10 * 784 * 8 + 10 * 784 * 8
+    )
+    # a network smaller than the book's asks for what the book's does, never less; the
+    # deep one holds a little more (Shapley sampling's chunk of 4 pairs: 14.6 MB an array)
+    spec = {"fill": 1.0}
+    book = resources.influence_mem_mb(spec, ALL_METHODS, {}, dtype="float64")
+    deep = resources.influence_mem_mb(spec, ALL_METHODS, {}, dtype="float64", sizes=DEEP)
+    assert deep == 389 and book == 387
+    small = resources.sizes_of((10, 10))
+    assert resources.influence_mem_mb(spec, ALL_METHODS, {}, sizes=small) == (
+        resources.influence_mem_mb(spec, ALL_METHODS, {})
+    )
+    # a larger one: more with more layers mapped and in float64, and a job per sample
+    wide = [
+        resources.influence_mem_mb(spec, ALL_METHODS, {}, dtype=dtype, sizes=WIDE, layers=layers)
+        for layers, dtype in ((["z3"], "float32"), (["z1", "z2", "a3", "z3"], "float32"))
+    ] + [resources.influence_mem_mb(spec, ALL_METHODS, {}, dtype="float64", sizes=WIDE)]
+    assert book < wide[0] < wide[1] < wide[2]
+    assert resources.sample_seconds(ALL_METHODS, {}, sizes=WIDE) > 30  # batch_seconds
+    assert resources.sample_seconds(ALL_METHODS, {}, sizes=DEEP) < 30
+    # the rules that read the network: its parameters beyond the book's
+    assert resources.network_bytes("weights", WIDE) == 1_796_010 * 8
+    assert resources.network_bytes("accuracy", WIDE) == 1_796_010 * 8 + 1000 * 4020 * 8
+    assert resources.network_bytes("mnist", WIDE) == 0
+    assert resources.fixed_mem_mb("mnist", WIDE) == resources.fixed_mem_mb("mnist")
+    assert resources.fixed_mem_mb("weights", WIDE) > resources.fixed_mem_mb("weights")
+
+
+@pytest.mark.parametrize(
+    "widths", [(50, 100, 10), (1000, 1000, 10), (30, 30, 30, 30, 10), (2, 10), (10,) * 12]
+)
+def test_the_montage_is_laid_out_as_render_lays_it(widths):
+    """``montage_pixels`` is the size of ``render.montage``'s layout on the node scale (to
+    0.1 %: its row labels at their narrowest), which makes a network of narrow layers
+    (blocks at least 130 px wide) or of unequal ones ask for its extra room."""
+    sizes = resources.sizes_of(widths)
+    names = list(sizes)
+    for zoom in (1, 2, 8):
+        for layers in (names, names[-3:]):
+            maps = {f"m{j}": {layer: [None] * sizes[layer] for layer in layers} for j in range(6)}
+            scales = {
+                f"m{j}": {layer: np.zeros(sizes[layer]) for layer in layers} for j in range(6)
+            }
+            layout = montage_layout(
+                MapStyle(zoom), maps, scales, "t", "node", output_layers=tuple(names[-2:])
+            )
+            pixels = resources.montage_pixels(zoom, layers, 6, sizes)
+            assert pixels == pytest.approx(layout.width * layout.height / MIB, rel=1e-3)
+    # twelve layers of ten nodes: 1.2 times the book's room per panel at zoom 8 (109.2 MiB
+    # of figure for 68.9 of panels, against 121.8 for 91.9), counted in its declaration
+    deep = resources.sizes_of((10,) * 12)
+    factor = resources.montage_pixels(8, list(deep), 6, deep) / resources.panel_pixels(8, 1440)
+    factor /= resources.montage_pixels(8, ALL_LAYERS, 6) / resources.panel_pixels(8, 1920)
+    assert 1.19 < factor < 1.2
+    start, per_pixel = resources.MONTAGE_FITS[True]
+    line = 1.75 * (start + per_pixel * resources.panel_pixels(8, 1440) * factor)
+    extra = resources.picture_bytes(8, list(deep), 6, True, deep) - resources.picture_bytes(
+        8, ALL_LAYERS, 6, True
+    )
+    assert extra < 0  # its maps and largest layer are the book's or less
+    assert resources.montage_mib(8, list(deep), 6, True, deep) == pytest.approx(line)
+
+
+def test_the_declarations_of_the_measured_networks():
+    """What the wide network's jobs ask for (measured: 1046 MiB for every layer in float64,
+    730 for the default layers in float32; 2811 MiB for its montage at zoom 4 in colour),
+    and the weights job by the kind of file it reads."""
+    spec, default = {"fill": 1.0}, ["z1", "z2", "a3", "z3"]
+    assert resources.influence_mem_mb(spec, ALL_METHODS, {}, dtype="float64", sizes=WIDE) == 1615
+    assert resources.influence_runtime_min(spec, ALL_METHODS, {}, sizes=WIDE) == 22
+    assert resources.influence_mem_mb(spec, ALL_METHODS, {}, sizes=WIDE, layers=default) == 1167
+    assert resources.montage_mem_mb(4, list(WIDE), 6, True, WIDE) == 3915
+    assert resources.montage_mem_mb(8, list(WIDE), 6, True, WIDE) == 14089
+    assert resources.montage_runtime_min(8, list(WIDE), 6, True, WIDE) == 21
+    assert resources.faithfulness_mem_mb(11, 6, default, "float32", WIDE) == 586
+    weights = {
+        reader: resources.fixed_mem_mb("weights", sizes, reader)
+        for sizes, reader in ((BOOK, "book"), (BOOK, "npz"), (WIDE, "onnx"))
+    }
+    assert weights == {"book": 204, "npz": 214, "onnx": 306}
+
+
+def test_the_interactions_of_another_network():
+    """Its output nodes' pair matrices and index, its listed hidden nodes of any layer; the
+    passes take longer by the work of a state through it (the wide network's 141 times the
+    book's)."""
+    section = {
+        "layers": ["z1", "z4", "a5", "z5"],
+        "nodes": {"z1": [0, 1], "z4": [0, 1, 2]},
+        "shapley_interaction": {"permutations": 8, "max_pairs": 50_000},
+    }
+    assert resources.pair_nodes(section, DEEP) == 2 + 3 + 10 + 10
+    assert resources.index_pixels(section, DEEP) == 316
+    pairs, index = resources.interactions_bytes(section, "float32", DEEP)
+    assert pairs == pytest.approx(2 * 25 * 784**2 * 4 / MIB)
+    assert index == pytest.approx(20 * (316**2 * 8 + 4 * 316 * 315 / 2 * 8 + 2 * 316**2 * 4) / MIB)
+    with pytest.raises(InputError, match="'z4' is not a layer of the network"):
+        resources.pair_nodes(section)
+    # left out, the layers are the network's hidden outputs and its output layers
+    assert resources.pair_nodes({"nodes": {"z4": [0]}}, DEEP) == 1 + 10 + 10
+    assert resources.state_work() == 50 * 100 + 100 * 10 + 8 * (50 + 100 + 10)
+    book = resources.interactions_seconds({"order": 2})
+    wide = resources.interactions_seconds({"order": 2}, WIDE)
+    assert wide / book == pytest.approx(resources.state_work(WIDE) / resources.state_work())
+    assert resources.interactions_seconds({"order": 2}, BOOK) == book
+
+
+@pytest.mark.parametrize(
+    "settings, peak_mib, seconds",
+    [
+        ({}, 116, 5 * 3.0),  # 784-100-10, sgd, 5 epochs
+        ({"hidden": [1000, 1000], "optimizer": "adam", "epochs": 1}, 176, 68.6),
+        ({"hidden": [4096] * 8, "optimizer": "adam", "epochs": 1}, 3379, None),
+    ],
+)
+def test_the_training_job_declares_its_measured_peak(settings, peak_mib, seconds):
+    """benchmarks/training.py's peaks (VmHWM, one BLAS thread) and epoch times: the model
+    covers each, with the margin and the job's own Snakemake process."""
+    from pixel_influence import training
+
+    checked = training.check_settings(settings)
+    assert resources.train_mib(checked) >= peak_mib
+    needed = resources.MARGIN * peak_mib + resources.SNAKEMAKE_JOB_MIB
+    assert resources.train_mem_mb(checked) >= needed * resources.MIB / resources.MB
+    if seconds is not None:
+        assert resources.train_seconds(checked) >= seconds
+        assert resources.train_runtime_min(checked) * 60 >= resources.TIME_MARGIN * seconds

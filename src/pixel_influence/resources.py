@@ -27,20 +27,44 @@ counts both. So a digit's influence job asks for about 390 MB, a 50-megapixel RG
 Times: ``TIME_MARGIN`` (3x) the modelled time in whole minutes, never below what each rule
 asked for before (``MIN_RUNTIME``): job start-up, queues and slow shared file systems are
 not in the measurements.
+
+Any dense network: the models take the network's layer sizes, ``sizes`` {layer: nodes}
+(``network.layer_sizes(params)``: a1, z1, ..., aL, zL; the book's ``LAYER_SIZES`` by
+default), and the layers mapped. What ``MEASURED`` measured on the book's network stays as
+measured: given the book's sizes every declaration is the book's, whatever its layers. What
+grows with the network is counted from its sizes, beyond the book's (never below it):
+
+- the influence job: the bytes its maps, curves, file and each method's passes hold at the
+  largest phase (``influence_bytes``), and its work in multiply-adds of matrix products,
+  that is in the network's parameters, with the element passes over states
+  (``influence_work``);
+- the faithfulness job: one sample's curves and table rows read at a time;
+- the pictures: the montage's panels (times the room its layout takes per panel against the
+  book's, ``montage_pixels``), the maps they read and the largest layer's panels;
+- weights, baseline and accuracy: the network's parameters (accuracy also a batch through
+  every layer), and the weights job's reading of the file by its kind (``reader``).
+
+Each count is turned into MiB and seconds by a multiple fitted to jobs measured on two other
+networks (``NETWORK_MEASURED``: 784-1000-1000-10 ReLU, 40 times the book's parameters, and
+784-30-30-30-30-10 sigmoid), at or above every one, and at least 1 for the bytes. The sweep,
+the explorer and the interactions run on the book's network only, and model it alone.
 """
 
 import math
 import warnings
 from dataclasses import dataclass, field
 
-from .network import LAYER_SIZES, OUTPUT_LAYERS
+from .errors import InputError
+from .network import LAYER_SIZES
 from .samples import MAX_PNG_PIXELS, SPLIT_SIZES
 
 __all__ = [
     "ALL_LAYERS",
     "ALL_METHODS",
+    "DEEP",
     "DEFAULT_IG_POINTS",
     "DEFAULT_PERMUTATIONS",
+    "ELEMENT_WORK",
     "FIXED",
     "MARGIN",
     "MB",
@@ -48,11 +72,26 @@ __all__ = [
     "MIB",
     "MIN_RUNTIME",
     "MODELS",
+    "Measured",
+    "NETWORK_FAITHFULNESS_MULTIPLE",
+    "NETWORK_FIXED_MULTIPLE",
+    "NETWORK_INFLUENCE_MULTIPLE",
+    "NETWORK_MAPS_MULTIPLE",
+    "NETWORK_MEASURED",
+    "NETWORK_PICTURE_MULTIPLE",
+    "NETWORK_RULES",
+    "NETWORK_SECONDS_PER_PARAMETER",
     "PNG_BYTES_PER_EDGE",
     "PNG_BYTES_PER_PIXEL",
+    "READERS",
+    "SECONDS_PER_WORK",
     "SIDE",
     "SNAKEMAKE_JOB_MIB",
-    "Measured",
+    "TRAIN_BASE_MIB",
+    "TRAIN_SECONDS_PER_MULTIPLY_ADD",
+    "TRAIN_STATE",
+    "WEIGHTS_MIB",
+    "WIDE",
     "condensed_bytes",
     "declared_mb",
     "declared_minutes",
@@ -66,30 +105,49 @@ __all__ = [
     "fixed_mib",
     "fixed_runtime_min",
     "ig_points",
+    "index_pixels",
+    "influence_bytes",
     "influence_mem_mb",
     "influence_mib",
     "influence_runtime_min",
     "influence_seconds",
-    "index_pixels",
+    "influence_work",
     "interactions_bytes",
-    "interactions_mib",
-    "interactions_seconds",
-    "pair_nodes",
     "interactions_figure_mem_mb",
     "interactions_figure_mib",
+    "interactions_mib",
+    "interactions_seconds",
+    "maps_bytes",
     "methods_figure_mem_mb",
     "methods_figure_mib",
+    "methods_figure_runtime_min",
     "montage_mem_mb",
     "montage_mib",
+    "montage_pixels",
+    "montage_runtime_min",
+    "montage_seconds",
+    "network_bytes",
+    "network_model",
+    "network_rows",
+    "network_runtime",
+    "network_seconds",
+    "output_layers_of",
+    "pair_nodes",
     "panel_pixels",
+    "parameter_count",
+    "picture_bytes",
     "png_header",
     "png_kind",
     "png_mib",
     "png_seconds",
     "rows",
+    "sample_curve_bytes",
     "sample_seconds",
     "shard_images",
     "shared_scale_mem_mb",
+    "shared_scale_mib",
+    "sizes_of",
+    "state_work",
     "sums_mib",
     "sweep_classes_mem_mb",
     "sweep_classes_mib",
@@ -98,6 +156,11 @@ __all__ = [
     "sweep_memory_mb",
     "sweep_runtime_min",
     "sweep_shard_mib",
+    "train_mem_mb",
+    "train_mib",
+    "train_runtime_min",
+    "train_seconds",
+    "widths_of",
 ]
 
 MIB = 2**20
@@ -550,6 +613,7 @@ MIN_RUNTIME = {
     "sweep_shard": 10,
     "sweep_classes": 10,
     "sweep_image": 5,
+    "train": 5,
     "interactions_figure": 5,
     "interactions_summary": 5,
 }
@@ -578,8 +642,57 @@ def _fit(points):
     return max(y - slope * x for x, y in points), slope
 
 
-def _nodes(layers):
-    return sum(LAYER_SIZES[layer] for layer in layers)
+# ---------------------------------------------------------------- the network
+
+# Every model takes the network's layer sizes, ``sizes`` {layer: nodes} (``network.
+# layer_sizes(params)``: a1, z1, ..., aL, zL), the book's ``LAYER_SIZES`` by default: the
+# network every row of ``MEASURED`` was measured with. A model's terms measured on the book's
+# network are kept as they are; what grows with the network is computed from its sizes
+# (bytes of arrays, multiply-adds of matrix products) and added beyond the book's, with a
+# multiple measured on other networks (``NETWORK_MEASURED``). The book's declarations are
+# therefore exactly those measured, and a smaller network asks for no less than the book.
+
+
+def _nodes(layers, sizes=LAYER_SIZES):
+    """The nodes of ``layers`` of a network of ``sizes``; an error naming a layer it lacks."""
+    missing = [layer for layer in layers if layer not in sizes]
+    if missing:
+        raise InputError(
+            f"layer {missing[0]!r} is not a layer of the network, whose layers are "
+            f"{', '.join(sizes)}"
+        )
+    return sum(sizes[layer] for layer in layers)
+
+
+def sizes_of(widths):
+    """{layer: nodes} of a dense network of ``widths`` (its layers' n1, ..., nL): a1, z1,
+    ..., aL, zL, as ``network.layer_sizes`` gives them of its parameters."""
+    return {f"{kind}{k}": n for k, n in enumerate(widths, start=1) for kind in ("a", "z")}
+
+
+def widths_of(sizes=LAYER_SIZES):
+    """[n1, ..., nL]: the widths of a network's dense layers, from its ``sizes``."""
+    return [sizes[f"a{k}"] for k in range(1, len(sizes) // 2 + 1)]
+
+
+def output_layers_of(sizes=LAYER_SIZES):
+    """(aL, zL): a network's output layers, whose nodes are the classes."""
+    depth = len(sizes) // 2
+    return (f"a{depth}", f"z{depth}")
+
+
+def parameter_count(sizes=LAYER_SIZES):
+    """Weights and biases of a dense network from the 784 pixels: 45,360 for the book's."""
+    n = [PIXELS, *widths_of(sizes)]
+    return sum(a * b + b for a, b in zip(n, n[1:]))
+
+
+def _beyond_book(amount, sizes, book_amount):
+    """``amount`` less the book's (``book_amount``), never below 0: for the book's network
+    (``sizes`` its ``LAYER_SIZES``) exactly 0, whatever its layers and methods."""
+    if sizes == LAYER_SIZES:
+        return 0.0
+    return max(0.0, amount - book_amount)
 
 
 # ---------------------------------------------------------------- rules of fixed input
@@ -595,21 +708,112 @@ FIXED = (
 )
 
 
-def fixed_mib(rule):
+# the rules that read the network: its parameters held (and, for accuracy, a batch of 1000
+# test images through every layer) grow with it
+NETWORK_RULES = ("weights", "baseline", "accuracy")
+ACCURACY_BATCH = 1000  # network.accuracy's batch
+
+
+def network_bytes(rule, sizes=LAYER_SIZES):
+    """Bytes of a fixed-input rule's arrays that grow with the network: its parameters in
+    float64 (weights, baseline, accuracy) and accuracy's batch of images through every
+    layer; 0 for the rules that do not read the network."""
+    if rule not in NETWORK_RULES:
+        return 0
+    held = parameter_count(sizes) * 8
+    if rule == "accuracy":
+        held += ACCURACY_BATCH * sum(sizes.values()) * 8
+    return held
+
+
+def _fixed_base(rule, sizes=LAYER_SIZES, reader="book"):
+    """A fixed-input rule's peak before what grows with the network: the largest measured on
+    the book's network; a network of the user's read by the weights job as measured for its
+    file's kind (``WEIGHTS_MIB``), and another network's jobs at least as measured on one no
+    larger than the book's (``SMALL_NETWORK_MIB``)."""
+    if rule == "weights" and reader != "book":
+        return WEIGHTS_MIB.get(reader, max(WEIGHTS_MIB.values()))  # another kind: the most
+    book = max(m.mib for m in rows(rule))
+    if sizes != LAYER_SIZES:
+        return max(book, SMALL_NETWORK_MIB.get(rule, 0))
+    return book
+
+
+def fixed_mib(rule, sizes=LAYER_SIZES, reader="book"):
     """A rule whose input the config does not change (shared_scale reads one sample at a
-    time, so it is one of them): the largest peak measured."""
-    return max(m.mib for m in rows(rule))
+    time, so it is one of them): the largest peak measured, on the book's network; the
+    weights job's as measured for the kind of file it reads (``reader``: "book", the
+    download, or the config's network entry's "pickle", "npz" or "onnx"). Another network
+    (``sizes``) adds the rule's ``NETWORK_FIXED_MULTIPLE`` times what ``network_bytes``
+    holds beyond the book's."""
+    network = _beyond_book(network_bytes(rule, sizes), sizes, network_bytes(rule))
+    multiple = NETWORK_FIXED_MULTIPLE.get(rule, 0.0)
+    return _fixed_base(rule, sizes, reader) + multiple * network / MIB
 
 
-def fixed_mem_mb(rule):
-    return declared_mb(fixed_mib(rule))
+# Training (``training.train``), measured with benchmarks/training.py on one BLAS thread:
+# 784-100-10 (79,510 weights) peaked at 116 MiB with the data (the process, the four MNIST
+# arrays and 14 MiB of numpy); 784-1000-1000-10 with Adam at 176 MiB; 8 x 4096 with Adam at
+# 3.3 GiB. Per weight: the float32 weights and gradients (8 bytes), the optimiser's state
+# (4 bytes per array: momentum 1, Adam 2) and the float64 copy the accuracies use (8 bytes);
+# per node, the float64 activations of an evaluation batch of 1,000 images and the
+# training batch's float32 ones (both kept through the backward pass).
+TRAIN_BASE_MIB = 120
+TRAIN_STATE = {"sgd": 0, "momentum": 1, "adam": 2}
+TRAIN_EVALUATION_BATCH = 1000
+# One epoch is 6 multiply-adds per weight and training image (forward, both backward
+# products) and 2 per weight and image of the two accuracies (70,000 images, float64):
+# 7.6e-11 s each on the 2-core machine, for 784-100-10 (3.0 s an epoch) and 784-1000-1000-10
+# (68.6 s); declared at twice that (a busy node) and 30 s to read the data.
+TRAIN_SECONDS_PER_MULTIPLY_ADD = 1.5e-10
+TRAIN_IMAGES, TEST_IMAGES = 60_000, 10_000
 
 
-def fixed_runtime_min(rule):
+def _training_widths(settings):
+    return [PIXELS, *settings["hidden"], 10]
+
+
+def train_mib(settings):
+    """Peak MiB of the training job of checked ``settings`` (``training.check_settings``)."""
+    widths = _training_widths(settings)
+    weights = sum(a * b + b for a, b in zip(widths, widths[1:]))
+    per_weight = 8 + 4 * TRAIN_STATE[settings["optimizer"]] + 8
+    nodes = sum(widths[1:])
+    batch = max(settings["batch_size"], 1)
+    activations = 2 * nodes * (TRAIN_EVALUATION_BATCH * 8 + batch * 4)
+    return TRAIN_BASE_MIB + (weights * per_weight + activations) / MIB
+
+
+def train_mem_mb(settings):
+    return declared_mb(train_mib(settings))
+
+
+def train_seconds(settings):
+    """Modelled seconds of the training job: its epochs' multiply-adds, and the data read."""
+    widths = _training_widths(settings)
+    weights = sum(a * b for a, b in zip(widths, widths[1:]))
+    work = weights * (6 * TRAIN_IMAGES + 2 * (TRAIN_IMAGES + TEST_IMAGES))
+    return 30 + settings["epochs"] * work * TRAIN_SECONDS_PER_MULTIPLY_ADD
+
+
+def train_runtime_min(settings):
+    return declared_minutes(train_seconds(settings), "train")
+
+
+def fixed_mem_mb(rule, sizes=LAYER_SIZES, reader="book"):
+    return declared_mb(fixed_mib(rule, sizes, reader))
+
+
+def fixed_runtime_min(rule, sizes=LAYER_SIZES):
     """``runtime`` of a rule whose time the config changes by less than its margin (the
     pictures and the merge of a sweep take seconds at their largest): the old minutes, or
-    three times the longest measured, if more."""
-    return declared_minutes(max(m.seconds for m in rows(rule)), rule)
+    three times the longest measured, if more; a rule that reads another network
+    (``sizes``) adds ``NETWORK_SECONDS_PER_PARAMETER`` per parameter beyond the book's."""
+    seconds = max(m.seconds for m in rows(rule))
+    if rule in NETWORK_RULES:
+        more = _beyond_book(parameter_count(sizes), sizes, parameter_count())
+        seconds += NETWORK_SECONDS_PER_PARAMETER[rule] * more
+    return declared_minutes(seconds, rule)
 
 
 # ---------------------------------------------------------------- influence
@@ -676,65 +880,212 @@ def png_mib(header):
     return (per_pixel * width * height + PNG_BYTES_PER_EDGE * (width + height)) / MIB
 
 
-def pair_nodes(interactions):
+def _interaction_layers(interactions, sizes):
+    """The interactions' layers: as given, else the network's default (its hidden layers'
+    outputs and its output layers: the book's z1, z2, a3, z3)."""
+    if "layers" in interactions:
+        return interactions["layers"]
+    outputs = output_layers_of(sizes)
+    return [layer for layer in sizes if layer[0] == "z" and layer not in outputs] + list(outputs)
+
+
+def pair_nodes(interactions, sizes=LAYER_SIZES):
     """The nodes with full pair matrices: every output node of the interactions' layers and
-    the listed hidden nodes."""
-    layers = interactions.get("layers", DEFAULT_LAYERS)
+    the listed hidden nodes (of a network of ``sizes``)."""
+    layers = _interaction_layers(interactions, sizes)
     nodes = interactions.get("nodes", {}) or {}
+    outputs = output_layers_of(sizes)
+    _nodes(layers, sizes)  # a layer the network lacks is named
     return sum(
-        LAYER_SIZES[layer] if layer in OUTPUT_LAYERS else len(set(nodes.get(layer, [])))
-        for layer in layers
+        sizes[layer] if layer in outputs else len(set(nodes.get(layer, []))) for layer in layers
     )
 
 
-def index_pixels(interactions):
+def index_pixels(interactions, sizes=LAYER_SIZES):
     """The most changed pixels a sample can have and still get the Shapley interaction
     index (its pairs within ``max_pairs``), 0 without the index."""
     index = interactions.get("shapley_interaction", {"max_pairs": 50_000})
-    layers = interactions.get("layers", DEFAULT_LAYERS)
-    if index is None or not set(layers) & set(OUTPUT_LAYERS):
+    layers = _interaction_layers(interactions, sizes)
+    if index is None or not set(layers) & set(output_layers_of(sizes)):
         return 0
     max_pairs = index.get("max_pairs", 50_000)
     return min(PIXELS, int((1 + math.sqrt(1 + 8 * max_pairs)) / 2))
 
 
-def interactions_bytes(interactions, dtype="float32"):
+def interactions_bytes(interactions, dtype="float32", sizes=LAYER_SIZES):
     """(pair matrices, index) bytes in MiB of the worst sample: both ends' pair matrices of
     784 changed pixels in ``dtype``; the index's running statistics (float64, over the pairs)
-    and its results and standard errors (``dtype``) for ``index_pixels`` pixels."""
+    and its results and standard errors (``dtype``) for ``index_pixels`` pixels, per output
+    node (of a network of ``sizes``) of each output layer among the interactions'."""
     item = 8 if dtype == "float64" else 4
-    pairs = 2 * pair_nodes(interactions) * PIXELS**2 * item / MIB
-    m = index_pixels(interactions)
-    outputs = LAYER_SIZES["z3"] * len(
-        set(interactions.get("layers", DEFAULT_LAYERS)) & set(OUTPUT_LAYERS)
-    )
-    index = outputs * (m * m * 8 + 4 * m * (m - 1) / 2 * 8 + 2 * m * m * item) / MIB
+    pairs = 2 * pair_nodes(interactions, sizes) * PIXELS**2 * item / MIB
+    m = index_pixels(interactions, sizes)
+    outputs = output_layers_of(sizes)
+    layers = set(_interaction_layers(interactions, sizes)) & set(outputs)
+    classes = sizes[outputs[1]] * len(layers)
+    index = classes * (m * m * 8 + 4 * m * (m - 1) / 2 * 8 + 2 * m * m * item) / MIB
     return pairs, index
 
 
-def interactions_mib(interactions=None, dtype="float32"):
+def interactions_mib(interactions=None, dtype="float32", sizes=LAYER_SIZES):
     """What the pixel interactions add to an influence job's peak (MiB), for the worst
     sample (784 changed pixels): a measured multiple of the pair matrices' and the index's
     bytes (``INTERACTIONS_PER_PAIR_MIB``, ``INTERACTIONS_PER_INDEX_MIB``); the triples are
-    summed in small chunks and add nothing that grows."""
+    summed in small chunks and add nothing that grows. Measured on the book's network;
+    another network's (``sizes``) counted alike, from its output nodes (not measured)."""
     if interactions is None:
         return 0.0
-    pairs, index = interactions_bytes(interactions, dtype)
+    pairs, index = interactions_bytes(interactions, dtype, sizes)
     return INTERACTIONS_MIB + INTERACTIONS_PER_PAIR_MIB * pairs + INTERACTIONS_PER_INDEX_MIB * index
 
 
+# What an influence job holds that grows with the network, for a sample that changes all
+# 784 pixels (methods.py, faithfulness.py, h5io.write_influence): the batch of quadrature
+# points integrated gradients carries through every layer at once, the bytes Shapley
+# sampling and the curves size their chunks by (their ``memory``), at least one pair or node
+IG_BATCH = 16
+CHUNK_BYTES = 64e6
+# arrays of a chunk's size that Shapley sampling holds at once (the states of a chunk of
+# pairs, every layer's values, their differences, the credits and their reordering, the
+# last chunk's still held while the next is computed): 6.4 measured on the book's network,
+# 8.0 on a 784-1000-1000-10 network
+SHAPLEY_ARRAYS = 8
+
+
+def _shapley_array(sizes):
+    """Bytes of one array of Shapley sampling's chunk: its pairs' 2 x 784 states of every
+    node and of a1's steps, in float64; the pairs as many as keep four such arrays within
+    ``CHUNK_BYTES``, at least one."""
+    per_pair = 2 * PIXELS * (sum(sizes.values()) + widths_of(sizes)[0]) * 8
+    return max(1, int(CHUNK_BYTES // (4 * per_pair))) * per_pair
+
+
+def influence_bytes(
+    sizes=LAYER_SIZES, layers=None, methods=_METHODS6, dtype="float64", ig_points=64
+):
+    """Bytes of the arrays an influence job holds at its peak that grow with the network
+    (``sizes``; ``layers``: those mapped, all of them if None; ``methods``: their names), for
+    a sample that changes all 784 pixels: the largest of its phases.
+
+    - computing the maps: every map held (float64; Shapley sampling's standard errors too)
+      and the largest transient of a method, as measured alone: integrated gradients'
+      ``IG_BATCH`` points of every layer but a1 (two batches at once: the last is held
+      while the next is computed) and its sums; Shapley sampling's ``SHAPLEY_ARRAYS``
+      arrays of a chunk and its two running statistics; the others' three arrays of every
+      node for 784 states;
+    - the curves: the maps and the curves of every ranking (the methods and the random
+      one), two per node of 785 states, float64, and a chunk of states;
+    - writing: the maps and curves, and the file built in memory holding both in ``dtype``.
+    """
+    layers = tuple(sizes) if layers is None else tuple(layers)
+    methods = tuple(methods)
+    n, m = widths_of(sizes), PIXELS
+    nodes, width = _nodes(layers, sizes), sum(sizes.values())
+    maps = (len(methods) + ("shapley_sampling" in methods)) * nodes * m * 8
+    curves = (len(methods) + 1) * nodes * 2 * (m + 1) * 8
+    transient = [3 * m * width * 8]
+    if "integrated_gradients" in methods:
+        batches = 2 if ig_points > IG_BATCH else 1
+        batch = min(ig_points, IG_BATCH)
+        transient.append(batches * batch * (width - n[0]) * m * 8 + 2 * nodes * m * 8)
+    if "shapley_sampling" in methods:
+        transient.append(SHAPLEY_ARRAYS * _shapley_array(sizes) + 2 * m * width * 8)
+    # a chunk of curves: per node and state layer 1 (twice) and the layers below the node
+    # at full width, and its own column; at the output every node and the softmax's three
+    # temporaries
+    outputs = output_layers_of(sizes)
+    per_state = max(
+        2 * n[0] + sum(n[1 : int(layer[1:]) - 1]) + (4 * n[-1] if layer in outputs else 2)
+        for layer in layers
+    )
+    item = 8 if dtype == "float64" else 4
+    return max(
+        maps + max(transient),
+        maps + curves + max(CHUNK_BYTES, 8 * (m + 1) * per_state),
+        (maps + curves) * (1 + item / 8),
+    )
+
+
+# An element of an array that a pass over states reads and writes costs as much time as
+# this many multiply-adds of a matrix product (BLAS): the curves of a 784-1000-1000-10
+# network's hidden layer 2, 11 G such elements a ranking, took 16.8 s, its output layer's
+# 15.9 G multiply-adds 2.9 s, on one core of the development machine
+ELEMENT_WORK = 8
+
+
+def influence_work(
+    sizes=LAYER_SIZES,
+    layers=None,
+    methods=_METHODS6,
+    permutations=DEFAULT_PERMUTATIONS,
+    ig_points=DEFAULT_IG_POINTS,
+):
+    """Work of an influence job that grows with the network (``sizes``), for a sample that
+    changes all 784 pixels, in multiply-adds of matrix products, an element of the other
+    passes counted as ``ELEMENT_WORK``: each method's 784 states through the network (an
+    image's a1 row and the products past it; the gradients' also through the softmax's
+    Jacobian) and three passes over its nodes; integrated gradients' per quadrature point,
+    Shapley sampling's per permutation (with its running sum of a1 and six passes over
+    every node's credits); then every ranking's two curves per node, 785 states each: layer
+    1 (six passes) and the layers below the node at full width (products and two passes),
+    and the node's own column (at the output every node's products and the softmax)."""
+    layers = tuple(sizes) if layers is None else tuple(layers)
+    n, m, width = widths_of(sizes), PIXELS, sum(sizes.values())
+    products = sum(a * b for a, b in zip(n, n[1:]))
+    state = products + ELEMENT_WORK * (n[0] + 3 * width)
+    gradient = state + n[-1] ** 2
+    per_method = {
+        "insertion": m * state,
+        "occlusion": m * state,
+        "gradient_input": m * gradient,
+        "deeplift": m * gradient,
+        "integrated_gradients": ig_points * m * gradient,
+        "shapley_sampling": permutations * m * (products + ELEMENT_WORK * (2 * n[0] + 6 * width)),
+    }
+    work = sum(per_method[name] for name in methods)
+    rankings = len(methods) + 1
+    for layer in layers:
+        k = int(layer[1:])
+        if k == 1 and len(n) > 1:
+            per_state = ELEMENT_WORK  # its own column of a1, summed
+        else:
+            below = sum(a * b for a, b in zip(n[: k - 2], n[1 : k - 1]))
+            passes = 6 * n[0] + 2 * sum(n[1 : k - 1])
+            if k < len(n):
+                per_state = below + ELEMENT_WORK * (passes + n[k - 2])
+            else:
+                own = n[k - 2] * n[k - 1] if k > 1 else 0
+                per_state = below + own + ELEMENT_WORK * (passes + 4 * n[-1])
+        work += rankings * 2 * sizes[layer] * (m + 1) * per_state
+    return work
+
+
 def influence_mib(
-    ig_points=DEFAULT_IG_POINTS, header=None, interactions=None, dtype="float32", **_
+    ig_points=DEFAULT_IG_POINTS,
+    header=None,
+    interactions=None,
+    dtype="float32",
+    sizes=LAYER_SIZES,
+    layers=None,
+    methods=_METHODS6,
+    **_,
 ):
     """The influence job's peak (MiB): integrated gradients' quadrature points (0 without
-    that method), a PNG's header and the interactions (``interactions_mib``). Neither the
-    methods and layers (the white image with all six of each is the row measured) nor the
-    permutations (batches capped in bytes) move it by more than its margin."""
+    that method), a PNG's header and the interactions (``interactions_mib``), measured on
+    the book's network, where neither the methods and layers (the white image with all six
+    of each is the row measured) nor the permutations (batches capped in bytes) move it by
+    more than its margin. Another network (``sizes``) adds ``NETWORK_INFLUENCE_MULTIPLE``
+    times the bytes its maps, curves and passes hold beyond the book's (``influence_bytes``
+    of its ``layers`` and ``methods``, against the book's six of each in float64)."""
+    network = _beyond_book(
+        influence_bytes(sizes, layers, methods, dtype, ig_points), sizes, BOOK_INFLUENCE_BYTES
+    )
     return (
         INFLUENCE_MIB
         + IG_MIB_PER_POINT2 * ig_points**2
         + png_mib(header)
-        + interactions_mib(interactions, dtype)
+        + interactions_mib(interactions, dtype, sizes)
+        + NETWORK_INFLUENCE_MULTIPLE * network / MIB
     )
 
 
@@ -749,9 +1100,18 @@ def ig_points(methods, method_parameters):
 
 
 def influence_mem_mb(
-    spec, methods, method_parameters, header=None, interactions=None, dtype="float32"
+    spec,
+    methods,
+    method_parameters,
+    header=None,
+    interactions=None,
+    dtype="float32",
+    sizes=LAYER_SIZES,
+    layers=None,
 ):
-    """``mem_mb`` of a sample's influence job; a PNG sample's header is read unless given."""
+    """``mem_mb`` of a sample's influence job; a PNG sample's header is read unless given;
+    ``sizes`` and ``layers``: the network's layer sizes and the layers mapped (all if
+    None)."""
     if "png" in spec and header is None:
         header = png_header(spec["png"])
     return declared_mb(
@@ -760,6 +1120,9 @@ def influence_mem_mb(
             header if "png" in spec else None,
             interactions,
             dtype,
+            sizes,
+            layers,
+            methods,
         )
     )
 
@@ -798,10 +1161,20 @@ PNG_SECONDS_PER_PIXEL = max(
 )
 
 
-def interactions_seconds(interactions=None):
+def state_work(sizes=LAYER_SIZES):
+    """Work of one state's pass through a network (``influence_work``'s units): its a1 row
+    (and the passes over its nodes) and the matrix products past it: 7,280 multiply-adds'
+    worth for the book's network."""
+    n = widths_of(sizes)
+    return sum(a * b for a, b in zip(n, n[1:])) + ELEMENT_WORK * (n[0] + sum(n[1:]))
+
+
+def interactions_seconds(interactions=None, sizes=LAYER_SIZES):
     """Modelled seconds of the interactions of the worst sample: both ends' pairs of 784
     changed pixels and triples up to ``max_triples``, and the index's (m + 1) m passes per
-    permutation for ``index_pixels`` pixels (``benchmarks/interactions.py``)."""
+    permutation for ``index_pixels`` pixels (``benchmarks/interactions.py``), measured on the
+    book's network; on a larger one (``sizes``) each pass takes longer by its ``state_work``
+    against the book's (scaled, not measured)."""
     if interactions is None:
         return 0.0
     order = interactions.get("order", 3)
@@ -810,25 +1183,58 @@ def interactions_seconds(interactions=None):
         triples = PIXELS * (PIXELS - 1) * (PIXELS - 2) // 6
         seconds += 2 * SECONDS_PER_TRIPLE * min(triples, interactions.get("max_triples", 10**6))
     index = interactions.get("shapley_interaction", {})
-    m = index_pixels(interactions)
+    m = index_pixels(interactions, sizes)
     if index is not None and m:
         seconds += SECONDS_PER_INDEX_PASS * index.get("permutations", 8) * (m + 1) * m
-    return seconds
+    return seconds * (1 + _beyond_book(state_work(sizes) / state_work(), sizes, 1.0))
+
+
+def network_seconds(
+    sizes=LAYER_SIZES,
+    layers=None,
+    methods=_METHODS6,
+    permutations=DEFAULT_PERMUTATIONS,
+    ig_points=DEFAULT_IG_POINTS,
+):
+    """Seconds a sample's maps and curves take on a network (``sizes``) beyond what they
+    take on the book's with every method and layer at the same permutations and points:
+    ``SECONDS_PER_WORK`` per multiply-add of ``influence_work`` beyond the book's (0 for
+    the book's network and for one that does less)."""
+    work = influence_work(sizes, layers, methods, permutations, ig_points)
+    book = influence_work(LAYER_SIZES, None, _METHODS6, permutations, ig_points)
+    return SECONDS_PER_WORK * _beyond_book(work, sizes, book)
 
 
 def influence_seconds(
-    permutations=DEFAULT_PERMUTATIONS, ig_points=DEFAULT_IG_POINTS, pixels=0, interactions=None
+    permutations=DEFAULT_PERMUTATIONS,
+    ig_points=DEFAULT_IG_POINTS,
+    pixels=0,
+    interactions=None,
+    sizes=LAYER_SIZES,
+    layers=None,
+    methods=_METHODS6,
 ):
     """Modelled seconds of an influence job: all 784 pixels changed (the most), ``pixels``
-    of a PNG to decode, the interactions."""
+    of a PNG to decode, the interactions, measured on the book's network; another network
+    (``sizes``, its ``layers`` mapped by ``methods``) adds ``network_seconds``."""
     seconds = INFLUENCE_SECONDS + PNG_SECONDS_PER_PIXEL * pixels
     seconds += SECONDS_PER_PERMUTATION_PIXEL * max(0, permutations - DEFAULT_PERMUTATIONS) * PIXELS
-    seconds += interactions_seconds(interactions)
+    seconds += interactions_seconds(interactions, sizes)
+    seconds += network_seconds(sizes, layers, methods, permutations, ig_points)
     return seconds + IG_SECONDS_4096 * (ig_points / 4096) ** 3
 
 
-def influence_runtime_min(spec, methods, method_parameters, header=None, interactions=None):
-    """``runtime`` of a sample's influence job."""
+def influence_runtime_min(
+    spec,
+    methods,
+    method_parameters,
+    header=None,
+    interactions=None,
+    sizes=LAYER_SIZES,
+    layers=None,
+):
+    """``runtime`` of a sample's influence job; ``sizes`` and ``layers`` as for
+    ``influence_mem_mb``."""
     permutations = 0
     if "shapley_sampling" in methods:
         permutations = _parameter(
@@ -840,7 +1246,13 @@ def influence_runtime_min(spec, methods, method_parameters, header=None, interac
         if header is not None and header[0] * header[1] <= MAX_PNG_PIXELS:
             pixels = header[0] * header[1]
     seconds = influence_seconds(
-        permutations, ig_points(methods, method_parameters), pixels, interactions
+        permutations,
+        ig_points(methods, method_parameters),
+        pixels,
+        interactions,
+        sizes,
+        layers,
+        methods,
     )
     return declared_minutes(seconds, "influence")
 
@@ -848,16 +1260,31 @@ def influence_runtime_min(spec, methods, method_parameters, header=None, interac
 # ---------------------------------------------------------------- faithfulness
 
 
-def condensed_bytes(methods, layers):
+def condensed_bytes(methods, layers, sizes=LAYER_SIZES):
     """Bytes the faithfulness job keeps of one sample (``faithfulness.condensed``), all
     float64: per method and the random ranking, every node's normalised area and area in
-    units of both curves, z3's areas in logit space and the sums of the resampled curves
-    (101 points per layer and curve); every node's change and each method's residuals. The
-    full curves of one sample at a time come and go."""
-    nodes, logit = _nodes(layers), LAYER_SIZES["z3"] if "z3" in layers else 0
+    units of both curves, the softmax output's (zL's: z3's) areas in logit space and the
+    sums of the resampled curves (101 points per layer and curve); every node's change and
+    each method's residuals. The full curves of one sample at a time come and go."""
+    output = output_layers_of(sizes)[1]
+    nodes, logit = _nodes(layers, sizes), sizes[output] if output in layers else 0
     rankings = methods + 1
     per_node = rankings * 2 * 2 + 1 + methods  # areas (2 kinds, 2 scores), change, residuals
     return 8 * (nodes * per_node + rankings * 2 * (logit + len(layers) * 101))
+
+
+# a row of the faithfulness table as faithfulness.table_rows makes it (a dict of twelve
+# short texts), in bytes of Python objects, a little above what sys.getsizeof counts
+TABLE_ROW_BYTES = 1600
+
+
+def sample_curve_bytes(methods, layers, sizes=LAYER_SIZES):
+    """Bytes of one sample's faithfulness data as the faithfulness job reads it (``h5io.
+    read_faithfulness``) for a sample that changes all 784 pixels: every ranking's two
+    curves per node, 785 states in float64, and its table rows (a dict per node, method and
+    layer), which come and go with the sample."""
+    rankings, nodes = methods + 1, _nodes(layers, sizes)
+    return rankings * nodes * (2 * (PIXELS + 1) * 8 + TABLE_ROW_BYTES)
 
 
 FAITHFULNESS_MIB, FAITHFULNESS_PER_CONDENSED_MIB = _fit(
@@ -869,23 +1296,36 @@ FAITHFULNESS_MIB, FAITHFULNESS_PER_CONDENSED_MIB = _fit(
 FAITHFULNESS_SECONDS, FAITHFULNESS_SECONDS_PER_SAMPLE = _fit(
     [(m.inputs["samples"], m.seconds) for m in rows("faithfulness")]
 )
+BOOK_CURVE_BYTES = sample_curve_bytes(ALL_METHODS, ALL_LAYERS)
 
 
-def faithfulness_mib(samples, methods, layers, dtype="float64"):
+def faithfulness_mib(samples, methods, layers, dtype="float64", sizes=LAYER_SIZES):
     """The faithfulness job's peak (MiB): what it keeps of all ``samples``, and (in the
-    constant, measured with the largest) one sample's full curves at a time. ``dtype``
-    changes only that transient part, which the constant covers for float64."""
-    kept = samples * condensed_bytes(methods, layers) / MIB
-    return FAITHFULNESS_MIB + FAITHFULNESS_PER_CONDENSED_MIB * kept
+    constant, measured with the largest on the book's network) one sample's full curves at
+    a time. ``dtype`` changes only that transient part, which the constant covers for
+    float64. Another network (``sizes``) adds ``NETWORK_FAITHFULNESS_MULTIPLE`` times one
+    sample's curves and table rows beyond the book's (``sample_curve_bytes``)."""
+    kept = samples * condensed_bytes(methods, layers, sizes) / MIB
+    network = _beyond_book(sample_curve_bytes(methods, layers, sizes), sizes, BOOK_CURVE_BYTES)
+    return (
+        FAITHFULNESS_MIB
+        + FAITHFULNESS_PER_CONDENSED_MIB * kept
+        + NETWORK_FAITHFULNESS_MULTIPLE * network / MIB
+    )
 
 
-def faithfulness_mem_mb(samples, methods, layers, dtype):
-    return declared_mb(faithfulness_mib(samples, methods, layers, dtype))
+def faithfulness_mem_mb(samples, methods, layers, dtype, sizes=LAYER_SIZES):
+    return declared_mb(faithfulness_mib(samples, methods, layers, dtype, sizes))
 
 
-def faithfulness_runtime_min(samples):
-    """Start-up, matplotlib and the figure, then each sample's table rows and areas."""
-    seconds = FAITHFULNESS_SECONDS + FAITHFULNESS_SECONDS_PER_SAMPLE * samples
+def faithfulness_runtime_min(samples, methods=ALL_METHODS, layers=ALL_LAYERS, sizes=LAYER_SIZES):
+    """Start-up, matplotlib and the figure, then each sample's table rows and areas,
+    measured on the book's network with every method and layer; on another network (``sizes``)
+    each sample takes longer in proportion to its rows (nodes times rankings) beyond the
+    book's."""
+    rows_per_sample = (methods + 1) * _nodes(layers, sizes)
+    ratio = _beyond_book(rows_per_sample / ((ALL_METHODS + 1) * _nodes(ALL_LAYERS)), sizes, 1.0)
+    seconds = FAITHFULNESS_SECONDS + FAITHFULNESS_SECONDS_PER_SAMPLE * samples * (1 + ratio)
     return declared_minutes(seconds, "faithfulness")
 
 
@@ -908,8 +1348,26 @@ def explorer_runtime_min(samples):
     return declared_minutes(EXPLORER_SECONDS_PER_SAMPLE * samples, "explorer")
 
 
-def shared_scale_mem_mb():
-    return fixed_mem_mb("shared_scale")
+def maps_bytes(methods, layers, sizes=LAYER_SIZES):
+    """Bytes of one sample's maps as the pictures and shared_scale read them: ``methods``
+    (a number) times the nodes of ``layers``, 784 values each, in float64 (the larger
+    storage type)."""
+    return methods * _nodes(layers, sizes) * PIXELS * 8
+
+
+BOOK_MAPS_BYTES = maps_bytes(ALL_METHODS, ALL_LAYERS)
+
+
+def shared_scale_mib(methods=ALL_METHODS, layers=ALL_LAYERS, sizes=LAYER_SIZES):
+    """shared_scale's peak (MiB): measured on the book's network (it reads one sample at a
+    time); another network (``sizes``) adds ``NETWORK_MAPS_MULTIPLE`` times a sample's maps
+    beyond the book's (``maps_bytes``)."""
+    network = _beyond_book(maps_bytes(methods, layers, sizes), sizes, BOOK_MAPS_BYTES)
+    return fixed_mib("shared_scale") + NETWORK_MAPS_MULTIPLE * network / MIB
+
+
+def shared_scale_mem_mb(methods=ALL_METHODS, layers=ALL_LAYERS, sizes=LAYER_SIZES):
+    return declared_mb(shared_scale_mib(methods, layers, sizes))
 
 
 # ---------------------------------------------------------------- pictures
@@ -951,27 +1409,158 @@ METHODS_FIGURE_FITS = _fits(
 )
 
 
-def montage_mib(zoom, layers, methods, colour=False):
+def _grid_rows(nodes):
+    """A layer's rows of panels in the montage (``render.montage.grid_rows``): 10 up to 100
+    nodes, then the least multiple of 10 not below the square root."""
+    side = math.isqrt(max(nodes, 1) - 1) + 1
+    return min(nodes, 10 * max(1, -(-side // 10)))
+
+
+def montage_pixels(zoom, layers, methods, sizes=LAYER_SIZES):
+    """Pixels (millions: MiB of a gray figure) of a montage as ``render.montage`` lays it
+    out on the node scale (a line of text under every panel: the tallest), each method a
+    row of layer blocks as tall as its tallest grid: the panels, their gaps and texts, the
+    blocks' texts and legends, the softmax column beside the last output layer, the input's
+    column and the title. Row and class labels at their narrowest (22 px)."""
+    panel, line, small, block_gap = 28 * zoom, 14 + zoom, 11 + zoom, 18 + 2 * zoom
+    outputs = output_layers_of(sizes)
+    beside = [layer for layer in layers if layer in outputs][-1:]
+    width, height = 0, 0
+    for layer in layers:
+        nodes = sizes[layer]
+        rows = _grid_rows(nodes)
+        columns = -(-nodes // rows)
+        column = panel + 2 + (56 if layer in beside else 0)
+        grid = 22 + columns * column + (columns - 1) * (22 if layer in outputs else 0) - 2
+        width += max(grid, 130) + block_gap
+        height = max(height, 3 * line + small + rows * (panel + 2 + small) + 12 + small)
+    width += 12 + max(2 * panel, 90) + 12
+    height = 12 + 2 * line + 4 + methods * (line + height + block_gap) + 12
+    return width * height / MIB
+
+
+def _layout_factor(zoom, layers, methods, sizes):
+    """How many more figure pixels per panel pixel a montage of another network has than the
+    book's of every layer at that zoom (its layers narrower than a block's texts, or its
+    grids of unequal heights), at least 1; 1 for the book's network, whose fits were
+    measured on its pictures."""
+    if sizes == LAYER_SIZES or not layers:
+        return 1.0
+    own = montage_pixels(zoom, layers, methods, sizes) / panel_pixels(
+        zoom, methods * _nodes(layers, sizes)
+    )
+    book = montage_pixels(zoom, ALL_LAYERS, methods) / panel_pixels(
+        zoom, methods * _nodes(ALL_LAYERS)
+    )
+    return max(1.0, own / book)
+
+
+def picture_bytes(zoom, layers, methods, colour=False, sizes=LAYER_SIZES):
+    """Bytes of a montage's arrays that grow with the network besides its figure: the
+    sample's maps read (``maps_bytes``), and the panels of its largest layer at once, as
+    gray levels (float64 on the way) and enlarged to zoom x zoom pixels a value (4 bytes
+    a pixel in colour)."""
+    maps = maps_bytes(methods, layers, sizes)  # first: a layer the network lacks is named
+    largest = max((sizes[layer] for layer in layers), default=0)
+    return maps + largest * PIXELS * (16 + zoom**2 * (4 if colour else 1))
+
+
+def _montage_line(zoom, layers, methods, colour, sizes):
+    """The montage's line in its panels' pixels (times its layout's extra room on another
+    network), with the numpy canvas beside Pillow's image (``CANVAS``)."""
+    start, per_pixel = MONTAGE_FITS[bool(colour)]
+    pixels = panel_pixels(zoom, methods * _nodes(layers, sizes))
+    pixels *= _layout_factor(zoom, layers, methods, sizes)
+    return CANVAS[bool(colour)] * (start + per_pixel * pixels)
+
+
+def montage_mib(zoom, layers, methods, colour=False, sizes=LAYER_SIZES):
     """A montage's peak (MiB): one panel per method and node, zoom x zoom pixels a value.
     ``colour``: an RGB figure (a colour map other than gray, or the overlay), four times the
-    bytes of a gray one."""
-    start, per_pixel = MONTAGE_FITS[bool(colour)]
-    return CANVAS[bool(colour)] * (start + per_pixel * panel_pixels(zoom, methods * _nodes(layers)))
+    bytes of a gray one. Measured on the book's network; another network (``sizes``) counts
+    its panels' pixels times its layout's extra room (``montage_pixels`` against the book's)
+    and adds ``NETWORK_PICTURE_MULTIPLE`` times its maps and largest layer's panels beyond
+    the book's (``picture_bytes``)."""
+    network = _beyond_book(
+        picture_bytes(zoom, layers, methods, colour, sizes),
+        sizes,
+        picture_bytes(zoom, ALL_LAYERS, ALL_METHODS, colour),
+    )
+    return (
+        _montage_line(zoom, layers, methods, colour, sizes)
+        + NETWORK_PICTURE_MULTIPLE * network / MIB
+    )
 
 
-def montage_mem_mb(zoom, layers, methods, colour=False):
-    return declared_mb(montage_mib(zoom, layers, methods, colour))
+def montage_mem_mb(zoom, layers, methods, colour=False, sizes=LAYER_SIZES):
+    return declared_mb(montage_mib(zoom, layers, methods, colour, sizes))
 
 
-def methods_figure_mib(zoom, columns=310, methods=ALL_METHODS, colour=False):
-    """The methods figure's peak (MiB): ``columns`` nodes by ``methods`` rows of panels,
-    in colour (``colour``) an RGB figure as the montage's."""
+def _seconds_fits(rule, pixels):
+    """{colour: (intercept, slope)}: a line in the ``pixels`` (MiB) of the panels of the
+    rule's measured pictures through their seconds, at or above every one."""
+    return {
+        colour: _fit(
+            [(pixels(m), m.seconds) for m in rows(rule) if m.inputs.get("colour", False) == colour]
+        )
+        for colour in (False, True)
+    }
+
+
+MONTAGE_SECONDS_FITS = _seconds_fits("montage", _montage_pixels)
+METHODS_FIGURE_SECONDS_FITS = _seconds_fits(
+    "methods_figure",
+    lambda m: panel_pixels(m.inputs["zoom"], ALL_METHODS * m.inputs.get("columns", 310)),
+)
+
+
+def montage_seconds(zoom, layers, methods, colour=False, sizes=LAYER_SIZES):
+    """Modelled seconds of a montage: a line in its panels' pixels (times its layout's
+    extra room on another network, as ``montage_mib``), fitted to the book's pictures."""
+    start, per_pixel = MONTAGE_SECONDS_FITS[bool(colour)]
+    pixels = panel_pixels(zoom, methods * _nodes(layers, sizes))
+    return start + per_pixel * pixels * _layout_factor(zoom, layers, methods, sizes)
+
+
+def montage_runtime_min(zoom, layers, methods, colour=False, sizes=LAYER_SIZES):
+    """``runtime`` of a montage (``montage_seconds``): for the book's network what the rule
+    asked for before (``fixed_runtime_min``); a larger picture of another network asks for
+    more."""
+    seconds = max(montage_seconds(zoom, layers, methods, colour, sizes), 0.0)
+    return max(fixed_runtime_min("montage"), declared_minutes(seconds, "montage"))
+
+
+def _methods_figure_line(zoom, columns, methods, colour):
     start, per_pixel = METHODS_FIGURE_FITS[bool(colour)]
     return CANVAS[bool(colour)] * (start + per_pixel * panel_pixels(zoom, methods * columns))
 
 
-def methods_figure_mem_mb(zoom, columns, methods, colour=False):
-    return declared_mb(methods_figure_mib(zoom, columns, methods, colour))
+def methods_figure_mib(
+    zoom, columns=310, methods=ALL_METHODS, colour=False, sizes=LAYER_SIZES, layers=None
+):
+    """The methods figure's peak (MiB): ``columns`` nodes by ``methods`` rows of panels,
+    in colour (``colour``) an RGB figure as the montage's. Another network (``sizes``)
+    adds ``NETWORK_PICTURE_MULTIPLE`` times the maps it reads (of ``layers``, all if None)
+    beyond the book's."""
+    layers = tuple(sizes) if layers is None else layers
+    network = _beyond_book(maps_bytes(methods, layers, sizes), sizes, BOOK_MAPS_BYTES)
+    return (
+        _methods_figure_line(zoom, columns, methods, colour)
+        + NETWORK_PICTURE_MULTIPLE * network / MIB
+    )
+
+
+def methods_figure_mem_mb(zoom, columns, methods, colour=False, sizes=LAYER_SIZES, layers=None):
+    return declared_mb(methods_figure_mib(zoom, columns, methods, colour, sizes, layers))
+
+
+def methods_figure_runtime_min(zoom, columns, methods, colour=False):
+    """``runtime`` of a methods figure: a line in its panels' pixels through the book's
+    pictures' seconds; at least what the rule asked for before (``fixed_runtime_min``):
+    more for more output nodes than the book's 10."""
+    start, per_pixel = METHODS_FIGURE_SECONDS_FITS[bool(colour)]
+    seconds = start + per_pixel * panel_pixels(zoom, methods * columns)
+    return max(fixed_runtime_min("methods_figure"), declared_minutes(seconds, "methods_figure"))
 
 
 INTERACTIONS_FIGURE_FITS = _fits(
@@ -1157,17 +1746,28 @@ def png_seconds(spec, header=None):
     return PNG_SECONDS_PER_PIXEL * header[0] * header[1]
 
 
-def sample_seconds(methods, method_parameters, interactions=None):
+def sample_seconds(methods, method_parameters, interactions=None, sizes=LAYER_SIZES, layers=None):
     """Modelled seconds of a digit's influence job and pictures: what decides batching.
     The interactions count as for the worst sample (``interactions_seconds``): they make
-    every sample costly enough to have a job of its own."""
+    every sample costly enough to have a job of its own. Another network (``sizes``, its
+    ``layers`` mapped) adds ``network_seconds`` as for a sample that changes every pixel,
+    and its pictures' seconds beyond the book's (``montage_seconds`` at the default zoom
+    2): a network much larger than the book's gives each sample a job of its own."""
     seconds = SAMPLE_SECONDS + METHOD_SECONDS * len(methods)
+    permutations = 0
     if "shapley_sampling" in methods:
-        seconds += SECONDS_PER_PERMUTATION * _parameter(
+        permutations = _parameter(
             method_parameters, "shapley_sampling", "permutations", DEFAULT_PERMUTATIONS
         )
-    seconds += SECONDS_PER_IG_POINT * ig_points(methods, method_parameters)
-    return seconds + interactions_seconds(interactions)
+        seconds += SECONDS_PER_PERMUTATION * permutations
+    points = ig_points(methods, method_parameters)
+    seconds += SECONDS_PER_IG_POINT * points
+    if sizes != LAYER_SIZES:
+        layers = tuple(sizes) if layers is None else layers
+        seconds += network_seconds(sizes, layers, methods, permutations, points)
+        pictures = montage_seconds(2, layers, len(methods), sizes=sizes)
+        seconds += max(0.0, pictures - montage_seconds(2, ALL_LAYERS, ALL_METHODS))
+    return seconds + interactions_seconds(interactions, sizes)
 
 
 MODELS = {
@@ -1181,3 +1781,340 @@ MODELS = {
     "sweep_classes": sweep_classes_mib,
     "sweep_image": sweep_image_mib,
 }
+
+
+# ---------------------------------------------------------------- other networks
+
+BOOK_INFLUENCE_BYTES = influence_bytes()
+WIDE = sizes_of((1000, 1000, 10))  # 784-1000-1000-10, ReLU: 40 times the book's parameters
+DEEP = sizes_of((30, 30, 30, 30, 10))  # 784-30-30-30-30-10, sigmoid: five layers, narrow
+_WIDE_DEFAULT = ("z1", "z2", "a3", "z3")
+_DEEP_DEFAULT = ("z1", "z2", "z3", "z4", "a5", "z5")
+_N = "white image (784 pixels changed), 6 methods"
+_P = "the white image's pictures, 6 methods, node scale"
+
+# Measured with `python benchmarks/memory.py --parts networks` on the same machine,
+# 2026-12-02, while other work shared it (the times on the slow side; the deep network's
+# twice: the larger of the two): random weights (benchmarks/memory.py NETWORKS), every job
+# through Snakemake, its VmHWM. The methods
+# figure shows every hidden node the config may list (layers 1 and 2, up to 50 and 100
+# nodes) and every output node: 310 columns of the wide network, 130 of the deep one.
+_WIDE_NAME, _DEEP_NAME = "784-1000-1000-10 ReLU", "784-30-30-30-30-10 sigmoid"
+NETWORK_MEASURED = (
+    # the weights job reads the network's file (``reader``: its kind; ONNX imports the
+    # onnx package), the others read weights.h5
+    *(
+        Measured(
+            "weights",
+            f"{name}: read from {reader}",
+            mib,
+            seconds,
+            {"sizes": sizes, "reader": reader},
+        )
+        for name, sizes, reader, mib, seconds in (
+            (_WIDE_NAME, WIDE, "npz", 101, 2.9),
+            (_WIDE_NAME, WIDE, "pickle", 114, 0.9),
+            (_WIDE_NAME, WIDE, "onnx", 121, 2.1),
+            (_DEEP_NAME, DEEP, "npz", 61, 2.5),
+            (_DEEP_NAME, DEEP, "pickle", 60, 0.6),
+            (_DEEP_NAME, DEEP, "onnx", 80, 2.0),
+        )
+    ),
+    *(
+        Measured(rule, f"{name}: weights.h5", mib, seconds, {"sizes": sizes})
+        for name, sizes, rule, mib, seconds in (
+            (_WIDE_NAME, WIDE, "baseline", 69, 2.0),
+            (_WIDE_NAME, WIDE, "accuracy", 126, 12.2),
+            (_DEEP_NAME, DEEP, "baseline", 54, 1.6),
+            (_DEEP_NAME, DEEP, "accuracy", 80, 2.7),
+        )
+    ),
+    *(
+        Measured(
+            "influence",
+            f"{name}: {_N}, {which}, {dtype}",
+            mib,
+            seconds,
+            {"sizes": sizes, "layers": layers, "dtype": dtype},
+        )
+        for name, sizes, which, layers, dtype, mib, seconds in (
+            (_WIDE_NAME, WIDE, "every layer", None, "float64", 1046, 415.9),
+            (_WIDE_NAME, WIDE, "default layers", _WIDE_DEFAULT, "float32", 730, 217.5),
+            (_WIDE_NAME, WIDE, "z3 alone", ("z3",), "float32", 658, 89.9),
+            (_DEEP_NAME, DEEP, "every layer", None, "float64", 155, 22.4),
+            (_DEEP_NAME, DEEP, "default layers", _DEEP_DEFAULT, "float32", 144, 9.3),
+            (_DEEP_NAME, DEEP, "z5 alone", ("z5",), "float32", 140, 5.3),
+        )
+    ),
+    *(
+        Measured(
+            "faithfulness",
+            f"{name}: 1 {_N}, every layer, float64",
+            mib,
+            seconds,
+            {"samples": 1, "methods": 6, "layers": tuple(sizes), "sizes": sizes},
+        )
+        for name, sizes, mib, seconds in (
+            (_WIDE_NAME, WIDE, 482, 26.0),
+            (_DEEP_NAME, DEEP, 159, 36.1),
+        )
+    ),
+    Measured(
+        "shared_scale",
+        f"{_WIDE_NAME}: 1 {_N}, z2 and z3",
+        102,
+        0.8,
+        {"methods": 6, "layers": ("z2", "z3"), "sizes": WIDE},
+    ),
+    *(
+        Measured(
+            rule,
+            f"{name}: {_P}, zoom {zoom}, {'diverging, overlay' if colour else 'gray'}",
+            mib,
+            seconds,
+            {"zoom": zoom, "methods": 6, "colour": colour, "sizes": sizes, **extra},
+        )
+        for name, sizes, extra, pictures in (
+            (
+                _WIDE_NAME + ", every layer",
+                WIDE,
+                {"layers": tuple(WIDE), "columns": 310},
+                (
+                    (1, False, 254, 6.3, 226, 2.5),
+                    (2, False, 330, 10.1, 233, 2.4),
+                    (8, False, 1635, 55.1, 360, 10.2),
+                    (1, True, 469, 11.6, 266, 2.8),
+                    (4, True, 2811, 68.9, 472, 12.7),
+                ),
+            ),
+            (
+                _WIDE_NAME + ", z2 and z3",
+                WIDE,
+                {"layers": ("z2", "z3"), "columns": 110},
+                ((8, True, 2712, 30.5, 419, 2.9),),
+            ),
+            (
+                _DEEP_NAME + ", every layer",
+                DEEP,
+                {"layers": tuple(DEEP), "columns": 130},
+                (
+                    (1, False, 78, 1.4, 77, 0.9),
+                    (2, False, 84, 5.8, 80, 4.2),
+                    (8, False, 183, 16.6, 137, 8.5),
+                    (4, True, 295, 13.7, 191, 6.7),
+                ),
+            ),
+        )
+        for zoom, colour, montage_mib_, montage_s, figure_mib, figure_s in pictures
+        for rule, mib, seconds in (
+            ("montage", montage_mib_, montage_s),
+            ("methods_figure", figure_mib, figure_s),
+        )
+    ),
+)
+
+
+def network_rows(rule):
+    return [m for m in NETWORK_MEASURED if m.rule == rule]
+
+
+def _multiple(points):
+    """The least multiple, in tenths and at least 1 (the arrays counted are held), that
+    puts every measured job at or below its model: ``points`` are (what the job's peak
+    has beyond the book's model, MiB; the bytes counted beyond the book's, MiB)."""
+    return max(
+        [1.0] + [math.ceil(10 * extra / counted) / 10 for extra, counted in points if counted > 0]
+    )
+
+
+NETWORK_INFLUENCE_MULTIPLE = _multiple(
+    [
+        (
+            m.mib - INFLUENCE_MIB - IG_MIB_PER_POINT2 * DEFAULT_IG_POINTS**2,
+            _beyond_book(
+                influence_bytes(
+                    m.inputs["sizes"], m.inputs["layers"], _METHODS6, m.inputs["dtype"]
+                ),
+                m.inputs["sizes"],
+                BOOK_INFLUENCE_BYTES,
+            )
+            / MIB,
+        )
+        for m in network_rows("influence")
+    ]
+)
+NETWORK_FAITHFULNESS_MULTIPLE = _multiple(
+    [
+        (
+            m.mib
+            - FAITHFULNESS_MIB
+            - FAITHFULNESS_PER_CONDENSED_MIB
+            * condensed_bytes(6, m.inputs["layers"], m.inputs["sizes"])
+            / MIB,
+            _beyond_book(
+                sample_curve_bytes(6, m.inputs["layers"], m.inputs["sizes"]),
+                m.inputs["sizes"],
+                BOOK_CURVE_BYTES,
+            )
+            / MIB,
+        )
+        for m in network_rows("faithfulness")
+    ]
+)
+
+
+def _small(m):
+    """Whether a measured job's network holds no more than the book's (``network_bytes``)."""
+    sizes = m.inputs["sizes"]
+    return not _beyond_book(network_bytes(m.rule, sizes), sizes, network_bytes(m.rule))
+
+
+# the weights job of a network read from the user's file, by the file's kind, and the other
+# jobs that read the network: their peaks on a network no larger than the book's (the deep
+# one)
+READERS = ("pickle", "npz", "onnx")
+WEIGHTS_MIB = {
+    "book": max(m.mib for m in rows("weights")),
+    **{
+        reader: max(
+            m.mib for m in network_rows("weights") if m.inputs["reader"] == reader and _small(m)
+        )
+        for reader in READERS
+    },
+}
+SMALL_NETWORK_MIB = {
+    rule: max(m.mib for m in network_rows(rule) if _small(m)) for rule in ("baseline", "accuracy")
+}
+# per rule: reading the file, checking it (float64 copies) and writing weights.h5 built in
+# memory hold the parameters several times over
+NETWORK_FIXED_MULTIPLE = {
+    rule: _multiple(
+        [
+            (
+                m.mib - _fixed_base(rule, m.inputs["sizes"], m.inputs.get("reader", "book")),
+                _beyond_book(
+                    network_bytes(rule, m.inputs["sizes"]), m.inputs["sizes"], network_bytes(rule)
+                )
+                / MIB,
+            )
+            for m in network_rows(rule)
+        ]
+    )
+    for rule in NETWORK_RULES
+}
+
+
+def _picture_points():
+    """(MiB beyond the line in the panels' pixels, MiB counted beyond the book's) of every
+    measured picture of another network: montages and methods figures."""
+    points = []
+    for m in network_rows("montage"):
+        zoom, layers, colour, sizes = (m.inputs[k] for k in ("zoom", "layers", "colour", "sizes"))
+        line = _montage_line(zoom, layers, m.inputs["methods"], colour, sizes)
+        counted = _beyond_book(
+            picture_bytes(zoom, layers, m.inputs["methods"], colour, sizes),
+            sizes,
+            picture_bytes(zoom, ALL_LAYERS, ALL_METHODS, colour),
+        )
+        points.append((m.mib - line, counted / MIB))
+    for m in network_rows("methods_figure"):
+        zoom, columns, colour, sizes = (m.inputs[k] for k in ("zoom", "columns", "colour", "sizes"))
+        line = _methods_figure_line(zoom, columns, m.inputs["methods"], colour)
+        counted = _beyond_book(
+            maps_bytes(m.inputs["methods"], m.inputs["layers"], sizes), sizes, BOOK_MAPS_BYTES
+        )
+        points.append((m.mib - line, counted / MIB))
+    return points
+
+
+NETWORK_PICTURE_MULTIPLE = _multiple(_picture_points())
+NETWORK_MAPS_MULTIPLE = _multiple(
+    [
+        (
+            m.mib - fixed_mib("shared_scale"),
+            _beyond_book(
+                maps_bytes(m.inputs["methods"], m.inputs["layers"], m.inputs["sizes"]),
+                m.inputs["sizes"],
+                BOOK_MAPS_BYTES,
+            )
+            / MIB,
+        )
+        for m in network_rows("shared_scale")
+    ]
+)
+
+
+def _seconds_per(points):
+    """The largest of (seconds beyond the book's model, work beyond the book's), rounded
+    up to two significant digits: every measured job at or below its model."""
+    rates = [extra / work for extra, work in points if work > 0]
+    if not rates:
+        return 0.0
+    rate = max(rates)
+    scale = 10 ** (1 - math.floor(math.log10(rate)))  # an int for a rate below 10
+    return math.ceil(rate * scale) / scale
+
+
+SECONDS_PER_WORK = _seconds_per(
+    [
+        (
+            m.seconds - INFLUENCE_SECONDS,
+            _beyond_book(
+                influence_work(m.inputs["sizes"], m.inputs["layers"]),
+                m.inputs["sizes"],
+                influence_work(),
+            ),
+        )
+        for m in network_rows("influence")
+    ]
+)
+# the rules that read the network: seconds per parameter beyond the book's
+NETWORK_SECONDS_PER_PARAMETER = {
+    rule: _seconds_per(
+        [
+            (
+                m.seconds - max(b.seconds for b in rows(rule)),
+                _beyond_book(
+                    parameter_count(m.inputs["sizes"]), m.inputs["sizes"], parameter_count()
+                ),
+            )
+            for m in network_rows(rule)
+        ]
+    )
+    for rule in NETWORK_RULES
+}
+
+
+def network_model(m):
+    """The modelled peak (MiB) of a row of ``NETWORK_MEASURED``: its rule's model given
+    what the job was given."""
+    i = m.inputs
+    if m.rule == "influence":
+        return influence_mib(dtype=i["dtype"], sizes=i["sizes"], layers=i["layers"])
+    if m.rule == "faithfulness":
+        return faithfulness_mib(i["samples"], i["methods"], i["layers"], "float64", i["sizes"])
+    if m.rule == "montage":
+        return montage_mib(i["zoom"], i["layers"], i["methods"], i["colour"], i["sizes"])
+    if m.rule == "methods_figure":
+        return methods_figure_mib(
+            i["zoom"], i["columns"], i["methods"], i["colour"], i["sizes"], i["layers"]
+        )
+    if m.rule == "shared_scale":
+        return shared_scale_mib(i["methods"], i["layers"], i["sizes"])
+    return fixed_mib(m.rule, i["sizes"], i.get("reader", "book"))
+
+
+def network_runtime(m):
+    """The declared runtime (minutes) of a row of ``NETWORK_MEASURED``."""
+    i = m.inputs
+    if m.rule == "influence":
+        return influence_runtime_min(
+            {"fill": 1.0}, _METHODS6, {}, sizes=i["sizes"], layers=i["layers"]
+        )
+    if m.rule == "faithfulness":
+        return faithfulness_runtime_min(i["samples"], i["methods"], i["layers"], i["sizes"])
+    if m.rule == "montage":
+        return montage_runtime_min(i["zoom"], i["layers"], i["methods"], i["colour"], i["sizes"])
+    if m.rule == "methods_figure":
+        return methods_figure_runtime_min(i["zoom"], i["columns"], i["methods"], i["colour"])
+    return fixed_runtime_min(m.rule, i["sizes"])

@@ -61,6 +61,8 @@ TRAINING_RECIPE = None
 if NETWORK == "book":
     NETWORK_SHA256 = FILES[WEIGHTS][1]
     NETWORK_LAYERS = network_structure.LAYERS
+    NETWORK_SIZES = network_structure.LAYER_SIZES
+    NETWORK_READER = "book"  # the weights job reads the verified download
 else:
     _user_network = config_checks.user_network(NETWORK)
     if "train" in NETWORK:
@@ -70,6 +72,9 @@ else:
         TRAINING_RECIPE = config_checks.training_recipe(TRAINING)
     NETWORK_SHA256 = _user_network.sha256
     NETWORK_LAYERS = _user_network.layers
+    NETWORK_SIZES = _user_network.sizes
+    # the kind of file the weights job reads: pickle, npz, onnx (or train)
+    NETWORK_READER = config_checks.network_kind(NETWORK)
     if "layers" not in _given:
         config["layers"] = config_checks.default_layers(NETWORK_LAYERS)
     if workflow.is_main_process:
@@ -224,7 +229,7 @@ def sweep_expected(wildcards):
 # methods make tens of jobs, not thousands. Each batch of two or more samples gets rules of
 # its own (workflow/rules/batches.smk); a sample alone keeps the per-sample rules.
 SAMPLE_SECONDS = job_resources.sample_seconds(
-    METHODS, config["method_parameters"], INTERACTIONS
+    METHODS, config["method_parameters"], INTERACTIONS, NETWORK_SIZES, LAYERS
 )
 BATCH_SIZE = sample_batches.batch_size(SAMPLE_SECONDS, config["batch_seconds"])
 # a PNG whose decoding alone is half a batch's work has a job of its own
@@ -382,7 +387,7 @@ def sweep_shards(wildcards):
 
 def fixed_mem_mb(rule):
     """mem_mb of a rule whose input the config does not change (data, network)."""
-    return job_resources.fixed_mem_mb(rule)
+    return job_resources.fixed_mem_mb(rule, NETWORK_SIZES, NETWORK_READER)
 
 
 def train_mem_mb(wildcards):
@@ -397,7 +402,7 @@ def train_runtime(wildcards):
 
 def fixed_runtime(rule):
     """runtime of a rule whose time the config changes by less than its margin."""
-    return job_resources.fixed_runtime_min(rule)
+    return job_resources.fixed_runtime_min(rule, NETWORK_SIZES)
 
 
 def influence_mem_mb(wildcards):
@@ -413,6 +418,8 @@ def sample_influence_mem_mb(sample):
         config["method_parameters"],
         interactions=INTERACTIONS,
         dtype=config["influence_dtype"],
+        sizes=NETWORK_SIZES,
+        layers=LAYERS,
     )
 
 
@@ -422,6 +429,8 @@ def influence_runtime(wildcards):
         METHODS,
         config["method_parameters"],
         interactions=INTERACTIONS,
+        sizes=NETWORK_SIZES,
+        layers=LAYERS,
     )
 
 
@@ -438,12 +447,14 @@ def batch_runtime(samples, rule):
 def faithfulness_mem_mb(wildcards):
     """The faithfulness job keeps every sample's curves, resampled on 101 points."""
     return job_resources.faithfulness_mem_mb(
-        len(SAMPLES), len(METHODS), LAYERS, config["influence_dtype"]
+        len(SAMPLES), len(METHODS), LAYERS, config["influence_dtype"], NETWORK_SIZES
     )
 
 
 def faithfulness_runtime(wildcards):
-    return job_resources.faithfulness_runtime_min(len(SAMPLES))
+    return job_resources.faithfulness_runtime_min(
+        len(SAMPLES), len(METHODS), LAYERS, NETWORK_SIZES
+    )
 
 
 def explorer_mem_mb(wildcards):
@@ -456,7 +467,7 @@ def explorer_runtime(wildcards):
 
 
 def shared_scale_mem_mb(wildcards):
-    return job_resources.shared_scale_mem_mb()
+    return job_resources.shared_scale_mem_mb(len(METHODS), LAYERS, NETWORK_SIZES)
 
 
 def montage_mem_mb(wildcards):
@@ -467,6 +478,18 @@ def montage_mem_mb(wildcards):
         LAYERS,
         len(METHODS),
         colour=config["colormap"] != "gray" or config["overlay"],
+        sizes=NETWORK_SIZES,
+    )
+
+
+def montage_runtime(wildcards):
+    """A montage's runtime: longer for a larger picture of a larger network."""
+    return job_resources.montage_runtime_min(
+        config["zoom"],
+        LAYERS,
+        len(METHODS),
+        colour=config["colormap"] != "gray" or config["overlay"],
+        sizes=NETWORK_SIZES,
     )
 
 
@@ -475,7 +498,8 @@ def interactions_figure_mem_mb(wildcards):
     node, in colour as the montage."""
     layers = INTERACTIONS["layers"]
     nodes = sum(len(INTERACTIONS["nodes"].get(layer, [])) for layer in layers)
-    nodes += 10 * len({"a3", "z3"} & set(layers))
+    outputs = set(NETWORK_LAYERS[-2:]) & set(layers)
+    nodes += NETWORK_SIZES[NETWORK_LAYERS[-1]] * len(outputs)
     return job_resources.interactions_figure_mem_mb(
         config["zoom"], nodes, colour=config["colormap"] != "gray" or config["overlay"]
     )
@@ -486,8 +510,31 @@ def methods_figure_mem_mb(wildcards):
     as the montage."""
     nodes = config["methods_figure"]["nodes"]
     columns = sum(len(nodes.get(layer, [])) for layer in LAYERS)
-    columns += 10 if {"a3", "z3"} & set(LAYERS) else 0
+    columns += (
+        NETWORK_SIZES[NETWORK_LAYERS[-1]]
+        if set(NETWORK_LAYERS[-2:]) & set(LAYERS)
+        else 0
+    )
     return job_resources.methods_figure_mem_mb(
+        config["zoom"],
+        columns,
+        len(METHODS),
+        colour=config["colormap"] != "gray" or config["overlay"],
+        sizes=NETWORK_SIZES,
+        layers=LAYERS,
+    )
+
+
+def methods_figure_runtime(wildcards):
+    """A methods figure's runtime: longer with more output nodes than the book's 10."""
+    nodes = config["methods_figure"]["nodes"]
+    columns = sum(len(nodes.get(layer, [])) for layer in LAYERS)
+    columns += (
+        NETWORK_SIZES[NETWORK_LAYERS[-1]]
+        if set(NETWORK_LAYERS[-2:]) & set(LAYERS)
+        else 0
+    )
+    return job_resources.methods_figure_runtime_min(
         config["zoom"],
         columns,
         len(METHODS),

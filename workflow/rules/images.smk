@@ -46,7 +46,7 @@ rule montage:
         ENV
     resources:
         mem_mb=montage_mem_mb,
-        runtime=fixed_runtime("montage"),
+        runtime=montage_runtime,
     params:
         layers=LAYERS,
         methods=METHODS,
@@ -79,7 +79,7 @@ rule methods_figure:
         ENV
     resources:
         mem_mb=methods_figure_mem_mb,
-        runtime=fixed_runtime("methods_figure"),
+        runtime=methods_figure_runtime,
     params:
         layers=LAYERS,
         methods=METHODS,
