@@ -601,3 +601,24 @@ def test_a_network_that_cannot_be_read_is_named(tmp_path, network, expected):
         {"samples": W, "network": network}, SCHEMA, lambda p: None, workdir=str(tmp_path)
     )
     assert len(found) == 1 and found[0].startswith(expected), found
+
+
+def test_misclassified_images_are_not_chosen_by_the_books_network_for_another(tmp_path):
+    """sample_selection's predictions are the book's network's: with another network they
+    would pick the wrong images, so the rule is refused (label and indices still work)."""
+    _npz_network(tmp_path / "net.npz")
+    cfg = {
+        "network": {"npz": "net.npz", "activation": "relu"},
+        "sample_selection": [
+            {"split": "test", "label": 3, "first": 2},
+            {"split": "test", "misclassified": True},
+        ],
+    }
+    found = config_checks.network_problems(cfg, str(tmp_path))
+    assert found == [
+        "config.sample_selection[1].misclassified: selects by the book's network's "
+        "predictions; not yet available for another network (select by label, indices or "
+        "first)"
+    ]
+    trained = {"network": {"train": {"epochs": 1}}, "sample_selection": cfg["sample_selection"]}
+    assert len(config_checks.network_problems(trained)) == 1

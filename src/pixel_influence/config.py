@@ -626,6 +626,15 @@ def network_problems(config, workdir=None):
                             f"{layer}, whose nodes are 0 to {sizes[layer] - 1}"
                         )
     if spec != "book":
+        # the predictions that select misclassified images are the book's network's, read
+        # when Snakemake starts: with another network they would select the wrong images
+        for i, rule in enumerate(config.get("sample_selection") or []):
+            if isinstance(rule, dict) and "misclassified" in rule:
+                problems.append(
+                    f"config.sample_selection[{i}].misclassified: selects by the book's "
+                    "network's predictions; not yet available for another network (select "
+                    "by label, indices or first)"
+                )
         for key, off in NOT_YET.items():
             if config.get(key) is not None:
                 problems.append(
