@@ -533,3 +533,46 @@ def test_h5io_names_each_path_once_on_the_reading_side():
         assert not where[0].startswith(("read_", "MergedShards")), (text, where)
     for read in (h5io.read_influence, h5io.read_class, h5io.read_faithfulness):
         assert _layout_strings(ast.parse(textwrap.dedent(inspect.getsource(read)))) == set()
+
+
+def test_a_users_network_is_inspected_with_its_own_layers(tmp_path):
+    """A 784-30-10 ReLU network's file: the default layer is its softmax output z2, named
+    as the file names it (not the book's hidden z2), with the predicted class."""
+    import json
+
+    import numpy as np
+
+    from pixel_influence import __main__ as cli
+    from pixel_influence import methods, network
+
+    rng = np.random.default_rng(2)
+    params = network.check_network(
+        {
+            "W1": rng.normal(0, 0.1, (784, 30)),
+            "b1": rng.normal(0, 0.1, 30),
+            "W2": rng.normal(0, 0.3, (30, 10)),
+            "b2": rng.normal(0, 0.1, 10),
+            "activation": "relu",
+        }
+    )
+    x = np.zeros((28, 28))
+    x[6:22, 12:16] = 1.0
+    result = methods.compute(params, x, np.zeros((28, 28)), ["z1", "z2"], ["insertion"])
+    path = tmp_path / "mine.h5"
+    attrs = {
+        "sample": "mine",
+        "source": "{}",
+        "title": "t",
+        "label": -1,
+        "baseline": "all-zero image",
+        "weights_sha256": "0" * 64,
+        "config": json.dumps({}),
+    }
+    h5io.write_influence(path, result, x, np.zeros((28, 28)), attrs, activation="relu")
+    lines = cli.inspect(cli.build_parser().parse_args(["inspect", str(path), "--no-tree"]))
+    text = "\n".join(lines)
+    assert "insertion on z2: output probabilities: z2 = softmax(a2) (node j is class j)" in text
+    lines = cli.inspect(
+        cli.build_parser().parse_args(["inspect", str(path), "--no-tree", "--layer", "z1"])
+    )
+    assert "insertion on z1: hidden layer 1 output: z1 = relu(a1)" in "\n".join(lines)

@@ -38,6 +38,7 @@ __all__ = [
     "interaction_lines",
     "is_scale",
     "number",
+    "output_layers_of",
     "shape_text",
     "summary_lines",
     "top_lines",
@@ -451,9 +452,19 @@ def _names(given):
     return [p.strip() for item in given for p in str(item).split(",") if p.strip()]
 
 
-def default_layer(layers):
-    """z3 if there are maps of it, else the last layer with maps."""
-    return "z3" if "z3" in layers else layers[-1]
+def default_layer(layers, outputs=OUTPUT_LAYERS):
+    """The network's output probabilities (``outputs[-1]``: z3 for the book's) if there are
+    maps of them, else the last layer with maps."""
+    return outputs[-1] if outputs[-1] in layers else layers[-1]
+
+
+def output_layers_of(f):
+    """The output layers (aL, zL) of the network a file was computed with: the last two of
+    its node values (/value), the book's for a file without them (a sweep's classes.h5)."""
+    try:
+        return tuple(h5io.network_layers_of(f)[-2:])
+    except KeyError:
+        return OUTPUT_LAYERS
 
 
 def _pixel_cells(rows, cols, values):
@@ -475,7 +486,16 @@ def _table(head, rows, cells, width):
 
 
 def _layer_title(layer, ds):
-    meaning = LAYER_MEANING.get(layer) or attribute_text(ds.attrs.get("meaning", ""))
+    """The layer and what it holds: as the file's own node values say (a network of any
+    depth and activation), else the book's words, else the dataset's meaning."""
+    try:
+        own = attribute_text(h5io.values_of(ds.file, layer).attrs.get("meaning", ""))
+    except KeyError:
+        own = ""
+    if "; " in own:
+        meaning = own.split("; ", 1)[1]
+    else:
+        meaning = LAYER_MEANING.get(layer) or attribute_text(ds.attrs.get("meaning", ""))
     return f"{layer}: {meaning}"
 
 
@@ -483,7 +503,8 @@ def _sample_lines(f, index, methods, layer, nodes, top, width):
     value = _numbers(1, h5io.values_of, f, layer)
     base = _numbers(1, h5io.baseline_values_of, f, layer)
     change = value - base if value is not None and base is not None else None
-    predicted = int(np.argmax(value)) if value is not None and layer in OUTPUT_LAYERS else None
+    outputs = output_layers_of(f)
+    predicted = int(np.argmax(value)) if value is not None and layer in outputs else None
     lines = []
     for method in methods:
         ds = f[index[method][layer]]
@@ -578,7 +599,8 @@ def top_lines(f, methods=None, layers=None, nodes=None, classes=None, top=TOP, w
         )
     methods = _choose(methods, list(index), "method")
     available = list(dict.fromkeys(layer for m in methods for layer in index[m]))
-    layers = _choose(layers, available, "layer") if layers else [default_layer(available)]
+    outputs = output_layers_of(f)
+    layers = _choose(layers, available, "layer") if layers else [default_layer(available, outputs)]
     for method in methods:
         missing = [layer for layer in layers if layer not in index[method]]
         if missing:
@@ -626,7 +648,7 @@ def interaction_lines(f, top=TOP, width=WIDTH):
     for note in ("order3_skipped", "shapley_interaction_skipped"):
         if note in g.attrs:
             lines.append(clip(f"{note.replace('_', ' ')}: {attribute_text(g.attrs[note])}", width))
-    outputs = [layer for layer in ("z3", "a3") if layer in h5io.pair_node_layers(f)]
+    outputs = [layer for layer in output_layers_of(f)[::-1] if layer in h5io.pair_node_layers(f)]
     changed = h5io.changed_pixels_of(f)[()]
     if outputs and order >= 2 and len(changed) >= 2:
         layer = outputs[0]
