@@ -326,7 +326,10 @@ def test_scale_options(tmp_path, scale):
 @pytest.mark.parametrize(
     "edit, message",
     [
-        (lambda c: c.update(layers=["z1", "z9"]), "config.layers[1]: 'z9' is not one of"),
+        (
+            lambda c: c.update(layers=["z1", "z9"]),
+            "config.layers[1]: 'z9' is not a layer of the network, whose layers are a1, z1,",
+        ),
         (
             lambda c: c["samples"].update(digit8={"split": "test", "index": 10061}),
             "config.samples.digit8.index: 10061 is greater than the maximum of 9999",
