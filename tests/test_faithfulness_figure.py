@@ -152,7 +152,7 @@ def test_every_text_uses_the_bundled_dejavu_fonts():
     data = matplotlib.get_data_path()
     texts = fig.findobj(matplotlib.text.Text)
     assert len(texts) > 50
-    with ff._rc():
+    with ff.style():
         for text in texts:
             path = font_manager.findfont(text.get_fontproperties(), fallback_to_default=False)
             assert path.startswith(data) and "DejaVuSans" in path, (text.get_text(), path)

@@ -569,6 +569,27 @@ def default_layers(names):
     return [layer for layer in names[:-2] if layer.startswith("z")] + list(names[-2:])
 
 
+def _node_problems(key, nodes, names, sizes, other, drawn):
+    """Problems of hidden nodes chosen by layer (``config.<key>``): each within its layer,
+    and, for a network ``other`` than the book's (whose schema names only its hidden
+    layers), none of the output layers, whose every node ``drawn``."""
+    problems = []
+    for layer, chosen in nodes.items():
+        if other and layer in names[-2:]:
+            problems.append(
+                f"config.{key}.{layer}: {layer} is the network's output layer, whose every "
+                f"node {drawn}; remove it here"
+            )
+        elif layer in sizes:
+            for i, node in enumerate(chosen):
+                if node >= sizes[layer]:
+                    problems.append(
+                        f"config.{key}.{layer}[{i}]: node {node} is not in {layer}, whose "
+                        f"nodes are 0 to {sizes[layer] - 1}"
+                    )
+    return problems
+
+
 def network_problems(config, workdir=None):
     """Problems of ``network`` and of the layers and nodes that depend on it: the file must
     be a network, every layer one of its own, every node within its layer; what does not
@@ -591,19 +612,9 @@ def network_problems(config, workdir=None):
                 f"layers are {', '.join(names)}"
             )
     figure = (config.get("methods_figure") or {}).get("nodes") or {}
-    for layer, nodes in figure.items():
-        if spec != "book" and layer in names[-2:]:
-            problems.append(
-                f"config.methods_figure.nodes.{layer}: {layer} is the network's output layer, "
-                "whose every node the figure shows; remove it here"
-            )
-        elif layer in sizes:
-            for i, node in enumerate(nodes):
-                if node >= sizes[layer]:
-                    problems.append(
-                        f"config.methods_figure.nodes.{layer}[{i}]: node {node} is not in "
-                        f"{layer}, whose nodes are 0 to {sizes[layer] - 1}"
-                    )
+    problems += _node_problems(
+        "methods_figure.nodes", figure, names, sizes, spec != "book", "the figure shows"
+    )
     interactions = config.get("interactions")
     if isinstance(interactions, dict):
         for i, layer in enumerate(interactions.get("layers") or []):
@@ -612,19 +623,14 @@ def network_problems(config, workdir=None):
                     f"config.interactions.layers[{i}]: {layer!r} is not a layer of the "
                     f"network, whose layers are {', '.join(names)}"
                 )
-        for layer, nodes in (interactions.get("nodes") or {}).items():
-            if spec != "book" and layer in names[-2:]:
-                problems.append(
-                    f"config.interactions.nodes.{layer}: {layer} is the network's output "
-                    "layer, whose every node gets its pair matrices; remove it here"
-                )
-            elif layer in sizes:
-                for i, node in enumerate(nodes):
-                    if node >= sizes[layer]:
-                        problems.append(
-                            f"config.interactions.nodes.{layer}[{i}]: node {node} is not in "
-                            f"{layer}, whose nodes are 0 to {sizes[layer] - 1}"
-                        )
+        problems += _node_problems(
+            "interactions.nodes",
+            interactions.get("nodes") or {},
+            names,
+            sizes,
+            spec != "book",
+            "gets its pair matrices",
+        )
     if spec != "book":
         # the predictions that select misclassified images are the book's network's, read
         # when Snakemake starts: with another network they would select the wrong images

@@ -65,7 +65,6 @@ __all__ = [
     "mnist_sources",
     "network_layers_of",
     "open_interactions",
-    "output_layer_of",
     "pair_node_layers",
     "pair_nodes_of",
     "param_dims",
@@ -560,11 +559,6 @@ def write_values(group, values, layers, meaning, activation="sigmoid"):
         put(group, layer, values[layer], f"{meaning}; {meanings[layer]}", "node")
 
 
-def output_layer_of(group):
-    """The last layer of a group of node values: the network's output probabilities."""
-    return list(group)[-1]
-
-
 def write_baseline(path, image, values, description, weights_sha256, activation="sigmoid"):
     with atomic_h5(
         path,
@@ -607,12 +601,13 @@ def read_influence(path, methods, layers, expected=None):
     attributes the file must have (see ``provenance.influence_expected``)."""
     with open_checked(path, expected) as f:
         attrs = f.attrs
+        network_layers = network_layers_of(f)
         return {
             "sample": str(attrs["sample"]),
             "title": str(attrs["title"]),
             "image": image_of(f)[()],
-            "probabilities": values_of(f, output_layer_of(_at(f, VALUES)))[()],
-            "output_layers": tuple(list(_at(f, VALUES))[-2:]),
+            "probabilities": values_of(f, network_layers[-1])[()],
+            "output_layers": tuple(network_layers[-2:]),
             "maps": {m: {layer: maps_of(f, m, layer)[()] for layer in layers} for m in methods},
             "residuals": {
                 m: {layer: residuals_of(f, m, layer)[()] for layer in layers} for m in methods
@@ -875,7 +870,7 @@ def _interactions_data(f, lazy):
         "sample": str(f.attrs["sample"]),
         "title": str(f.attrs["title"]),
         "image": image_of(f)[()],
-        "probabilities": values_of(f, output_layer_of(_at(f, VALUES)))[()],
+        "probabilities": values_of(f, network_layers_of(f)[-1])[()],
         "changed": changed_pixels_of(f)[()],
         "layers": layers,
         "network_layers": network_layers_of(f),
@@ -1006,7 +1001,7 @@ def read_faithfulness(path, expected=None):
             "fraction": g["fraction"][()],
             "min_change": float(g.attrs["min_change"]),
             # the softmax output, whose areas are also taken in logit space
-            "logit_layers": (output_layer_of(_at(f, VALUES)),),
+            "logit_layers": (network_layers_of(f)[-1],),
             "curves": {
                 m: {layer: {k: curve_of(f, m, layer, k)[()] for k in CURVES} for layer in layers}
                 for m in names

@@ -23,7 +23,7 @@ from .. import SOFTWARE
 from ..files import atomic_write
 from .canvas import save_png
 
-__all__ = ["DPI", "RC", "STYLES", "Style", "figure", "save", "styles"]
+__all__ = ["DPI", "RC", "STYLES", "Style", "figure", "save", "style", "styles"]
 
 
 @dataclass(frozen=True)
@@ -73,8 +73,8 @@ _MONO = {"family": "monospace", "size": 7.5}
 
 
 @contextlib.contextmanager
-def _rc():
-    """matplotlib's default style with ``RC``, restored on exit."""
+def style():
+    """matplotlib's default style with ``RC``, restored on exit (the training figure's too)."""
     with matplotlib.rc_context():
         matplotlib.rcdefaults()
         matplotlib.rcParams.update(RC)
@@ -132,7 +132,7 @@ def figure(panels, methods, x, title, subtitle, ylabel, reference="random"):
             if unknown:
                 raise ValueError(f"curves {unknown} of panel {panel['title']!r} not in methods")
     nrows, ncols = len(panels), max(len(row) for row in panels)
-    with _rc():
+    with style():
         fig = Figure(figsize=(5.6 * ncols, 1.1 + 2.35 * nrows), dpi=DPI, layout="constrained")
         FigureCanvasAgg(fig)
         head, body = fig.subfigures(2, 1, height_ratios=[1.1, 2.35 * nrows])
@@ -203,7 +203,7 @@ def save(fig, png, svg, metadata):
     """Write ``fig`` as an RGB PNG (``canvas.save_png``: Software and the ``metadata`` text
     entries, no time stamp) and as SVG (Creator, Title and the other entries as its
     Description, no Date, ids from the fixed ``svg.hashsalt``), each atomically."""
-    with _rc():
+    with style():
         save_png(_png_image(fig), png, metadata)
         # the layout is done: the SVG keeps it rather than computing it again (seconds)
         fig.set_layout_engine("none")

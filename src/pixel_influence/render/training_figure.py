@@ -8,9 +8,6 @@ Agg canvas, no pyplot) and saved as an RGB PNG with fixed metadata (no date), so
 bytes are reproducible.
 """
 
-import contextlib
-
-import matplotlib
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -18,21 +15,13 @@ from matplotlib.ticker import MaxNLocator
 from PIL import Image
 
 from .canvas import save_png
-from .faithfulness_figure import DPI, RC
+from .faithfulness_figure import DPI
+from .faithfulness_figure import style as matplotlib_style
 
 __all__ = ["COLORS", "KEYS", "figure", "save"]
 
 KEYS = ("loss", "train_accuracy", "test_accuracy")  # the history's curves the figure draws
 COLORS = {"loss": "#000000", "train_accuracy": "#0072B2", "test_accuracy": "#D55E00"}  # Okabe-Ito
-
-
-@contextlib.contextmanager
-def _rc():
-    """matplotlib's default style with the faithfulness figure's ``RC``, restored on exit."""
-    with matplotlib.rc_context():
-        matplotlib.rcdefaults()
-        matplotlib.rcParams.update(RC)
-        yield
 
 
 def _curves(history):
@@ -55,7 +44,7 @@ def figure(history, title, subtitle="", weight_decay=False):
     curves = _curves(history)
     epochs = np.arange(1, len(curves["loss"]) + 1)
     marker = "o" if len(epochs) <= 30 else None
-    with _rc():
+    with matplotlib_style():
         fig = Figure(figsize=(9.0, 3.8), dpi=DPI, layout="constrained")
         FigureCanvasAgg(fig)
         loss_axes, accuracy_axes = fig.subplots(1, 2)
@@ -93,7 +82,7 @@ def figure(history, title, subtitle="", weight_decay=False):
 def save(fig, png, metadata):
     """Write ``fig`` as an RGB PNG atomically (``canvas.save_png``: Software and the
     ``metadata`` text entries, no time stamp)."""
-    with _rc():
+    with matplotlib_style():
         canvas = FigureCanvasAgg(fig)
         canvas.draw()
         rgba = np.asarray(canvas.buffer_rgba())
