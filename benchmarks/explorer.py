@@ -22,22 +22,21 @@ sys.path.insert(0, str(ROOT / "tests"))
 import browser  # noqa: E402 - the tests' headless Chromium
 
 from pixel_influence import explorer, methods  # noqa: E402
-from pixel_influence.network import check_params  # noqa: E402
+from pixel_influence.config import default_layers  # noqa: E402
+from pixel_influence.network import check_network  # noqa: E402
 
-LAYERS = ["z1", "z2", "a3", "z3"]
 
-
-def numpy_ms(params, x, repeats):
+def numpy_ms(params, x, repeats, layers):
     """Median ms of insertion alone and of the five live methods, in numpy."""
     zero = np.zeros(784)
     one, every = [], []
     for _ in range(repeats):
         start = time.perf_counter()
-        methods.insertion(params, x, zero, LAYERS)
+        methods.insertion(params, x, zero, layers)
         one.append(time.perf_counter() - start)
         start = time.perf_counter()
         for name in explorer.LIVE_METHODS:
-            methods.METHODS[name].function(params, x, zero, LAYERS)
+            methods.METHODS[name].function(params, x, zero, layers)
         every.append(time.perf_counter() - start)
     return statistics.median(one) * 1e3, statistics.median(every) * 1e3
 
@@ -47,9 +46,14 @@ def main(argv):
     repeats = int(argv[2]) if len(argv) > 2 else 21
     html = path.read_text()
     data, size = explorer.data_of(html), len(html.encode())
-    params = check_params(
-        {k: explorer.decode(v).astype(np.float64) for k, v in data["network"]["params"].items()}
-    )
+    # any network's page: its weights, its activation (sigmoid unless said), and the layers
+    # the page's benchmark computes (the hidden outputs, aL and zL: z1, z2, a3, z3 for the
+    # book's)
+    stored = data["network"]
+    params = {k: explorer.decode(v).astype(np.float64) for k, v in stored["params"].items()}
+    params = check_network({**params, "activation": stored.get("activation", "sigmoid")})
+    layers = default_layers(tuple(stored["layers"]))
+    nodes = sum(stored["sizes"][layer] for layer in layers)
     found, missing = browser.find()
     if found is None:
         sys.exit(missing)
@@ -57,7 +61,7 @@ def main(argv):
     try:
         browser.open_file(driver, path)
         print(f"{path}: {size / 1e6:.2f} MB; Chromium {driver.capabilities['browserVersion']}")
-        print(f"median of {repeats}; layers {', '.join(LAYERS)} (170 nodes)\n")
+        print(f"median of {repeats}; layers {', '.join(layers)} ({nodes} nodes)\n")
         print(
             "| image | changed pixels | insertion + redraw, page | insertion, numpy | "
             "five live methods, page | five, numpy | redraw alone |"
@@ -70,7 +74,7 @@ def main(argv):
             driver.execute_script("window.explorer.pick(arguments[0])", pick)
             x = np.array(driver.execute_script("return window.explorer.image()"))
             got = driver.execute_script("return window.explorer.benchmark(arguments[0])", repeats)
-            one, every = numpy_ms(params, x, repeats)
+            one, every = numpy_ms(params, x, repeats, layers)
             print(
                 f"| {pick} | {int((x != 0).sum())} | {got['insertion_ms']:.1f} ms | {one:.1f} ms | "
                 f"{got['all_ms']:.1f} ms | {every:.1f} ms | {got['redraw_ms']:.1f} ms |"

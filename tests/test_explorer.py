@@ -270,3 +270,62 @@ def test_command_line_builds_a_page_and_names_a_missing_file(files, tmp_path):
     )
     assert missing.returncode == 2
     assert f"{tmp_path / 'nope.h5'}: no such file" in missing.stderr
+
+
+def test_class_names_label_the_outputs_and_the_default_adds_nothing(files, tmp_path):
+    """class_names travel in the data block, one per output node; None (the digits) leaves
+    the block as it was; a wrong count is refused with the names and the node count."""
+    folder, paths = files
+    args = (folder / "weights.h5", folder / "baseline.h5", [paths[0][0]])
+    explorer.write(tmp_path / "digits.html", *args)
+    assert "class_names" not in explorer.data_of((tmp_path / "digits.html").read_text())
+    names = [f"class {c}" for c in range(10)]
+    explorer.write(tmp_path / "named.html", *args, class_names=names)
+    data = explorer.data_of((tmp_path / "named.html").read_text())
+    assert data["class_names"] == names
+    assert data["network"]["layers"] == list(network.LAYERS)
+    assert "activation" not in data["network"]  # the book's sigmoid: absent, as in its files
+    with pytest.raises(InputError, match=r"explorer: 2 class names \['a', 'b'\] for a network"):
+        explorer.write(tmp_path / "bad.html", *args, class_names=["a", "b"])
+    assert not (tmp_path / "bad.html").exists()
+
+
+def test_a_page_for_a_users_network_from_its_weights_file(tmp_path):
+    """The weights file of a network of the user's (here 784-12-5, tanh) gives its page: by
+    default the file's own source is taken (the command line), the workflow names it; its
+    layers, widths, activation and weights are the file's, and the first layers shown are
+    the hidden output and the output layer."""
+    rng = np.random.default_rng(3)
+    params = network.check_network(
+        {
+            "W1": rng.normal(0, 0.1, (784, 12)).astype(np.float32),
+            "b1": rng.normal(0, 0.1, 12).astype(np.float32),
+            "W2": rng.normal(0, 0.3, (12, 5)).astype(np.float32),
+            "b2": np.zeros(5, np.float32),
+            "activation": "tanh",
+        }
+    )
+    source = "ab" * 32
+    h5io.write_weights(tmp_path / "weights.h5", params, source, source="net.npz (npz file)")
+    _, weights_sha256 = h5io.read_weights(tmp_path / "weights.h5", source)
+    zero = np.zeros((28, 28))
+    h5io.write_baseline(
+        tmp_path / "baseline.h5",
+        zero,
+        network.forward(params, zero.reshape(-1)),
+        "all-zero image",
+        weights_sha256,
+        "tanh",
+    )
+    args = (tmp_path / "page.html", tmp_path / "weights.h5", tmp_path / "baseline.h5", [])
+    explorer.write(*args, class_names=["a", "b", "c", "d", "e"])
+    data = explorer.data_of((tmp_path / "page.html").read_text())
+    assert data["layers"] == ["z1", "a2", "z2"]
+    assert data["network"]["layers"] == ["a1", "z1", "a2", "z2"]
+    assert data["network"]["sizes"] == {"a1": 12, "z1": 12, "a2": 5, "z2": 5}
+    assert data["network"]["activation"] == "tanh"
+    assert data["class_names"] == ["a", "b", "c", "d", "e"]
+    for key in ("W1", "b1", "W2", "b2"):
+        np.testing.assert_array_equal(explorer.decode(data["network"]["params"][key]), params[key])
+    with pytest.raises(InputError, match="source_sha256"):
+        explorer.write(*args, source_sha256="cd" * 32)

@@ -184,6 +184,9 @@ def test_make_params_converts_float32_exactly_and_reads_the_widths(page):
     small = {k: rng.normal(0, 1, s).astype(np.float32) for k, s in shapes.items()}
     set_params(page, "SMALL", small, np.float32)
     assert run(page, "return SMALL.sizes;") == [16, 3, 4, 2]
+    # three sigmoid layers: the book's shape, which takes the specialised passes
+    described = run(page, "return [SMALL.depth, SMALL.activation, SMALL.layers, SMALL.book];")
+    assert described == [3, "sigmoid", LAYERS, True]
     for key, value in small.items():
         got = floats(page, f"SMALL.{key}")
         np.testing.assert_array_equal(got, value.astype(np.float64).ravel())

@@ -106,8 +106,9 @@ def test_the_weights_file_states_the_users_network(runs):
         w1, b1, w2, b2 = _layers()
         np.testing.assert_array_equal(f["W1"][()], w1.astype(np.float64))
         np.testing.assert_array_equal(f["W2"][()], w2.astype(np.float64))
-    assert "the explorer page computes the book's network only: not drawn for net.onnx" in log
-    assert not (workdir / "results/explorer").exists()
+    page = (workdir / "results/explorer/index.html").read_text()  # the page of any network
+    assert '"layers":["a1","z1","a2","z2"],"sizes":{"a1":30,"z1":30,"a2":10,"z2":10}' in page
+    assert '"activation":"relu"' in page
 
 
 def test_the_accuracy_is_what_numpy_gives(runs):

@@ -6,6 +6,9 @@ The page is assembled from the template and scripts in ``pixel_influence/web`` (
 configured samples with their Shapley maps (too slow to recompute live) and, with a sweep,
 the per-class means, and the colour maps of ``render.shading`` (so that the page draws the
 pictures' very colours). Nothing is fetched when the page runs, so it works opened from disk.
+Any network of ``pixel_influence.network`` works: its layers, widths, activation and meanings
+travel with the weights, and the output nodes are labelled with the classes' names when given
+(``class_names``; None: the digits 0..9, and the book's page keeps its bytes).
 Arrays travel as base64 of little-endian bytes, described by ``encode`` (web/decode.js reads
 them back):
 
@@ -33,6 +36,7 @@ from .h5io import (
     class_counts,
     class_images_of,
     class_maps_of,
+    class_names_of,
     class_residuals_of,
     class_values_of,
     image_of,
@@ -42,8 +46,15 @@ from .h5io import (
     values_of,
 )
 from .hdf5 import open_checked
-from .methods import METHOD_MEANING, METHODS, parameters_of
-from .network import LAYER_MEANING, LAYER_SIZES, LAYERS, PARAM_SHAPES, forward
+from .methods import METHODS, method_meaning, parameters_of
+from .network import (
+    activation_of,
+    forward,
+    layer_meaning,
+    layer_names,
+    layer_sizes,
+    weight_keys,
+)
 from .render.shading import COLORMAPS, LUTS
 
 __all__ = [
@@ -52,6 +63,7 @@ __all__ = [
     "PRECOMPUTED_METHODS",
     "TEMPLATE_PARTS",
     "build",
+    "check_class_names",
     "classes_data",
     "data_of",
     "decode",
@@ -151,14 +163,37 @@ def _exact_float(values):
 
 
 def network_data(params, weights_sha256):
-    """The weights and biases, in the narrowest float type that holds them exactly."""
-    return {
-        "layers": list(LAYERS),
-        "sizes": {layer: LAYER_SIZES[layer] for layer in LAYERS},
-        "meaning": {layer: LAYER_MEANING[layer] for layer in LAYERS},
+    """The weights and biases, in the narrowest float type that holds them exactly, with the
+    network's layers (a1 ... zL), their widths and meanings and, when it is not the book's
+    sigmoid, the hidden layers' ``activation``."""
+    layers = layer_names(params)
+    sizes = layer_sizes(params)
+    out = {
+        "layers": list(layers),
+        "sizes": {layer: int(sizes[layer]) for layer in layers},
+        "meaning": {layer: layer_meaning(layer, params) for layer in layers},
         "weights_sha256": weights_sha256,
-        "params": {k: encode(params[k], _exact_float(params[k])) for k in PARAM_SHAPES},
+        "params": {k: encode(params[k], _exact_float(params[k])) for k in weight_keys(params)},
     }
+    if activation_of(params) != "sigmoid":  # absent: sigmoid (the book's page keeps its bytes)
+        out["activation"] = activation_of(params)
+    return out
+
+
+def check_class_names(class_names, classes, source="explorer"):
+    """``class_names`` as a list of str, one per output node (``classes`` of them), or None
+    (the digits); anything else is refused with a message naming it."""
+    if class_names is None:
+        return None
+    if isinstance(class_names, str) or not all(isinstance(n, str) for n in class_names):
+        raise InputError(f"{source}: class_names must be a list of str, got {class_names!r}")
+    names = list(class_names)
+    if len(names) != classes:
+        raise InputError(
+            f"{source}: {len(names)} class names {names!r} for a network of {classes} "
+            "output nodes; expected one name per output node"
+        )
+    return names
 
 
 def sample_data(name, title, source, label, image, shapley=None):
@@ -218,15 +253,34 @@ def _quantized(values):
     return encode(q, "int8", deflate=True, scale=scale)
 
 
-def build(network, baseline_image, baseline_text, samples, layers, parameters, classes=None):
+def build(
+    network,
+    baseline_image,
+    baseline_text,
+    samples,
+    layers,
+    parameters,
+    classes=None,
+    class_names=None,
+):
     """The page's JSON block: ``layers`` are selected first; ``parameters`` {method:
     {name: value}} override the defaults of the live methods (integrated gradients'
-    quadrature points, as the pipeline used them)."""
+    quadrature points, as the pipeline used them); ``class_names``: one name per output
+    node, or None for the digits (then the block holds no ``class_names``)."""
+    every = network["layers"]
     for layer in layers:
-        if layer not in LAYERS:
-            raise InputError(f"explorer: unknown layer {layer!r}, expected one of {list(LAYERS)}")
+        if layer not in every:
+            raise InputError(f"explorer: unknown layer {layer!r}, expected one of {list(every)}")
+    outputs = network["sizes"][every[-1]]
+    class_names = check_class_names(class_names, outputs)
+    if classes is not None and len(classes["count"]) != outputs:
+        raise InputError(
+            f"explorer: the sweep has {len(classes['count'])} classes, the network "
+            f"{outputs} output nodes"
+        )
+    activation = network.get("activation", "sigmoid")
     methods = list(LIVE_METHODS) + [m for m in PRECOMPUTED_METHODS if any(m in s for s in samples)]
-    return {
+    data = {
         "format_version": FORMAT_VERSION,
         "created_by": SOFTWARE,
         "network": network,
@@ -237,7 +291,7 @@ def build(network, baseline_image, baseline_text, samples, layers, parameters, c
         "layers": list(layers),
         "methods": methods,
         "live_methods": list(LIVE_METHODS),
-        "method_meaning": {m: METHOD_MEANING[m] for m in methods},
+        "method_meaning": {m: method_meaning(m, activation) for m in methods},
         "complete": {m: METHODS[m].complete for m in methods},
         "parameters": {m: parameters_of(m, parameters) for m in methods},
         "samples": samples,
@@ -245,6 +299,9 @@ def build(network, baseline_image, baseline_text, samples, layers, parameters, c
         # the pictures' colour maps (256 RGB rows, indexed by gray level): one definition
         "colormaps": {name: encode(LUTS[name], "uint8") for name in COLORMAPS},
     }
+    if class_names is not None:  # absent: the digits (the default page keeps its bytes)
+        data["class_names"] = class_names
+    return data
 
 
 def page(data, title="Pixel influence explorer"):
@@ -303,7 +360,7 @@ def _sample_from_file(path, params, baseline, weights_sha256, expected=None):
             )
         image = image_of(f)[()]
         value = forward(params, image.reshape(-1))
-        for layer in LAYERS:
+        for layer in layer_names(params):
             stored = values_of(f, layer)[()]
             if not np.allclose(value[layer], stored, rtol=0, atol=VALUE_TOLERANCE):
                 raise InputError(
@@ -332,7 +389,8 @@ def _sample_from_file(path, params, baseline, weights_sha256, expected=None):
         )
 
 
-def _classes_from_file(path, weights_sha256, expected=None):
+def _classes_from_file(path, params, weights_sha256, expected=None):
+    """The sweep's class means for the page, and the class names the file holds (or None)."""
     with open_checked(path, expected) as f:
         if str(f.attrs["weights_sha256"]) != weights_sha256:
             raise InputError(
@@ -344,7 +402,7 @@ def _classes_from_file(path, weights_sha256, expected=None):
             str(f.attrs["split"]),
             class_counts(f)[()],
             class_images_of(f)[()],
-            {layer: class_values_of(f, layer)[()] for layer in LAYERS},
+            {layer: class_values_of(f, layer)[()] for layer in layer_names(params)},
             {},
             {m: {layer: class_residuals_of(f, m, layer)[()] for layer in layers} for m in methods},
         )
@@ -355,7 +413,14 @@ def _classes_from_file(path, weights_sha256, expected=None):
             for layer in layers:
                 maps = class_maps_of(f, m, layer)[()]
                 out["maps"][m][layer] = _quantized(maps.reshape(maps.shape[0], maps.shape[1], -1))
-        return out
+        return out, class_names_of(f)
+
+
+def _default_layers(params):
+    """The layers a page of no sample files shows first: each hidden layer's output and the
+    output's logits and probabilities (the book's z1, z2, a3, z3)."""
+    every = layer_names(params)
+    return [layer for layer in every[:-2] if layer[0] == "z"] + list(every[-2:])
 
 
 def _method_parameters(found, configured):
@@ -383,6 +448,8 @@ def write(
     layers=None,
     parameters=None,
     expected=None,
+    class_names=None,
+    source_sha256=None,
 ):
     """Build the page from the workflow's files and write it atomically to ``output``.
 
@@ -391,11 +458,18 @@ def write(
     ``classes``: a sweep's classes.h5 or None; ``layers``: the layers selected first
     (default: those of the samples' files); ``parameters``: the configured method
     parameters (default: as recorded in the files); ``expected``: {path: the root attributes
-    that file must have} (the workflow's provenance checks). Returns ``sizes`` of the data
-    and of the whole page, in bytes.
+    that file must have} (the workflow's provenance checks); ``class_names``: one name per
+    output node (None: those of ``classes`` if it names them, else the digits; names that
+    differ from the sweep's are refused); ``source_sha256``: the sha256 of the network's
+    source that ``weights`` must record (the workflow's configured network; None: the file's
+    own, any network's weights.h5). Returns ``sizes`` of the data and of the whole page, in
+    bytes.
     """
     expected = expected or {}
-    params, weights_sha256 = read_weights(weights)
+    if source_sha256 is None:
+        with open_checked(weights) as f:
+            source_sha256 = str(f.attrs["source_sha256"])
+    params, weights_sha256 = read_weights(weights, source_sha256)
     baseline_image, _, baseline_text = read_baseline(baseline, weights_sha256)
     samples, found, file_layers = [], [], []
     for path in influence:
@@ -408,14 +482,24 @@ def write(
     names = [s["name"] for s in samples]
     if len(set(names)) != len(names):
         raise InputError(f"explorer: two files hold the same sample name: {names}")
+    sweep = None
+    if classes:
+        sweep, named = _classes_from_file(classes, params, weights_sha256, expected.get(classes))
+        if named is not None and class_names is not None and list(named) != list(class_names):
+            raise InputError(
+                f"{classes}: the sweep's classes are named {list(named)}, the page's "
+                f"{list(class_names)}; re-run the sweep for this dataset"
+            )
+        class_names = class_names if class_names is not None else named
     data = build(
         network_data(params, weights_sha256),
         baseline_image,
         baseline_text,
         samples,
-        layers or file_layers or ["z1", "z2", "a3", "z3"],
+        layers or file_layers or _default_layers(params),
         _method_parameters(found, parameters),
-        _classes_from_file(classes, weights_sha256, expected.get(classes)) if classes else None,
+        sweep,
+        class_names,
     )
     text = page(data)
     with atomic_write(output) as tmp:

@@ -16,6 +16,8 @@ def job(smk):
         layers=smk.params.layers,
         parameters=smk.params.parameters,
         expected=smk.params.expected,
+        class_names=smk.params.class_names,
+        source_sha256=smk.params.source_sha256,
     )
     logging.info("wrote %s: %s", smk.output[0], explorer.size_text(sizes))
 

@@ -6,14 +6,21 @@
  *
  * Sections: errors - data - the current image and its maps - shading - the drawing pad -
  * views (probabilities, map grid, tooltip, node view, Shapley) - controls - test interface.
+ *
+ * Any network: its layers (a1 ... zL), widths and meanings come with the data; the output
+ * layer's nodes are labelled with data.class_names (absent: the digits 0..9).
  */
 (function () {
   const api = (window.explorer = { ready: false, errors: [] });
   const $ = (id) => document.getElementById(id);
   const PIXELS = 784, SIDE = 28, PAD = 336, CELL = PAD / SIDE;
-  const LAYERS = ["a1", "z1", "a2", "z2", "a3", "z3"];
-  const BENCH_LAYERS = ["z1", "z2", "a3", "z3"];
+  let LAYERS = []; // the network's: a1, z1, ..., aL, zL (from the data)
+  let OUTPUTS = []; // the output layer's logits and probabilities: aL, zL
+  let BENCH_LAYERS = []; // the benchmark's: every hidden output and the output layer (z1, z2, a3, z3)
+  let CLASS_NAMES = null; // one name per output node, or null: the digits
+  let DRAWN = "a digit"; // what a person draws: a digit, or with named classes one of them
   const MAP_SIZE = { 10: 168, 50: 84, 100: 56 }; // CSS px of one map: whole multiples of 28
+  const ROWS = 10, GAP = 6; // render/montage.py's ROWS; the grid's gap (CSS px)
   const FORMAT_VERSION = 1;
   const now = () => performance.now();
 
@@ -49,6 +56,10 @@
   let fOfBaseline = "f(baseline)"; // "f(0)", as the article writes it, for the all-zero baseline
   let points = 64, shapleyParameters = { permutations: 256, seed: 0 };
   const nodesOf = (layer) => data.network.sizes[layer];
+  /** Output node c's class: its name, or the digit c. */
+  const className = (c) => (CLASS_NAMES ? CLASS_NAMES[c] : String(c));
+  /** How a class is named in sentences: "digit 3", or "class 3 (Dress)". */
+  const classText = (c) => (CLASS_NAMES ? `class ${c} (${CLASS_NAMES[c]})` : `digit ${c}`);
 
   async function load() {
     data = JSON.parse($("explorer-data").textContent);
@@ -59,7 +70,16 @@
         "made the data (python -m pixel_influence explorer).");
     }
     await loadColours(data.colormaps);
-    const raw = {};
+    LAYERS = data.network.layers.slice();
+    OUTPUTS = LAYERS.slice(-2);
+    BENCH_LAYERS = LAYERS.filter((l, i) => (l[0] === "z" && i < LAYERS.length - 2) || OUTPUTS.includes(l));
+    CLASS_NAMES = data.class_names || null;
+    if (CLASS_NAMES) {
+      DRAWN = "an image";
+      $("lede-draw").textContent = `Draw an image (${CLASS_NAMES.slice(0, 3).join(", ")}, …)`;
+      $("pad").setAttribute("aria-label", "Drawing pad: draw with the mouse, a finger or a pen");
+    }
+    const raw = { activation: data.network.activation || "sigmoid" };
     for (const [k, spec] of Object.entries(data.network.params)) raw[k] = await decode.array(spec);
     P = kernels.make_params(raw);
     B = Float64Array.from(await decode.array(data.baseline.image));
@@ -130,7 +150,7 @@
     if (key === "empty") return "empty (every pixel 0)";
     if (key.startsWith("class:")) {
       const k = Number(key.slice(6));
-      return `class ${k} mean (${classes.count[k].toLocaleString("en")} images)`;
+      return `${CLASS_NAMES ? `class ${k}, ${CLASS_NAMES[k]},` : `class ${k}`} mean (${classes.count[k].toLocaleString("en")} images)`;
     }
     return sampleOf(key).title;
   }
@@ -439,8 +459,8 @@
       }
     }
     const hint = $("pad-hint");
-    hint.textContent = S.grid ? "" : showInk ? (S.note ? "draw a digit here" : "")
-      : `${pickLabel(S.pick)} — draw here to start your own digit`;
+    hint.textContent = S.grid ? "" : showInk ? (S.note ? `draw ${DRAWN} here` : "")
+      : `${pickLabel(S.pick)} — draw here to start your own ${CLASS_NAMES ? "drawing" : "digit"}`;
     hint.hidden = !hint.textContent;
     $("preview").getContext("2d").putImageData(smallPixels, 0, 0);
   }
@@ -488,24 +508,27 @@
   }
 
   function renderProbabilities() {
-    const box = $("probs");
+    const box = $("probs"), z = values[OUTPUTS[1]], classCount = z.length;
     if (!box.children.length) {
-      for (let d = 0; d < 10; d++) {
+      for (let d = 0; d < classCount; d++) {
         const col = document.createElement("div");
         col.className = "prob";
-        col.innerHTML = `<span class="p"></span><span class="bar"><i></i></span><span class="digit">${d}</span>`;
+        col.title = classText(d);
+        col.innerHTML = '<span class="p"></span><span class="bar"><i></i></span><span class="digit"></span>';
+        col.querySelector(".digit").textContent = className(d);
         box.append(col);
       }
+      box.classList.toggle("named", !!CLASS_NAMES);
+      $("probs-caption").textContent = `softmax probabilities (${OUTPUTS[1]})`;
     }
-    const z3 = values.z3;
     let top = 0;
-    for (let d = 1; d < 10; d++) if (z3[d] > z3[top]) top = d;
+    for (let d = 1; d < classCount; d++) if (z[d] > z[top]) top = d;
     [...box.children].forEach((col, d) => {
       col.classList.toggle("top", d === top);
-      col.querySelector("i").style.height = `${(z3[d] * 100).toFixed(2)}%`;
-      col.querySelector(".p").textContent = z3[d] >= 0.995 ? "1" : z3[d] < 0.005 ? "" : z3[d].toFixed(2).slice(1);
+      col.querySelector("i").style.height = `${(z[d] * 100).toFixed(2)}%`;
+      col.querySelector(".p").textContent = z[d] >= 0.995 ? "1" : z[d] < 0.005 ? "" : z[d].toFixed(2).slice(1);
     });
-    box.setAttribute("aria-label", `prediction ${top} with probability ${z3[top].toFixed(3)}`);
+    box.setAttribute("aria-label", `prediction ${CLASS_NAMES ? CLASS_NAMES[top] : top} with probability ${z[top].toFixed(3)}`);
   }
 
   // the map grid: one cell (canvas 28x28, outline, caption) per node of the shown layer
@@ -546,17 +569,46 @@
     return svg;
   }
 
+  /**
+   * render/montage.py's grid_rows: min(nodes, R), R the smallest multiple of ROWS not below
+   * sqrt(nodes). The page is wide where the montage is tall: its grid is the montage's turned
+   * a quarter, node j in column j % R and row floor(j / R) (the article's ten a row).
+   */
+  function gridRows(nodes) {
+    if (nodes <= 0) return 0;
+    const side = Math.ceil(Math.sqrt(nodes));
+    return Math.min(nodes, ROWS * Math.max(1, Math.ceil(side / ROWS)));
+  }
+
+  /** The grid's columns and map size (CSS px, a whole multiple of 28 where it fits) for n maps. */
+  function gridLayout(n) {
+    const columns = gridRows(n), width = $("grid").clientWidth || 900;
+    const preferred = MAP_SIZE[n] || (n <= 10 ? 168 : n <= 60 ? 84 : 56);
+    const fits = Math.floor((width - (columns - 1) * GAP) / columns);
+    const size = fits >= SIDE ? Math.min(preferred, Math.floor(fits / SIDE) * SIDE) : Math.max(fits, 14);
+    return { columns, size };
+  }
+
+  function layoutGrid() {
+    if (grid.layer === null) return;
+    const { columns, size } = gridLayout(nodesOf(grid.layer)), box = $("grid");
+    box.style.setProperty("--map", `${size}px`);
+    box.style.setProperty("--columns", String(columns));
+  }
+
   function buildGrid(layerName) {
     if (grid.layer === layerName) return;
     const n = nodesOf(layerName), box = $("grid");
     grid.layer = layerName;
     grid.cells = grid.byLayer[layerName] = grid.byLayer[layerName] || Array.from({ length: n }, (_, i) => makeCell(i));
     box.replaceChildren(...grid.cells.map((c) => c.fig));
-    box.style.setProperty("--map", `${MAP_SIZE[n] || (n <= 10 ? 168 : n <= 60 ? 84 : 56)}px`);
     box.dataset.layer = layerName;
+    box.classList.toggle("output", isOutput(layerName));
+    box.classList.toggle("named", isOutput(layerName) && !!CLASS_NAMES);
+    layoutGrid();
   }
 
-  const isOutput = (layerName) => layerName === "a3" || layerName === "z3";
+  const isOutput = (layerName) => OUTPUTS.includes(layerName);
 
   /** Draws the maps of the chosen method and layer; returns what it shows (or null). */
   function renderGrid() {
@@ -578,8 +630,9 @@
     current = { method: S.method, layer: S.layer, ...shown, scale };
     grid.cells.forEach((c, i) => {
       paint(c, shown.maps, i, typeof scale === "number" ? scale : scale[i], lut);
-      const p = values.z3[i];
-      c.cap.textContent = isOutput(S.layer) ? `${i} · ${p < 0.001 ? "<.001" : p.toFixed(3).replace(/^0/, "")}` : `${i}`;
+      const p = values[OUTPUTS[1]][i];
+      c.cap.textContent = isOutput(S.layer) ? `${className(i)} · ${p < 0.001 ? "<.001" : p.toFixed(3).replace(/^0/, "")}` : `${i}`;
+      c.cap.title = isOutput(S.layer) ? classText(i) : "";
       c.fig.setAttribute("aria-label", `${S.layer} node ${i}: open every method`);
     });
     legend(scale);
@@ -617,7 +670,7 @@
       }
       if (current.sweep) {
         const k = classOf(S.pick);
-        text += ` · mean maps over the ${classes.count[k].toLocaleString("en")} ${classes.split} images of class ${k} ` +
+        text += ` · mean maps over the ${classes.count[k].toLocaleString("en")} ${classes.split} images of ${CLASS_NAMES ? classText(k) : `class ${k}`} ` +
           "(127 levels a side; exact values in classes.h5)";
       }
     }
@@ -657,7 +710,7 @@
   }
 
   function nodeName(layerName, n) {
-    return isOutput(layerName) ? `${layerName} node ${n} (digit ${n})` : `${layerName} node ${n}`;
+    return isOutput(layerName) ? `${layerName} node ${n} (${classText(n)})` : `${layerName} node ${n}`;
   }
 
   function showTip(e, target) {
@@ -668,7 +721,7 @@
     const col = Math.floor(((e.clientX - rect.left) / rect.width) * SIDE);
     const row = Math.floor(((e.clientY - rect.top) / rect.height) * SIDE);
     const inside = e.type !== "focus" && row >= 0 && row < SIDE && col >= 0 && col < SIDE;
-    const f0 = fOfBaseline, probability = isOutput(L) && !shown.sweep ? ` · probability ${values.z3[n].toFixed(4)}` : "";
+    const f0 = fOfBaseline, probability = isOutput(L) && !shown.sweep ? ` · probability ${values[OUTPUTS[1]][n].toFixed(4)}` : "";
     const lines = [
       `<b>${nodeName(L, n)}</b> · ${label(method)}` + (shown.sweep ? " · sweep mean" : ""),
       `${mean}f(x) ${fmt(v.fx)} · ${f0} ${fmt(v.fb)}${probability}`,
@@ -766,7 +819,7 @@
     const fx = values[L][n], fb = base[L][n];
     const f0 = fOfBaseline;
     $("node-values").textContent = `f(x) ${fmt(fx)} · ${f0} ${fmt(fb)} · f(x) − ${f0} ${signed(fx - fb)}` +
-      (isOutput(L) ? ` · probability ${values.z3[n].toFixed(4)}` : "") + ` · baseline: ${data.baseline.description}`;
+      (isOutput(L) ? ` · probability ${values[OUTPUTS[1]][n].toFixed(4)}` : "") + ` · baseline: ${data.baseline.description}`;
     for (const [m, cell] of Object.entries(nodeView.panels)) {
       const shown = mapsOf(m, L);
       if (!shown) {
@@ -800,7 +853,7 @@
     onmessage = (e) => {
       const { id, raw, x, b, permutations, seed } = e.data;
       const params = kernels.make_params(raw);
-      const maps = kernels.shapley_sampling(params, x, b, kernels.LAYERS, permutations, seed,
+      const maps = kernels.shapley_sampling(params, x, b, params.layers, permutations, seed,
         (done, total) => postMessage({ id, done, total }));
       postMessage({ id, maps }, Object.values(maps).map((m) => m.buffer));
     };`;
@@ -834,7 +887,8 @@
       cancelShapley();
       renderShapley();
     };
-    const raw = { W1: P.W1, b1: P.b1, W2: P.W2, b2: P.b2, W3: P.W3, b3: P.b3 };
+    const raw = { activation: P.activation };
+    for (let k = 1; k <= P.depth; k++) Object.assign(raw, { [`W${k}`]: P[`W${k}`], [`b${k}`]: P[`b${k}`] });
     worker.postMessage({ id, raw, x: image, b: B, permutations, seed });
     renderShapley();
   }
@@ -931,6 +985,7 @@
     }));
     bindHover($("grid"));
     bindHover($("node-panels"));
+    window.addEventListener("resize", guarded(layoutGrid));
   }
 
   /** The controls show the state (after set() or pick() from the test interface too). */

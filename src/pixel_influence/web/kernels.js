@@ -13,10 +13,25 @@
  * images are Float64Array(784); a method returns {layer: Float64Array(nodes * 784)}, node
  * major (node n's map is [n * 784, (n + 1) * 784)), Python's (nodes, pixels).
  *
+ * Any dense network of network.py works: depth L >= 1, any widths, hidden activation sigmoid,
+ * tanh, relu or identity, softmax output, layers a1, z1, ..., aL, zL (params.layers). The
+ * book's shape (three layers, sigmoid) keeps its own unrolled passes and Jacobian chain
+ * (params.book), which the page's speed targets were measured on; every other network goes
+ * through the generic passes (_pass_generic) and chain (_chain_generic).
+ *
  * A classic script (no modules): inlined in the page and, from its text, run in a Web Worker.
  */
 var kernels = (function () {
-  const LAYERS = ["a1", "z1", "a2", "z2", "a3", "z3"];
+  const LAYERS = ["a1", "z1", "a2", "z2", "a3", "z3"]; // the book's network's
+  const ACTIVATIONS = ["sigmoid", "tanh", "relu", "identity"]; // network.ACTIVATIONS
+
+  /** ("a1", "z1", ..., "aL", "zL") of a network of depth L (or of params): network.layer_names. */
+  function layer_names(params_or_depth) {
+    const count = typeof params_or_depth === "number" ? params_or_depth : params_or_depth.depth;
+    const out = [];
+    for (let k = 1; k <= count; k++) out.push(`a${k}`, `z${k}`);
+    return out;
+  }
 
   // ---- scratch buffers, kept between calls (the page recomputes on every pen stroke) ----
 
@@ -43,44 +58,99 @@ var kernels = (function () {
     return buffer.length === size ? buffer : buffer.subarray(0, size);
   }
 
-  /** The six node arrays of one image, reused: {a1, z1, a2, z2, a3, z3}. */
+  /** The node arrays of one image, reused: {a1, z1, ..., aL, zL}. */
   function _values(name, params) {
-    const [, h1, h2, k] = params.sizes;
-    return {
-      a1: _scratch(name + "/a1", h1),
-      z1: _scratch(name + "/z1", h1),
-      a2: _scratch(name + "/a2", h2),
-      z2: _scratch(name + "/z2", h2),
-      a3: _scratch(name + "/a3", k),
-      z3: _scratch(name + "/z3", k),
-    };
+    const out = {};
+    for (const layer of params.layers) out[layer] = _scratch(name + "/" + layer, params.layer_sizes[layer]);
+    return out;
   }
 
   // ---- the network (network.py) ----
 
   /**
    * The weights as float64, from typed arrays (Float32Array or Float64Array, row-major as
-   * numpy); float32 values convert exactly, as numpy's astype(float64). The widths come from
-   * the bias lengths: sizes = [pixels, hidden 1, hidden 2, outputs].
+   * numpy) W1, b1, ..., WL, bL and, optionally, ``activation`` (absent: sigmoid, as
+   * network.activation_of); float32 values convert exactly, as numpy's astype(float64). The
+   * widths come from the bias lengths: sizes = [pixels, n1, ..., nL]; also depth (L),
+   * activation, layers (a1 ... zL), layer_sizes {layer: nodes} and book (three layers,
+   * sigmoid: the specialised passes).
    */
   function make_params(raw) {
     const out = {};
-    for (const key of ["W1", "b1", "W2", "b2", "W3", "b3"]) {
+    let count = 0;
+    while (raw[`W${count + 1}`] !== undefined && raw[`W${count + 1}`] !== null) count++;
+    const keys = [];
+    for (let k = 1; k <= Math.max(count, 1); k++) keys.push(`W${k}`, `b${k}`); // W1 at least
+    for (const key of keys) {
       if (raw[key] === undefined || raw[key] === null || raw[key].length === undefined) {
         throw new Error(`make_params: ${key} is missing or not an array`);
       }
       out[key] = Float64Array.from(raw[key]);
     }
-    const h1 = out.b1.length, h2 = out.b2.length, k = out.b3.length;
-    const pixels = out.W1.length / h1;
-    if (!Number.isInteger(pixels) || pixels < 1 || out.W2.length !== h1 * h2 ||
-        out.W3.length !== h2 * k || h1 < 1 || h2 < 1 || k < 1) {
+    const activation = raw.activation === undefined || raw.activation === null ? "sigmoid" : raw.activation;
+    if (!ACTIVATIONS.includes(activation)) {
       throw new Error(
-        `make_params: inconsistent lengths W1 ${out.W1.length}, b1 ${h1}, W2 ${out.W2.length}, ` +
-        `b2 ${h2}, W3 ${out.W3.length}, b3 ${k}`);
+        `make_params: activation ${JSON.stringify(activation)} is not one of ${ACTIVATIONS.join(", ")}`);
+    }
+    const widths = [];
+    for (let k = 1; k <= count; k++) widths.push(out[`b${k}`].length);
+    const pixels = out.W1.length / widths[0];
+    let consistent = Number.isInteger(pixels) && pixels >= 1;
+    for (let k = 1; k <= count; k++) {
+      const rows = k === 1 ? pixels : widths[k - 2];
+      if (!(widths[k - 1] >= 1) || out[`W${k}`].length !== rows * widths[k - 1]) consistent = false;
+    }
+    if (!consistent) {
+      const lengths = [];
+      for (let k = 1; k <= count; k++) lengths.push(`W${k} ${out[`W${k}`].length}`, `b${k} ${widths[k - 1]}`);
+      throw new Error(`make_params: inconsistent lengths ${lengths.join(", ")}`);
     }
     // small integers (not doubles such as 39200 / 50), so that index arithmetic stays integer
-    out.sizes = [pixels | 0, h1 | 0, h2 | 0, k | 0];
+    out.sizes = [pixels | 0].concat(widths.map((n) => n | 0));
+    out.depth = count;
+    out.activation = activation;
+    out.layers = layer_names(count);
+    out.layer_sizes = {};
+    for (let k = 1; k <= count; k++) out.layer_sizes[`a${k}`] = out.layer_sizes[`z${k}`] = out.sizes[k];
+    out.book = count === 3 && activation === "sigmoid";
+    return out;
+  }
+
+  /** A hidden layer's output from its pre-activation, as a new array (network.activate). */
+  function activate(activation, a) {
+    const out = new Float64Array(a.length);
+    _activate_into(activation, a, out, a.length);
+    return out;
+  }
+
+  function _activate_into(activation, a, out, length) {
+    switch (activation) {
+      case "sigmoid": for (let e = 0; e < length; e++) out[e] = 1 / (1 + Math.exp(-a[e])); return;
+      case "tanh": for (let e = 0; e < length; e++) out[e] = Math.tanh(a[e]); return;
+      case "relu": for (let e = 0; e < length; e++) out[e] = a[e] > 0 ? a[e] : 0; return;
+      case "identity": for (let e = 0; e < length; e++) out[e] = a[e]; return;
+      default: throw new Error(`activation ${JSON.stringify(activation)} is not one of ${ACTIVATIONS.join(", ")}`);
+    }
+  }
+
+  /**
+   * The activation's derivative from its input a and output z = act(a) into ``out``
+   * (methods._slope: the sigmoid's as s (1 - s), tanh's 1 - tanh(a)^2, ReLU's 1 where a > 0).
+   */
+  function _slope_into(activation, a, z, out, length) {
+    switch (activation) {
+      case "sigmoid": for (let e = 0; e < length; e++) out[e] = z[e] * (1 - z[e]); return;
+      case "tanh": for (let e = 0; e < length; e++) out[e] = 1 - z[e] * z[e]; return;
+      case "relu": for (let e = 0; e < length; e++) out[e] = a[e] > 0 ? 1 : 0; return;
+      case "identity": for (let e = 0; e < length; e++) out[e] = 1; return;
+      default: throw new Error(`activation ${JSON.stringify(activation)} is not one of ${ACTIVATIONS.join(", ")}`);
+    }
+  }
+
+  /** The derivative of the activation at a, as a new array (network.activation_slope). */
+  function activation_slope(activation, a) {
+    const z = activate(activation, a), out = new Float64Array(a.length);
+    _slope_into(activation, a, z, out, a.length);
     return out;
   }
 
@@ -126,29 +196,68 @@ var kernels = (function () {
 
   const DERIVED = new WeakMap();
 
-  /** W2 and W3 transposed (h2 x h1, k x h2), kept per params: the passes take dot products. */
+  /**
+   * W2 ... WL transposed (WT[k] is nk x n(k-1); W2T and W3T for the book's passes), kept per
+   * params: the passes take dot products.
+   */
   function _derived(params) {
     let derived = DERIVED.get(params);
     if (derived === undefined) {
-      const [, h1, h2, k] = params.sizes;
-      const W2T = new Float64Array(h2 * h1), W3T = new Float64Array(k * h2);
-      for (let j = 0; j < h1; j++) {
-        for (let n = 0; n < h2; n++) W2T[n * h1 + j] = params.W2[j * h2 + n];
+      const WT = [null, null];
+      for (let k = 2; k <= params.depth; k++) {
+        const rows = params.sizes[k - 1], cols = params.sizes[k], W = params[`W${k}`];
+        const T = new Float64Array(cols * rows);
+        for (let j = 0; j < rows; j++) {
+          for (let n = 0; n < cols; n++) T[n * rows + j] = W[j * cols + n];
+        }
+        WT.push(T);
       }
-      for (let n = 0; n < h2; n++) {
-        for (let c = 0; c < k; c++) W3T[c * h2 + n] = params.W3[n * k + c];
-      }
-      derived = { W2T, W3T };
+      derived = { WT, W2T: WT[2], W3T: WT[3] };
       DERIVED.set(params, derived);
     }
     return derived;
   }
 
   /**
+   * ``_pass`` and ``_pass_block`` of any network: the nodes after a1 of ``rows`` images (row r
+   * of a layer at [r * nodes, ...)), up to index ``depth`` of params.layers; the hidden
+   * layers use the activation, the last the softmax (network.forward_from_a1).
+   */
+  function _pass_generic(params, v, depth, rows) {
+    const sizes = params.sizes, count = params.depth, activation = params.activation;
+    const { WT } = _derived(params);
+    for (let index = 1; index <= depth; index++) {
+      const k = (index >> 1) + 1; // a_k at index 2(k - 1), z_k at 2(k - 1) + 1
+      if (index & 1) { // z_k from a_k
+        const nodes = sizes[k], a = v[`a${k}`], z = v[`z${k}`];
+        if (k < count) _activate_into(activation, a, z, rows * nodes);
+        else {
+          for (let r = 0; r < rows; r++) {
+            _softmax_into(a.subarray(r * nodes, (r + 1) * nodes), z.subarray(r * nodes, (r + 1) * nodes));
+          }
+        }
+      } else { // a_k = z_(k-1) @ Wk + bk
+        const inputs = sizes[k - 1], nodes = sizes[k], T = WT[k], b = params[`b${k}`];
+        const z = v[`z${k - 1}`], a = v[`a${k}`];
+        for (let r = 0; r < rows; r++) {
+          const zr = r * inputs, ar = r * nodes;
+          for (let n = 0; n < nodes; n++) {
+            const o = n * inputs;
+            let s = 0;
+            for (let j = 0; j < inputs; j++) s += z[zr + j] * T[o + j];
+            a[ar + n] = s + b[n];
+          }
+        }
+      }
+    }
+  }
+
+  /**
    * The nodes after a1 of one image into ``v`` (its a1 already set), up to layer index
-   * ``depth`` of LAYERS (5: all).
+   * ``depth`` of LAYERS (5: all). The book's shape; any other network: _pass_generic.
    */
   function _pass(params, v, depth) {
+    if (!params.book) return _pass_generic(params, v, depth, 1);
     if (depth < 1) return;
     const [, h1, h2, k] = params.sizes;
     const { W2T, W3T } = _derived(params);
@@ -179,15 +288,11 @@ var kernels = (function () {
 
   /** The node arrays of a block of BLOCK images, row r of a layer at [r * nodes, ...). */
   function _block(name, params) {
-    const [, h1, h2, k] = params.sizes;
-    return {
-      a1: _scratch(name + "/a1", BLOCK * h1),
-      z1: _scratch(name + "/z1", BLOCK * h1),
-      a2: _scratch(name + "/a2", BLOCK * h2),
-      z2: _scratch(name + "/z2", BLOCK * h2),
-      a3: _scratch(name + "/a3", BLOCK * k),
-      z3: _scratch(name + "/z3", BLOCK * k),
-    };
+    const out = {};
+    for (const layer of params.layers) {
+      out[layer] = _scratch(name + "/" + layer, BLOCK * params.layer_sizes[layer]);
+    }
+    return out;
   }
 
   /**
@@ -195,6 +300,7 @@ var kernels = (function () {
    * only be finite): the hot loop of insertion, occlusion and Shapley sampling.
    */
   function _pass_block(params, b, depth) {
+    if (!params.book) return _pass_generic(params, b, depth, BLOCK);
     if (depth < 1) return;
     const [, h1, h2, k] = params.sizes;
     const { W2T, W3T } = _derived(params);
@@ -277,48 +383,44 @@ var kernels = (function () {
     }
   }
 
-  function _copy_values(v) {
+  function _copy_values(params, v) {
     const out = {};
-    for (const layer of LAYERS) out[layer] = Float64Array.from(v[layer]);
+    for (const layer of params.layers) out[layer] = Float64Array.from(v[layer]);
     return out;
   }
 
-  /** All node values of one flat image x in [0, 1]: {a1, z1, a2, z2, a3, z3}. */
+  /** All node values of one flat image x in [0, 1]: {a1, z1, ..., aL, zL}. */
   function forward(params, x) {
     const v = _values("forward", params);
     _a1_into(params, x, v.a1);
-    _pass(params, v, 5);
-    return _copy_values(v);
+    _pass(params, v, params.layers.length - 1);
+    return _copy_values(params, v);
   }
 
   /** All node values given the first pre-activation a1; see forward. */
   function forward_from_a1(params, a1) {
     const v = _values("forward", params);
     v.a1.set(a1);
-    _pass(params, v, 5);
-    return _copy_values(v);
+    _pass(params, v, params.layers.length - 1);
+    return _copy_values(params, v);
   }
 
   // ---- helpers of the methods ----
 
   function _nodes(params, layer) {
-    const [, h1, h2, k] = params.sizes;
-    switch (layer) {
-      case "a1": case "z1": return h1;
-      case "a2": case "z2": return h2;
-      case "a3": case "z3": return k;
-      default:
-        throw new Error(
-          `unknown layer ${JSON.stringify(layer)}, expected one of ${LAYERS.join(", ")}`);
+    if (!Object.prototype.hasOwnProperty.call(params.layer_sizes, layer)) {
+      throw new Error(
+        `unknown layer ${JSON.stringify(layer)}, expected one of ${params.layers.join(", ")}`);
     }
+    return params.layer_sizes[layer];
   }
 
-  /** The deepest requested layer's index in LAYERS (how far a forward pass must go). */
+  /** The deepest requested layer's index in params.layers (how far a forward pass must go). */
   function _depth(params, layers) {
     let depth = 0;
     for (const layer of layers) {
       _nodes(params, layer); // checks the name
-      depth = Math.max(depth, LAYERS.indexOf(layer));
+      depth = Math.max(depth, params.layers.indexOf(layer));
     }
     return depth;
   }
@@ -673,8 +775,147 @@ var kernels = (function () {
     }
   }
 
+  /**
+   * methods._chain for any network, rearranged as the book's _chain: the weighted sum over
+   * the points p (weights w[p]) of each requested layer's Jacobian with respect to a1, J
+   * (nodes x n1), is formed once by carrying the Jacobians layer by layer (a1: the identity,
+   * zk = diag(slope_k) ak for the hidden layers, a(k+1) = W(k+1)^T zk, zL = jac aL), and
+   * map[n, i] = J[n, :] . (d_i W1[i, :]). ``slopes[k - 1]`` holds the points' multipliers of
+   * hidden layer k (points x nk), ``jac`` the softmax's (points x nL x nL). a1 needs no
+   * product, and z1 of a deeper network is diagonal (diag(sum_p w_p slope_1p)).
+   */
+  function _chain_generic(params, x, baseline_image, layers, points, w, slopes, jac) {
+    const sizes = params.sizes, count = params.depth, pixels = sizes[0], h1 = sizes[1];
+    const W1 = params.W1;
+    const deepest = _depth(params, layers);
+    const { index, d, m } = _changed(x, baseline_image, pixels);
+    const wants = new Set(layers);
+    // the layers with a full Jacobian, one after another in J
+    const dense = params.layers.filter((l) => wants.has(l) && l !== "a1" && !(l === "z1" && count > 1));
+    let total = 0;
+    const first = {};
+    for (const layer of dense) {
+      first[layer] = total;
+      total += _nodes(params, layer);
+    }
+    const J = _scratch("chain_generic.J", total * h1);
+    J.fill(0);
+    const S1 = _scratch("chain_generic.S1", h1);
+    S1.fill(0);
+    if (count > 1) {
+      for (let p = 0; p < points; p++) {
+        for (let j = 0; j < h1; j++) S1[j] += w[p] * slopes[0][p * h1 + j];
+      }
+    }
+    const add = (layer, M, wp, nodes) => { // J[layer] += wp M
+      const o = first[layer] * h1;
+      for (let e = 0; e < nodes * h1; e++) J[o + e] += wp * M[e];
+    };
+    for (let p = 0; p < points; p++) {
+      const wp = w[p];
+      let A = null; // ak's Jacobian (nk x h1); null for a1 (the identity)
+      for (let k = 1; k <= count; k++) {
+        const nodes = sizes[k], ia = 2 * (k - 1);
+        if (ia > deepest) break;
+        if (k > 1 && wants.has(`a${k}`)) add(`a${k}`, A, wp, nodes);
+        if (ia + 1 > deepest) break;
+        if (k === count) { // zL = jac aL
+          const g = p * nodes * nodes;
+          const Z = _scratch(`chain_generic.Z${k}`, nodes * h1);
+          if (k === 1) for (let e = 0; e < nodes * nodes; e++) Z[e] = jac[g + e];
+          else {
+            Z.fill(0);
+            for (let c = 0; c < nodes; c++) {
+              for (let e = 0; e < nodes; e++) {
+                const v = jac[g + c * nodes + e], r = e * h1, o = c * h1;
+                for (let j = 0; j < h1; j++) Z[o + j] += v * A[r + j];
+              }
+            }
+          }
+          if (wants.has(`z${k}`)) add(`z${k}`, Z, wp, nodes);
+          break;
+        }
+        const s = slopes[k - 1], q = p * nodes, next = sizes[k + 1], W = params[`W${k + 1}`];
+        const needNext = ia + 2 <= deepest;
+        const An = needNext ? _scratch(`chain_generic.A${k + 1}`, next * h1) : null;
+        if (k === 1) { // z1 = diag(s) a1: a2[c, j] = W2[j, c] s[j]
+          if (needNext) {
+            for (let c = 0; c < next; c++) {
+              for (let j = 0; j < h1; j++) An[c * h1 + j] = W[j * next + c] * s[q + j];
+            }
+          }
+        } else {
+          const Z = _scratch(`chain_generic.Z${k}`, nodes * h1);
+          for (let n = 0; n < nodes; n++) {
+            const v = s[q + n], o = n * h1;
+            for (let j = 0; j < h1; j++) Z[o + j] = v * A[o + j];
+          }
+          if (wants.has(`z${k}`)) add(`z${k}`, Z, wp, nodes);
+          if (needNext) { // a(k+1) = W(k+1)^T zk
+            An.fill(0);
+            for (let n = 0; n < nodes; n++) {
+              const r = n * h1;
+              for (let c = 0; c < next; c++) {
+                const v = W[n * next + c], o = c * h1;
+                if (v === 0) continue;
+                for (let j = 0; j < h1; j++) An[o + j] += v * Z[r + j];
+              }
+            }
+          }
+        }
+        A = An;
+      }
+    }
+    // the maps: per changed pixel, c = d_i W1[i] and one dot product per dense row, BLOCK
+    // pixels at a time (rows of C; padding rows are 0)
+    const out = _maps(params, layers);
+    const a1_map = out.a1, z1_map = count > 1 ? out.z1 : undefined;
+    const targets = dense.map((layer) => [out[layer], first[layer], _nodes(params, layer)]);
+    const C = _scratch("chain_generic.C", BLOCK * h1);
+    for (let q0 = 0; q0 < m; q0 += BLOCK) {
+      const rows = Math.min(BLOCK, m - q0);
+      for (let r = 0; r < BLOCK; r++) {
+        const o = r * h1;
+        if (r >= rows) {
+          for (let j = 0; j < h1; j++) C[o + j] = 0;
+          continue;
+        }
+        const i = index[q0 + r], row = i * h1, di = d[q0 + r];
+        for (let j = 0; j < h1; j++) C[o + j] = W1[row + j] * di;
+        if (a1_map) for (let n = 0; n < h1; n++) a1_map[n * pixels + i] = C[o + n];
+        if (z1_map) for (let n = 0; n < h1; n++) z1_map[n * pixels + i] = S1[n] * C[o + n];
+      }
+      const i0 = index[q0], i1 = index[q0 + Math.min(1, rows - 1)];
+      const i2 = index[q0 + Math.min(2, rows - 1)], i3 = index[q0 + Math.min(3, rows - 1)];
+      for (const [map, start, nodes] of targets) {
+        _dots(J, start, nodes, h1, C, map, pixels, i0, i1, i2, i3);
+      }
+    }
+    return out;
+  }
+
+  /** The hidden layers' multipliers (one array each, nk) and the softmax Jacobian of one pass. */
+  function _local_multipliers(params, v) {
+    const slopes = [];
+    for (let k = 1; k < params.depth; k++) {
+      const nodes = params.sizes[k], s = _scratch(`local.s${k}`, nodes);
+      _slope_into(params.activation, v[`a${k}`], v[`z${k}`], s, nodes);
+      slopes.push(s);
+    }
+    const k = params.sizes[params.depth], jac = _scratch("local.jac", k * k);
+    _softmax_jacobian_into(v[`z${params.depth}`], jac);
+    return { slopes, jac };
+  }
+
   /** Gradient of each node at x times (x - baseline): the local derivatives at x. */
   function gradient_input(params, x, baseline_image, layers) {
+    if (!params.book) {
+      const v = _values("gradient", params);
+      _a1_into(params, x, v.a1);
+      _pass(params, v, params.layers.length - 1);
+      const { slopes, jac } = _local_multipliers(params, v);
+      return _chain_generic(params, x, baseline_image, layers, 1, ONE, slopes, jac);
+    }
     const [, h1, h2, k] = params.sizes;
     const v = _values("gradient", params);
     _a1_into(params, x, v.a1);
@@ -752,6 +993,7 @@ var kernels = (function () {
    * affine in the image); the weighted Jacobians of all points are summed once.
    */
   function integrated_gradients(params, x, baseline_image, layers, points = 64) {
+    if (!params.book) return _integrated_gradients_generic(params, x, baseline_image, layers, points);
     const [pixels, h1, h2, k] = params.sizes;
     const { t, w } = _gauss_legendre(points);
     const { index, d, m } = _changed(x, baseline_image, pixels);
@@ -781,6 +1023,77 @@ var kernels = (function () {
       }
     }
     return _chain(params, x, baseline_image, layers, points, w, s1, s2, jac);
+  }
+
+  /** integrated_gradients of any network: one pass per point, the multipliers of each kept. */
+  function _integrated_gradients_generic(params, x, baseline_image, layers, points) {
+    const sizes = params.sizes, count = params.depth, pixels = sizes[0], h1 = sizes[1];
+    const { t, w } = _gauss_legendre(points);
+    const { index, d, m } = _changed(x, baseline_image, pixels);
+    const v = _values("integrated", params);
+    const a1_baseline = _scratch("integrated.a1_baseline", h1);
+    const change = _scratch("integrated.change", h1);
+    _a1_into(params, baseline_image, a1_baseline);
+    change.fill(0);
+    for (let q = 0; q < m; q++) {
+      const row = index[q] * h1, dq = d[q];
+      for (let j = 0; j < h1; j++) change[j] += dq * params.W1[row + j];
+    }
+    const slopes = [];
+    for (let k = 1; k < count; k++) slopes.push(_scratch(`integrated.s${k}`, points * sizes[k]));
+    const K = sizes[count], jac = _scratch("integrated.jac", points * K * K);
+    for (let p = 0; p < points; p++) {
+      for (let j = 0; j < h1; j++) v.a1[j] = a1_baseline[j] + t[p] * change[j];
+      _pass(params, v, params.layers.length - 1);
+      for (let k = 1; k < count; k++) {
+        const nodes = sizes[k];
+        _slope_into(params.activation, v[`a${k}`], v[`z${k}`],
+          slopes[k - 1].subarray(p * nodes, (p + 1) * nodes), nodes);
+      }
+      _softmax_jacobian_into(v[`z${count}`], jac.subarray(p * K * K, (p + 1) * K * K));
+    }
+    return _chain_generic(params, x, baseline_image, layers, points, w, slopes, jac);
+  }
+
+  /** log(cosh p) for any p without overflow: |p| + log1p(exp(-2|p|)) - log 2. */
+  function _log_cosh(p) {
+    const a = Math.abs(p);
+    return a + Math.log1p(Math.exp(-2 * a)) - Math.LN2;
+  }
+
+  /**
+   * (tanh p - tanh q) / (p - q) = (sinh d / d) / (cosh p cosh q), d = p - q, in logs so that
+   * nothing overflows however far apart p and q are (network._tanh_secant).
+   */
+  function _tanh_secant(p, q) {
+    const d = p - q, ad = Math.abs(d);
+    const ratio = ad < 20 ? (d === 0 ? 0 : Math.log(Math.sinh(d) / d)) : ad - Math.log(2 * ad);
+    return Math.exp(ratio - _log_cosh(p) - _log_cosh(q));
+  }
+
+  /**
+   * (act(a) - act(b)) / (a - b) elementwise without cancellation; the slope where a == b
+   * (network.activation_secant): tanh in logs, the sigmoid as a quarter of tanh's at half the
+   * arguments, ReLU's chord, identity's 1.
+   */
+  function activation_secant(activation, a, b) {
+    const out = new Float64Array(a.length);
+    for (let i = 0; i < a.length; i++) {
+      const p = a[i], q = b[i];
+      switch (activation) {
+        case "tanh": out[i] = _tanh_secant(p, q); break;
+        case "sigmoid": out[i] = 0.25 * _tanh_secant(0.5 * p, 0.5 * q); break;
+        case "relu": {
+          const change = p - q;
+          out[i] = change === 0 ? (p > 0 ? 1 : 0) : ((p > 0 ? p : 0) - (q > 0 ? q : 0)) / change;
+          break;
+        }
+        case "identity": out[i] = 1; break;
+        default:
+          throw new Error(`activation ${JSON.stringify(activation)} is not one of ${ACTIVATIONS.join(", ")}`);
+      }
+    }
+    return out;
   }
 
   /**
@@ -838,9 +1151,19 @@ var kernels = (function () {
   function deeplift(params, x, baseline_image, layers) {
     const value = _values("deeplift.x", params), baseline = _values("deeplift.b", params);
     _a1_into(params, x, value.a1);
-    _pass(params, value, 5);
+    _pass(params, value, params.layers.length - 1);
     _a1_into(params, baseline_image, baseline.a1);
-    _pass(params, baseline, 5);
+    _pass(params, baseline, params.layers.length - 1);
+    if (!params.book) { // methods._secant: the book's sigmoid_secant for the sigmoid
+      const count = params.depth, slopes = [];
+      for (let k = 1; k < count; k++) {
+        const a = value[`a${k}`], b = baseline[`a${k}`];
+        slopes.push(params.activation === "sigmoid" ? sigmoid_secant(a, b)
+          : activation_secant(params.activation, a, b));
+      }
+      return _chain_generic(params, x, baseline_image, layers, 1, ONE, slopes,
+        softmax_secant(value[`a${count}`], baseline[`a${count}`]));
+    }
     return _chain(
       params, x, baseline_image, layers, 1, ONE,
       sigmoid_secant(value.a1, baseline.a1),
@@ -1221,7 +1544,8 @@ var kernels = (function () {
   }
 
   return {
-    LAYERS, forward, forward_from_a1, sigmoid, softmax, gauss_legendre, insertion, occlusion,
+    LAYERS, ACTIVATIONS, layer_names, activate, activation_slope, activation_secant,
+    forward, forward_from_a1, sigmoid, softmax, gauss_legendre, insertion, occlusion,
     gradient_input, integrated_gradients, sigmoid_secant, softmax_secant, deeplift,
     shapley_sampling, residual, mnist_style, resize_lanczos, METHODS, make_params,
   };
