@@ -206,8 +206,8 @@ def test_class_statistics_equal_the_per_image_computation(random_params, digits,
     assert sums.count.tolist() == np.bincount(labels, minlength=10).tolist()
     expected = per_image(random_params, images, labels)
     mean, std = sweep.moments(sums, "insertion/maps")  # (class, pixel, node)
-    z1 = sweep.split_layers(mean.transpose(0, 2, 1), LAYERS)["z1"]
-    z1_std = sweep.split_layers(std.transpose(0, 2, 1), LAYERS)["z1"]
+    z1 = sweep.split_layers(mean.transpose(0, 2, 1), LAYERS, sums.sizes)["z1"]
+    z1_std = sweep.split_layers(std.transpose(0, 2, 1), LAYERS, sums.sizes)["z1"]
     for c in range(10):
         want_mean, want_std, _ = expected["insertion", "z1"][c]
         np.testing.assert_allclose(
@@ -218,7 +218,9 @@ def test_class_statistics_equal_the_per_image_computation(random_params, digits,
         )
     # DeepLIFT is complete: a map sums to f(x) - f(0), so a contrast map sums to the class's
     # mean f(x) minus the other images' mean f(x) (f(0) cancels)
-    values = sweep.split_layers(sweep.contrast(sums.count, sums.sum["value"]), network.LAYERS)
+    values = sweep.split_layers(
+        sweep.contrast(sums.count, sums.sum["value"]), network.LAYERS, network.LAYER_SIZES
+    )
     contrasts = sweep.class_maps(sums, "deeplift", LAYERS)["contrast"]
     np.testing.assert_allclose(contrasts["z3"].sum(axis=(2, 3)), values["z3"], atol=1e-12)
     np.testing.assert_allclose(contrasts["z1"].sum(axis=(2, 3)), values["z1"], atol=1e-11)

@@ -29,6 +29,7 @@ from .provenance import differences, rerun_hint
 
 __all__ = [
     "DIMENSION_SCALES",
+    "describe_scales",
     "FORMAT_VERSION",
     "UNREADABLE",
     "USERBLOCK",
@@ -64,6 +65,7 @@ class _Writing:
         self.shapes = {}  # full name -> shape of each dataset put wrote
         self.plists = {}  # (shape, dtype, compress) -> dataset creation property list
         self.layer_meanings = {}  # layer -> what it holds, for its node scale (the book's else)
+        self.scale_meanings = {}  # axis -> its scale's meaning, instead of DIMENSION_SCALES
 
 
 _writing = {}  # HDF5 file number (ObjectID.fileno) -> _Writing
@@ -366,6 +368,13 @@ def describe_layers(f, meanings):
     _writing[f.id.fileno].layer_meanings.update(meanings)
 
 
+def describe_scales(f, meanings):
+    """Say what the named axes of a file being written mean ({axis: words}), instead of
+    ``DIMENSION_SCALES`` (whose class axes are MNIST's ten digits and the book's z3): a
+    dataset's named classes, another network's output layer."""
+    _writing[f.id.fileno].scale_meanings.update(meanings)
+
+
 def _members(shapes):
     """{group: its members} of the groups holding the datasets of ``shapes`` (full names)."""
     members = {}
@@ -434,6 +443,7 @@ def dimension_scales(f):
     state = _writing.get(f.id.fileno)
     plists = state.plists if state is not None else {}
     layer_meanings = state.layer_meanings if state is not None else {}
+    scale_meanings = state.scale_meanings if state is not None else {}
     datasets = _datasets(f, state.shapes if state is not None else None)
     made = {}  # the scales created here: those a dataset of the same length may share
 
@@ -469,7 +479,9 @@ def dimension_scales(f):
             continue
         for i, name in enumerate(names):
             size = ds.shape[i]
-            if name in DIMENSION_SCALES and DIMENSION_SCALES[name][1] == size:
+            if name in scale_meanings:
+                found = scale("/", name, scale_meanings[name], size)
+            elif name in DIMENSION_SCALES and DIMENSION_SCALES[name][1] == size:
                 found = scale("/", name, DIMENSION_SCALES[name][0], size)
             elif (layer := _node_layer(name)) is not None or (
                 name == "node" and (layer := _layer_of(ds)) is not None

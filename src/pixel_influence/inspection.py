@@ -460,11 +460,16 @@ def default_layer(layers, outputs=OUTPUT_LAYERS):
 
 def output_layers_of(f):
     """The output layers (aL, zL) of the network a file was computed with: the last two of
-    its node values (/value), the book's for a file without them (a sweep's classes.h5)."""
-    try:
-        return tuple(h5io.network_layers_of(f)[-2:])
-    except KeyError:
-        return OUTPUT_LAYERS
+    its node values (/value, a sweep's class means of them), the book's for a file without
+    them."""
+    for layers_of in (h5io.class_layers_of, h5io.network_layers_of):
+        try:
+            layers = layers_of(f)
+        except KeyError:
+            continue
+        if len(layers) >= 2:
+            return tuple(layers[-2:])
+    return OUTPUT_LAYERS
 
 
 def _pixel_cells(rows, cols, values):
@@ -539,8 +544,8 @@ def _class_lines(f, index, methods, layer, nodes, classes, top, width):
         chosen_classes = classes if classes is not None else list(range(count))
         if nodes is not None:
             pairs = [(c, n) for c in chosen_classes for n in nodes]
-        elif classes is None and layer in OUTPUT_LAYERS and size == count:
-            pairs = [(c, c) for c in chosen_classes]  # each class's own digit
+        elif classes is None and layer in output_layers_of(f) and size == count:
+            pairs = [(c, c) for c in chosen_classes]  # each class's own output node
         else:
             pairs = [(c, n) for c in chosen_classes for n in range(size)]
         maps = np.stack([ds[c, n] for c, n in pairs]) if pairs else np.zeros((0, 1, 1))
@@ -567,11 +572,13 @@ def class_count_lines(f):
     confusion = _numbers(2, h5io.confusion_of, f) if count is not None else None
     if confusion is None:
         return []
+    names = h5io.class_names_of(f)
     lines = ["class  images  predicted right"]
     for c, n in enumerate(count):
         right = int(confusion[c, c]) if c < len(confusion) else 0
         share = f"({100 * right / n:.1f}%)" if n else ""
-        lines.append(f"{c:5d}  {int(n):6d}  {right:6d} {share}")
+        name = f"  {names[c]}" if names is not None and c < len(names) else ""
+        lines.append(f"{c:5d}  {int(n):6d}  {right:6d} {share}{name}".rstrip())
     total, right = int(count.sum()), int(np.trace(confusion))
     share = f"({100 * right / total:.2f}%)" if total else ""
     lines.append(f"  all  {total:6d}  {right:6d} {share}")

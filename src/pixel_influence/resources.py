@@ -1586,10 +1586,14 @@ def interactions_figure_mem_mb(zoom, nodes, colour=False):
 BLOCK = 500  # images per block of a sweep (pixel_influence.sweep.BLOCK)
 
 
-def sums_mib(layers):
+CLASSES = 10  # the digits: a sweep's classes without class names (pixel_influence.sweep)
+
+
+def sums_mib(layers, sizes=LAYER_SIZES, classes=CLASSES):
     """What a shard holds per method: per-class float block sums and exact sums of the maps
-    and their squares, 6 arrays of 10 classes x nodes x 784 float64 (MiB)."""
-    return 6 * 10 * _nodes(layers) * PIXELS * 8 / MIB
+    and their squares, 6 arrays of classes x nodes x 784 float64 (MiB), the nodes of
+    ``layers`` of a network of ``sizes``."""
+    return 6 * classes * _nodes(layers, sizes) * PIXELS * 8 / MIB
 
 
 def shard_images(split, images, shards):
@@ -1634,22 +1638,40 @@ SWEEP_IG_MIB_PER_POINT2 = max(
 )
 
 
-def sweep_shard_mib(layers, methods, images=BLOCK, ig_points=0):
-    """A shard job's peak (MiB): the sums it holds for each of ``methods``, the ``images``
-    it reads, integrated gradients' quadrature rule; the images go through one at a time."""
-    mib = SWEEP_SHARD_MIB + SWEEP_PER_SUMS * len(methods) * sums_mib(layers)
-    return mib + SWEEP_BYTES_PER_IMAGE * images / MIB + SWEEP_IG_MIB_PER_POINT2 * ig_points**2
+def sweep_shard_mib(layers, methods, images=BLOCK, ig_points=0, sizes=LAYER_SIZES, classes=CLASSES):
+    """A shard job's peak (MiB): the sums it holds for each of ``methods`` (``classes`` of
+    them), the ``images`` it reads, integrated gradients' quadrature rule; the images go
+    through one at a time, measured on the book's network. Another network (``sizes``) adds
+    what an influence job of its ``layers`` holds beyond one of every layer of the book's
+    (``influence_bytes``, scaled by ``NETWORK_INFLUENCE_MULTIPLE``: the curves counted there
+    are not computed here, room to spare)."""
+    mib = SWEEP_SHARD_MIB + SWEEP_PER_SUMS * len(methods) * sums_mib(layers, sizes, classes)
+    network = _beyond_book(
+        influence_bytes(sizes, layers, methods, "float64", ig_points or DEFAULT_IG_POINTS),
+        sizes,
+        influence_bytes(LAYER_SIZES, None, methods, "float64", ig_points or DEFAULT_IG_POINTS),
+    )
+    return (
+        mib
+        + SWEEP_BYTES_PER_IMAGE * images / MIB
+        + SWEEP_IG_MIB_PER_POINT2 * ig_points**2
+        + NETWORK_INFLUENCE_MULTIPLE * network / MIB
+    )
 
 
-def sweep_memory_mb(layers, methods, method_parameters, split, images, shards):
+def sweep_memory_mb(
+    layers, methods, method_parameters, split, images, shards, sizes=LAYER_SIZES, classes=CLASSES
+):
     """``mem_mb`` of a shard job of a sweep of ``images`` (None: the whole ``split``) in
-    ``shards``."""
+    ``shards``, on a network of ``sizes`` with ``classes`` classes."""
     return declared_mb(
         sweep_shard_mib(
             layers,
             methods,
             shard_images(split, images, shards),
             ig_points(methods, method_parameters),
+            sizes,
+            classes,
         )
     )
 
@@ -1660,9 +1682,10 @@ def sweep_memory_mb(layers, methods, method_parameters, split, images, shards):
 SWEEP_MS_PER_IMAGE = {"integrated_gradients": 10, "shapley_sampling": 300}
 
 
-def sweep_runtime_min(split, images, methods, shards, method_parameters=None):
+def sweep_runtime_min(split, images, methods, shards, method_parameters=None, sizes=LAYER_SIZES):
     """Minutes per shard: three times the measured time per image and method, integrated
-    gradients' growing with its quadrature points."""
+    gradients' growing with its quadrature points; on a larger network than the book's
+    (``sizes``) longer by its ``state_work`` against the book's (scaled, not measured)."""
     images = images or SPLIT_SIZES[split]
     ms = sum(SWEEP_MS_PER_IMAGE.get(m, 2) for m in methods if m != "integrated_gradients")
     once = 0.0
@@ -1670,6 +1693,7 @@ def sweep_runtime_min(split, images, methods, shards, method_parameters=None):
         points = ig_points(methods, method_parameters)
         ms += SWEEP_MS_PER_IMAGE["integrated_gradients"] * max(1.0, points / DEFAULT_IG_POINTS)
         once = IG_SECONDS_4096 * (points / 4096) ** 3
+    ms *= 1 + _beyond_book(state_work(sizes) / state_work(), sizes, 1.0)
     return int(10 + 3 * (images * ms / 1000 / shards + once) / 60)
 
 
@@ -1691,35 +1715,37 @@ SWEEP_CLASSES_MIB, SWEEP_CLASSES_PER_NODE = _fit(
 )
 
 
-def sweep_classes_mib(layers, shards=1, **_):
+def sweep_classes_mib(layers, shards=1, sizes=LAYER_SIZES, classes=CLASSES, **_):
     """The merge's peak (MiB): one statistic of one method at a time, from all shards at
-    once, so it grows with the nodes and (a little) with the shards, not with the methods."""
+    once, so it grows with the nodes (of ``layers`` of a network of ``sizes``; per class,
+    measured with ten) and (a little) with the shards, not with the methods."""
     return (
         SWEEP_CLASSES_MIB
-        + SWEEP_CLASSES_PER_NODE * _nodes(layers)
+        + SWEEP_CLASSES_PER_NODE * _nodes(layers, sizes) * max(classes, CLASSES) / CLASSES
         + SWEEP_CLASSES_PER_SHARD * shards
     )
 
 
-def sweep_classes_mem_mb(layers, shards):
-    return declared_mb(sweep_classes_mib(layers, shards))
+def sweep_classes_mem_mb(layers, shards, sizes=LAYER_SIZES, classes=CLASSES):
+    return declared_mb(sweep_classes_mib(layers, shards, sizes, classes))
 
 
 # memory: a line in the pixels of the panels, one for gray pictures and one for colour
 SWEEP_IMAGE_FITS = _fits("sweep_image", _montage_pixels)
 
 
-def sweep_image_mib(zoom, layers, methods, colour=False):
-    """A class's picture's peak (MiB): a montage of one panel per method and node, zoom x
-    zoom pixels a value, read from classes.h5 (with the shared scale, every class of its
-    picture). ``colour``: an RGB figure (a colour map other than gray, or the overlay),
-    four times the bytes of a gray one."""
+def sweep_image_mib(zoom, layers, methods, colour=False, sizes=LAYER_SIZES):
+    """A class's picture's peak (MiB): a montage of one panel per method and node (of
+    ``layers`` of a network of ``sizes``), zoom x zoom pixels a value, read from classes.h5
+    (with the shared scale, every class of its picture). ``colour``: an RGB figure (a
+    colour map other than gray, or the overlay), four times the bytes of a gray one."""
     start, per_pixel = SWEEP_IMAGE_FITS[bool(colour)]
-    return CANVAS[bool(colour)] * (start + per_pixel * panel_pixels(zoom, methods * _nodes(layers)))
+    panels = methods * _nodes(layers, sizes)
+    return CANVAS[bool(colour)] * (start + per_pixel * panel_pixels(zoom, panels))
 
 
-def sweep_image_mem_mb(zoom, layers, methods, colour=False):
-    return declared_mb(sweep_image_mib(zoom, layers, methods, colour))
+def sweep_image_mem_mb(zoom, layers, methods, colour=False, sizes=LAYER_SIZES):
+    return declared_mb(sweep_image_mib(zoom, layers, methods, colour, sizes))
 
 
 # ---------------------------------------------------------------- batching

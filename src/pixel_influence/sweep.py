@@ -1,8 +1,10 @@
-"""Per-class influence statistics over a whole MNIST split, computed in shards.
+"""Per-class influence statistics over a whole split of the dataset, computed in shards.
 
 A sweep computes every configured method for every image of a split and reduces the maps
 to per-class sums: count, sum and sum of squares of the maps, the residuals and the node
-values. The reduction is exact and independent of how the split is cut into shards:
+values. Any dense network (``network.layer_sizes`` of its parameters lays out the nodes)
+and any number of classes (``class_names``; None: the ten digits). The reduction is exact
+and independent of how the split is cut into shards:
 
 * images are summed in float64 within fixed blocks of ``BLOCK`` consecutive images (the
   block grid is global, shard boundaries fall on it, so a block's float sum is the same
@@ -24,15 +26,19 @@ import numpy as np
 
 from .errors import InputError
 from .methods import compute, parameters_of
-from .network import LAYER_SIZES, LAYERS
+from .network import activation_of, layer_sizes, output_layers
 
 __all__ = [
     "BLOCK",
+    "CLASSES",
     "QUANTUM",
+    "SHARD_RERUN",
     "Exact",
     "Sums",
     "blocks",
+    "check_labels",
     "check_shards",
+    "class_count",
     "class_image",
     "class_maps",
     "class_values",
@@ -47,7 +53,7 @@ __all__ = [
 ]
 
 BLOCK = 500  # images per block: the grid on which shards are cut
-CLASSES = 10
+CLASSES = 10  # the digits 0..9: the classes without class_names
 HI_SHIFT = 11  # value = hi * 2**-11 + lo * 2**-62
 LO_BITS = 51
 QUANTUM = 2.0 ** -(HI_SHIFT + LO_BITS)  # the step of the fixed-point grid
@@ -134,29 +140,54 @@ def shard_range(images, shards, shard, block=BLOCK):
     return min(first * block, images), min(last * block, images)
 
 
-def _nodes(layers):
-    return sum(LAYER_SIZES[layer] for layer in layers)
+def class_count(class_names=None):
+    """The number of classes: one per name, the ten digits without ``class_names``."""
+    return CLASSES if class_names is None else len(class_names)
 
 
-def statistics(layers, methods, pixels=784):
-    """The quantities a sweep sums per class, with the shape of one image's contribution.
+def check_labels(labels, classes, first=0):
+    """Refuse a label outside 0..classes-1, naming the image (its index in the split: the
+    first of ``labels`` is image ``first``) and the label."""
+    labels = np.asarray(labels)
+    bad = np.flatnonzero((labels < 0) | (labels >= classes))
+    if len(bad):
+        i = int(bad[0])
+        raise InputError(
+            f"sweep: image {first + i} has label {labels[i]}, but the dataset has {classes} "
+            f"classes (labels 0 to {classes - 1})"
+        )
+
+
+def _nodes(layers, sizes):
+    missing = [layer for layer in layers if layer not in sizes]
+    if missing:
+        raise InputError(
+            f"sweep: layer {missing[0]!r} is not a layer of the network, whose layers are "
+            f"{', '.join(sizes)}"
+        )
+    return sum(sizes[layer] for layer in layers)
+
+
+def statistics(layers, methods, sizes, pixels=784):
+    """The quantities a sweep sums per class, with the shape of one image's contribution;
+    ``sizes``: {layer: nodes} of every layer of the network (``network.layer_sizes``).
 
     Maps are kept as (pixels, nodes), so that the pixels an image changes are whole rows.
     """
-    nodes = _nodes(layers)
-    shapes = {"image": (pixels,), "value": (_nodes(LAYERS),)}
+    nodes = _nodes(layers, sizes)
+    shapes = {"image": (pixels,), "value": (_nodes(sizes, sizes),)}
     for method in methods:
         shapes[f"{method}/maps"] = (pixels, nodes)
         shapes[f"{method}/residual"] = (nodes,)
     return shapes
 
 
-def _contributions(result, image, changed, layers, methods):
+def _contributions(result, image, changed, layers, methods, sizes):
     """One image's arrays keyed like ``statistics``; maps only on the ``changed`` pixels
     (rows): every method gives exactly 0 to a pixel equal to the baseline."""
     out = {
         "image": image.reshape(-1),
-        "value": np.concatenate([result["value"][layer] for layer in LAYERS]),
+        "value": np.concatenate([result["value"][layer] for layer in sizes]),
     }
     for method in methods:
         maps = result["maps"][method]
@@ -171,10 +202,14 @@ def _contributions(result, image, changed, layers, methods):
 
 class Sums:
     """Per-class exact sums (and sums of squares) of every statistic, plus the counts and
-    the confusion matrix (label, predicted)."""
+    the confusion matrix (label, predicted); ``sizes`` ({layer: nodes} of every layer of
+    the network, in order) and ``activation`` (its hidden layers') say how the node axes
+    of the statistics are laid out."""
 
-    def __init__(self, shapes, classes=CLASSES):
+    def __init__(self, shapes, classes=CLASSES, sizes=None, activation="sigmoid"):
         self.shapes = dict(shapes)
+        self.sizes = None if sizes is None else dict(sizes)
+        self.activation = activation
         self.count = np.zeros(classes, dtype=np.int64)
         self.confusion = np.zeros((classes, classes), dtype=np.int64)
         self.sum = {k: Exact((classes,) + s) for k, s in shapes.items()}
@@ -182,8 +217,15 @@ class Sums:
         self.seconds = {}  # where the time went, filled by shard_sums
 
     def merge(self, other):
-        if other.shapes != self.shapes:
-            raise InputError("sweep: shards of different layers or methods cannot be merged")
+        if other.shapes != self.shapes or other.sizes != self.sizes:
+            raise InputError(
+                "sweep: shards of different networks, layers or methods cannot be merged"
+            )
+        if len(other.count) != len(self.count):
+            raise InputError(
+                f"sweep: shards of {len(self.count)} and of {len(other.count)} classes cannot "
+                "be merged"
+            )
         self.count += other.count
         self.confusion += other.confusion
         for k in self.shapes:
@@ -193,26 +235,46 @@ class Sums:
 
 
 def shard_sums(
-    params, images, labels, baseline_image, layers, methods, parameters=None, first=0, log=None
+    params,
+    images,
+    labels,
+    baseline_image,
+    layers,
+    methods,
+    parameters=None,
+    first=0,
+    log=None,
+    class_names=None,
 ):
     """Sums over ``images`` (n, 28, 28) uint8 with their ``labels``, whose first image has
     index ``first`` in the split (a multiple of ``BLOCK``: blocks follow the global grid).
 
-    Each image goes through ``methods.compute`` exactly as a single sample would.
-    ``log(done, total, seconds)`` is called after every block. ``sums.seconds`` says where
-    the time went: the methods, the float block sums, the exact sums.
+    Each image goes through ``methods.compute`` exactly as a single sample would. The
+    network's output layer has one node per class (``class_names``; None: the ten digits)
+    and every label is one of them. ``log(done, total, seconds)`` is called after every
+    block. ``sums.seconds`` says where the time went: the methods, the float block sums,
+    the exact sums.
     """
     if first % BLOCK:
         raise InputError(f"sweep: a shard must start on a block boundary, not image {first}")
     images, labels = np.asarray(images), np.asarray(labels)
-    shapes = statistics(layers, methods, pixels=images[0].size if len(images) else 784)
-    sums = Sums(shapes)
+    classes = class_count(class_names)
+    sizes = layer_sizes(params)
+    output = output_layers(params)[1]
+    if sizes[output] != classes:
+        raise InputError(
+            f"sweep: the network's output layer {output} has {sizes[output]} nodes, but the "
+            f"dataset has {classes} classes"
+        )
+    check_labels(labels, classes, first)
+    shapes = statistics(layers, methods, sizes, pixels=images[0].size if len(images) else 784)
+    sums = Sums(shapes, classes, sizes, activation_of(params))
     baseline = np.asarray(baseline_image, dtype=np.float64).reshape(-1)
     seconds = dict.fromkeys(("methods", "block sums", "exact sums"), 0.0)
     start = time.perf_counter()
     for b0 in range(0, len(images), BLOCK):
-        block_sum = {k: np.zeros((CLASSES,) + s) for k, s in shapes.items()}
-        block_sumsq = {k: np.zeros((CLASSES,) + s) for k, s in shapes.items()}
+        block_sum = {k: np.zeros((classes,) + s) for k, s in shapes.items()}
+        block_sumsq = {k: np.zeros((classes,) + s) for k, s in shapes.items()}
         for i in range(b0, min(b0 + BLOCK, len(images))):
             x = images[i] / 255.0
             label = int(labels[i])
@@ -220,9 +282,9 @@ def shard_sums(
             result = compute(params, x, baseline_image, layers, methods, parameters)
             t1 = time.perf_counter()
             sums.count[label] += 1
-            sums.confusion[label, int(np.argmax(result["value"]["z3"]))] += 1
+            sums.confusion[label, int(np.argmax(result["value"][output]))] += 1
             changed = np.flatnonzero(x.reshape(-1) != baseline)
-            for k, v in _contributions(result, x, changed, layers, methods).items():
+            for k, v in _contributions(result, x, changed, layers, methods, sizes).items():
                 rows = (label, changed) if k.endswith("/maps") else label
                 block_sum[k][rows] += v
                 block_sumsq[k][rows] += v * v
@@ -316,11 +378,12 @@ def contrast(count, total):
     return out
 
 
-def split_layers(flat, layers):
-    """(classes, nodes_total, ...) -> {layer: (classes, nodes, ...)} in layer order."""
+def split_layers(flat, layers, sizes):
+    """(classes, nodes_total, ...) -> {layer: (classes, nodes, ...)} in layer order;
+    ``sizes``: {layer: nodes} of the network."""
     out, start = {}, 0
     for layer in layers:
-        size = LAYER_SIZES[layer]
+        size = sizes[layer]
         out[layer] = flat[:, start : start + size]
         start += size
     return out
@@ -333,9 +396,10 @@ def class_image(sums, shape=(28, 28)):
 
 
 def class_values(sums):
-    """Per-class mean and standard deviation of f(x): ({layer: (classes, nodes)}, same)."""
+    """Per-class mean and standard deviation of f(x): ({layer: (classes, nodes)}, same),
+    every layer of the network (``sums.sizes``)."""
     mean, std = moments(sums, "value")
-    return split_layers(mean, LAYERS), split_layers(std, LAYERS)
+    return split_layers(mean, sums.sizes, sums.sizes), split_layers(std, sums.sizes, sums.sizes)
 
 
 def class_maps(sums, method, layers, shape=(28, 28)):
@@ -347,14 +411,16 @@ def class_maps(sums, method, layers, shape=(28, 28)):
     classes = len(sums.count)
 
     def per_layer(a):  # (class, pixel, node) -> {layer: (class, node, row, col)}
-        return split_layers(a.transpose(0, 2, 1).reshape((classes, -1) + shape), layers)
+        return split_layers(a.transpose(0, 2, 1).reshape((classes, -1) + shape), layers, sums.sizes)
 
     key = f"{method}/maps"
     total = sums.sum[key]
     maps = tuple(per_layer(a) for a in _moments(sums.count, total, sums.sumsq[key]))
     contrasts = per_layer(contrast(sums.count, total))
     del total
-    residual = tuple(split_layers(a, layers) for a in moments(sums, f"{method}/residual"))
+    residual = tuple(
+        split_layers(a, layers, sums.sizes) for a in moments(sums, f"{method}/residual")
+    )
     return {"maps": maps, "contrast": contrasts, "residual": residual}
 
 

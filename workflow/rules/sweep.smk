@@ -1,11 +1,13 @@
-# Per-class influence over a whole MNIST split: shards of whole 500-image blocks, merged
-# exactly (integer sums), then per class one montage of each picture of sweep.pictures: the
-# mean maps, their standard deviation, the class's mean minus the other classes' mean.
+# Per-class influence over a whole split: shards of whole 500-image blocks, merged exactly
+# (integer sums), then per class one montage of each picture of sweep.pictures: the mean
+# maps, their standard deviation, the class's mean minus the other classes' mean. Any
+# network (its layers read from results/network/weights.h5) and any number of classes
+# (CLASS_NAMES; None: the ten digits); the pictures keep the names class<label>.png.
 
 
 rule sweep_shard:
     input:
-        mnist="results/mnist/mnist.h5",
+        mnist=DATASET_FILE,
         weights="results/network/weights.h5",
         baseline="results/network/baseline.h5",
     output:
@@ -22,7 +24,10 @@ rule sweep_shard:
         runtime=sweep_runtime_min,
     params:
         sweep=SWEEP,
+        dataset=DATASET,
         method_parameters=config["method_parameters"],
+        class_names=CLASS_NAMES,
+        weights_sha256=NETWORK_SHA256,
     script:
         "../scripts/sweep_shard.py"
 
@@ -44,6 +49,7 @@ rule sweep_classes:
     params:
         dtype=config["influence_dtype"],
         expected=sweep_expected,
+        class_names=CLASS_NAMES,
     script:
         "../scripts/sweep_classes.py"
 
@@ -52,7 +58,7 @@ rule sweep_image:
     input:
         "results/sweep/{split}/classes.h5",
     output:
-        # the ten classes of a picture kind in one job: each takes a tenth of a second
+        # every class of a picture kind in one job: each takes a tenth of a second
         [
             report(
                 f"results/sweep/{{split}}/images/{{picture}}/class{label}.png",
@@ -61,10 +67,12 @@ rule sweep_image:
                 labels={
                     "split": "{split}",
                     "picture": "{picture}",
-                    "class": str(label),
+                    "class": (
+                        str(label) if CLASS_NAMES is None else CLASS_NAMES[label]
+                    ),
                 },
             )
-            for label in range(10)
+            for label in range(CLASS_COUNT)
         ],
     log:
         "logs/sweep_image/{split}/{picture}.log",
@@ -85,5 +93,6 @@ rule sweep_image:
         colormap=config["colormap"],
         overlay=config["overlay"],
         expected=sweep_expected,
+        class_names=CLASS_NAMES,
     script:
         "../scripts/sweep_image.py"

@@ -17,7 +17,14 @@ def job(smk):
         provenance = {k: a[k] for k in ("split", "images", "weights_sha256", "baseline", "config")}
         parameters = json.loads(a["config"])["method_parameters"]
         h5io.write_classes(
-            smk.output[0], merged, layers, methods, provenance, smk.params.dtype, parameters
+            smk.output[0],
+            merged,
+            layers,
+            methods,
+            provenance,
+            smk.params.dtype,
+            parameters,
+            class_names=smk.params.class_names,
         )
         count, confusion = merged.count, merged.confusion
     accuracy = np.trace(confusion) / count.sum()

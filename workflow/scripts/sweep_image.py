@@ -1,17 +1,31 @@
-"""One picture kind of a sweep for each of the ten classes: their mean maps, their spread or
-what sets each apart."""
+"""One picture kind of a sweep for each class (the ten digits, or the dataset's named
+classes): their mean maps, their spread or what sets each apart."""
 
 from pixel_influence import h5io
+from pixel_influence.errors import InputError
 from pixel_influence.jobs import run
 from pixel_influence.render import canvas, montage, shading
 
-# scale: shared gives each picture kind one scale per method and layer over the ten classes
-SHARED_BY_CLASSES = "one scale per layer, shared by the ten classes"
+
+def shared_by_classes(classes):
+    """The subtitle's scale words for scale: shared, which gives each picture kind one
+    scale per method and layer over all ``classes`` classes."""
+    return f"one scale per layer, shared by the {'ten' if classes == 10 else classes} classes"
 
 
 def job(smk):
     for label, path in enumerate(smk.output):
         draw(smk, label, path)
+
+
+def check_class_names(data, class_names, path):
+    """The classes.h5 names its classes as the config does (both None for the digits)."""
+    wanted = None if class_names is None else tuple(str(name) for name in class_names)
+    if data["class_names"] != wanted:
+        raise InputError(
+            f"{path}: its class names {data['class_names']} are not the dataset's {wanted}; "
+            "re-create it with: snakemake --forcerun sweep_classes"
+        )
 
 
 def draw(smk, label, path):
@@ -20,10 +34,11 @@ def draw(smk, label, path):
     data = h5io.read_class(
         smk.input[0], label, p.methods, p.layers, p.scale == "shared", p.expected, picture
     )
+    check_class_names(data, p.class_names, smk.input[0])
     # a short sweep may miss a class (its statistics are NaN, drawn as 0), a class of one
     # image has no spread, a sweep of one class nothing to contrast it with
     data = shading.nan_to_zero(data)
-    title, sample = sweep_titles(data, label, picture)
+    title, sample = sweep_titles(data, label, picture, data["class_names"])
     scales = shading.scales(data["maps"], p.scale, data["shared_scale"])
     img = montage.montage(
         data["image"],
@@ -37,7 +52,9 @@ def draw(smk, label, path):
         colormap=p.colormap,
         overlay=p.overlay,
         one_sided=picture == "std",
-        scale_note=SHARED_BY_CLASSES if p.scale == "shared" else None,
+        scale_note=shared_by_classes(len(smk.output)) if p.scale == "shared" else None,
+        output_layers=data["output_layers"],
+        class_names=data["class_names"],
     )
     metadata = {
         "Title": title,
@@ -62,12 +79,14 @@ def images(n):
     return f"{n:,} image" + ("" if n == 1 else "s")
 
 
-def sweep_titles(data, label, picture):
-    """The picture's title and its PNG ``sample`` text: what is shown, over how many images."""
+def sweep_titles(data, label, picture, class_names=None):
+    """The picture's title and its PNG ``sample`` text: what is shown, over how many images;
+    a class is its label (the digit), or its name and label with ``class_names``."""
     split, count, others = data["split"], data["count"], data["others"]
     right = data["predicted_right"] / max(count, 1)
+    name = str(label) if class_names is None else class_names[label]
     if picture == "mean":
-        shown = f"mean over {images(count)} ({right:.1%} predicted {label})"
+        shown = f"mean over {images(count)} ({right:.1%} predicted {name})"
         if count == 0:
             shown += " (none: drawn as 0)"
     elif picture == "std":
@@ -81,8 +100,9 @@ def sweep_titles(data, label, picture):
         )
         if count == 0 or others == 0:
             shown += " (no images on one side: drawn as 0)"
-    sample = f"{split} split, label {label}, {shown}"
-    return f"{split} split, label {label}: {shown}; input = the class's mean image", sample
+    which = f"label {label}" if class_names is None else f"class {name} (label {label})"
+    sample = f"{split} split, {which}, {shown}"
+    return f"{split} split, {which}: {shown}; input = the class's mean image", sample
 
 
 run(job, snakemake)

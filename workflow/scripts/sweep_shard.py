@@ -4,17 +4,17 @@ import logging
 
 from pixel_influence import h5io, sweep
 from pixel_influence.jobs import run
-from pixel_influence.samples import SPLIT_SIZES
 
 
 def job(smk):
     s = smk.params.sweep
     split, shard, shards = smk.wildcards.split, int(smk.wildcards.shard), s["shards"]
-    images = s["images"] or SPLIT_SIZES[split]
+    dataset = smk.params.dataset
+    images = s["images"] or dataset.sizes[split]  # sweep.images, or the whole split
     first, stop = sweep.shard_range(images, shards, shard)
-    params, weights_sha256 = h5io.read_weights(smk.input.weights)
+    params, weights_sha256 = h5io.read_weights(smk.input.weights, smk.params.weights_sha256)
     baseline_image, _, baseline_text = h5io.read_baseline(smk.input.baseline, weights_sha256)
-    pixels, labels = h5io.read_mnist_range(smk.input.mnist, split, first, stop)
+    pixels, labels = h5io.read_mnist_range(smk.input.mnist, split, first, stop, dataset)
     logging.info("shard %d of %d: %s images %d..%d", shard + 1, shards, split, first, stop - 1)
     sums = sweep.shard_sums(
         params,
@@ -26,6 +26,7 @@ def job(smk):
         smk.params.method_parameters,
         first=first,
         log=sweep.progress_logger(f"shard {shard + 1}/{shards}"),
+        class_names=smk.params.class_names,
     )
     logging.info("time: %s", ", ".join(f"{k} {v:.2f} s" for k, v in sums.seconds.items()))
     h5io.write_sweep_shard(
