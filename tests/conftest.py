@@ -2,12 +2,15 @@
 helpers and the one default run that the workflow tests share."""
 
 import contextlib
+import functools
 import gzip
 import hashlib
+import http.server
 import os
 import struct
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import browser
@@ -52,6 +55,63 @@ def write_gz(path, data):
     with gzip.open(path, "wb") as f:
         f.write(data)
     return path
+
+
+def bars(count, classes=3, seed=0):
+    """Synthetic 28x28 images of ``classes`` kinds (0: a horizontal bar, 1: a vertical bar,
+    2: a diagonal, then bars of other slopes), each at a random place over faint noise, and
+    their labels: uint8 (count, 28, 28) and (count,), easy for a small network to learn."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, classes, count).astype(np.uint8)
+    images = rng.integers(0, 30, (count, 28, 28)).astype(np.uint8)
+    rows, cols = np.mgrid[0:28, 0:28]
+    for i, label in enumerate(labels):
+        offset = rng.integers(-6, 7)
+        if label == 0:
+            bar = np.abs(rows - 14 - offset) <= 1
+        elif label == 1:
+            bar = np.abs(cols - 14 - offset) <= 1
+        else:
+            slope = 1.0 if label == 2 else (label - 1) / 2.0
+            bar = np.abs((rows - 14) - slope * (cols - 14) - offset) <= 1.5
+        images[i][bar] = rng.integers(200, 256, int(bar.sum()))
+    return images, labels
+
+
+def write_idx_set(folder, train=600, test=150, classes=3, seed=0, prefix=""):
+    """Four gzip-compressed IDX files of ``bars`` images in ``folder``: {role: path}, and the
+    arrays {split: (images, labels)}."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    arrays = {"train": bars(train, classes, seed), "test": bars(test, classes, seed + 1)}
+    paths = {}
+    for split, (images, labels) in arrays.items():
+        for kind, array, magic in (("images", images, 0x803), ("labels", labels, 0x801)):
+            path = folder / f"{prefix}{split}-{kind}.gz"
+            write_gz(path, idx_bytes(array, magic))
+            paths[f"{split}_{kind}"] = path
+    return paths, arrays
+
+
+@contextlib.contextmanager
+def http_server(folder):
+    """A local HTTP server of the files in ``folder`` for the length of the block: its base
+    URL (http://127.0.0.1:<port>/), and the list of paths it was asked for."""
+    asked = []
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            asked.append(self.path)
+
+    handler = functools.partial(Handler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/", asked
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 @pytest.fixture(scope="session")

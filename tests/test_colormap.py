@@ -494,6 +494,7 @@ def draw_all(path, out, colormap, overlay):
         shared_scale_sources=None,
         colormap=colormap,
         overlay=overlay,
+        class_names=None,
     )
     pictures = [out / m / f"{layer}.png" for m in names for layer in layers]
     for p in pictures:

@@ -101,11 +101,22 @@ def test_default_config_is_valid():
         ),
         (
             {"samples": W, "methods_figure": {"nodes": {"z1": [50]}}},
-            "config.methods_figure.nodes.z1[0]: 50 is greater than the maximum of 49",
+            "config.methods_figure.nodes.z1[0]: node 50 is not in z1, whose nodes are 0 to 49",
         ),
         (
             {"samples": W, "methods_figure": {"nodes": {"z3": [1]}}},
-            "config.methods_figure.nodes: Additional properties are not allowed ('z3'",
+            "config.methods_figure.nodes.z3: z3 is the network's output layer, whose every node "
+            "the figure shows; remove it here",
+        ),
+        (
+            {"samples": W, "methods_figure": {"nodes": {"z4": [1]}}},
+            "config.methods_figure.nodes.z4: 'z4' is not a layer of the network, whose hidden "
+            "layers are a1, z1, a2, z2",
+        ),
+        (
+            {"samples": W, "methods_figure": {"nodes": {"x1": [1]}}},
+            "config.methods_figure.nodes: 'x1' is not a layer: a hidden layer by position, a1, z1, "
+            "a2, z2, ...",
         ),
         (
             {"samples": W, "layers": ["z3"], "methods_figure": {"nodes": {"z2": [1]}}},
@@ -559,13 +570,13 @@ def test_a_users_network_names_its_layers(tmp_path):
     assert len(user.sha256) == 64
 
 
-def test_what_a_users_network_cannot_yet_do_is_named(tmp_path):
-    _npz_network(tmp_path / "net.npz", (5, 3))
+def test_what_a_users_network_does_not_have_is_named(tmp_path):
+    _npz_network(tmp_path / "net.npz", (5, 10))
     cfg = {
         "samples": W,
         "network": {"npz": "net.npz", "activation": "tanh"},
         "interactions": {"layers": ["z1", "z3"], "nodes": {"z1": [9], "z2": [0]}},
-        "sweep": {},
+        "sweep": {"layers": ["z1", "a3"]},
         "methods_figure": {"nodes": {"z1": [0, 7], "z2": [0]}},
     }
     assert config_checks.problems(cfg, SCHEMA, lambda p: None, workdir=str(tmp_path)) == [
@@ -577,8 +588,19 @@ def test_what_a_users_network_cannot_yet_do_is_named(tmp_path):
         "config.interactions.nodes.z1[0]: node 9 is not in z1, whose nodes are 0 to 4",
         "config.interactions.nodes.z2: z2 is the network's output layer, whose every node gets "
         "its pair matrices; remove it here",
-        "config.sweep: not yet available for a network other than the book's; leave the sweep "
-        "section out",
+        "config.sweep.layers[1]: 'a3' is not a layer of the network, whose layers are "
+        "a1, z1, a2, z2",
+    ]
+    _npz_network(tmp_path / "net.npz", (5, 3))  # 3 outputs for the ten digits
+    assert config_checks.problems(
+        {"samples": W, "network": {"npz": "net.npz", "activation": "tanh"}},
+        SCHEMA,
+        lambda p: None,
+        workdir=str(tmp_path),
+    ) == [
+        "config.network.npz: the network has 3 outputs (z2), but the dataset mnist has 10 "
+        "classes; give a network with one output per class (or train one: network: "
+        "{train: {...}})"
     ]
 
 
@@ -617,8 +639,36 @@ def test_misclassified_images_are_not_chosen_by_the_books_network_for_another(tm
     found = config_checks.network_problems(cfg, str(tmp_path))
     assert found == [
         "config.sample_selection[1].misclassified: selects by the book's network's "
-        "predictions; not yet available for another network (select by label, indices or "
-        "first)"
+        "predictions on MNIST; not yet available for another network (select by label, "
+        "indices or first)"
     ]
     trained = {"network": {"train": {"epochs": 1}}, "sample_selection": cfg["sample_selection"]}
     assert len(config_checks.network_problems(trained)) == 1
+
+
+def test_hidden_nodes_are_chosen_in_any_hidden_layer_of_the_network(tmp_path):
+    """A deeper, wider network than the book's: nodes of its z3 and beyond the book's
+    widths are chosen; its output layer and a layer it lacks are named."""
+    _npz_network(tmp_path / "net.npz", (60, 120, 130, 10))
+    net = {"npz": "net.npz", "activation": "relu"}
+    ok = {
+        "samples": W,
+        "network": net,
+        "layers": ["z1", "z2", "z3", "z4"],
+        "methods_figure": {"nodes": {"z1": [59], "z3": [0, 129]}},
+        "interactions": {"layers": ["z2", "z3", "z4"], "nodes": {"z2": [119], "a3": [5]}},
+    }
+    assert config_checks.problems(ok, SCHEMA, lambda p: None, workdir=str(tmp_path)) == [
+        "config.interactions.nodes.a3: layer 'a3' is not in config.interactions.layers "
+        "['z2', 'z3', 'z4']; add it there or remove it here"
+    ]
+    ok["interactions"]["layers"].append("a3")
+    assert config_checks.problems(ok, SCHEMA, lambda p: None, workdir=str(tmp_path)) == []
+    ok["methods_figure"]["nodes"] = {"z3": [130], "z4": [0], "z5": [0]}
+    assert config_checks.problems(ok, SCHEMA, lambda p: None, workdir=str(tmp_path)) == [
+        "config.methods_figure.nodes.z3[0]: node 130 is not in z3, whose nodes are 0 to 129",
+        "config.methods_figure.nodes.z4: z4 is the network's output layer, whose every node "
+        "the figure shows; remove it here",
+        "config.methods_figure.nodes.z5: 'z5' is not a layer of the network, whose hidden "
+        "layers are a1, z1, a2, z2, a3, z3",
+    ]

@@ -121,7 +121,7 @@ def test_the_walk_reaches_every_kind_of_key():
             by_kind.setdefault(kind, []).append(path)
     assert {"number", "integer", "string", "array", "object", "enum", "null"} <= set(by_kind)
     assert ("samples", ANY, "index") in by_kind["integer"]
-    assert ("methods_figure", "nodes", "z2", ITEM) in by_kind["integer"]
+    assert ("methods_figure", "nodes", ANY, ITEM) in by_kind["integer"]
     assert ("download", "timeout") in by_kind["number"]
     assert ("mirrors", "dlfs", ITEM) in by_kind["string"]
     assert len(KEYS) > 40
@@ -273,6 +273,28 @@ def drawn(node, key=None, data=False):
         # to train is valid without files, and tests/test_training*.py cover its settings
         files = leaf(node).filter(lambda v: not (isinstance(v, dict) and "train" in v))
         return st.one_of(st.just("book"), st.just("book"), st.just("book"), files)
+    if key == "dataset":  # mostly MNIST; the known ones need no file; a set of the user's
+        # is drawn only with paths (a URL would be fetched while the config is checked)
+        def no_url(value):
+            return not isinstance(value, dict) or not any(
+                str(value.get(role, "")).lower().startswith(("http://", "https://"))
+                for role in ("train_images", "train_labels", "test_images", "test_labels")
+            )
+
+        known = st.sampled_from(["fashion-mnist", "kmnist"])
+        return st.one_of(st.just("mnist"), st.just("mnist"), known, leaf(node).filter(no_url))
+    if key == "nodes":  # hidden nodes by layer: mostly the book's, sometimes any layer or node
+        mostly = st.dictionaries(
+            st.sampled_from(["a1", "z1", "a2", "z2"]),
+            st.lists(st.integers(0, 49), unique=True, max_size=4),
+            max_size=3,
+        )
+        other = st.dictionaries(
+            st.from_regex(r"[az][1-9][0-9]?", fullmatch=True),
+            st.lists(st.integers(0, 120), unique=True, max_size=3),
+            max_size=2,
+        )
+        return st.one_of(mostly, mostly, mostly, other)
     if key == "layers":  # mostly the book's layers, sometimes any the schema allows
         book = st.lists(
             st.sampled_from(["a1", "z1", "a2", "z2", "a3", "z3"]), min_size=1, unique=True
@@ -449,6 +471,15 @@ def judge(cfg, base):
         if name.casefold() in folded:
             reasons.append(f"selected {name!r} twin of {folded[name.casefold()]!r}")
         folded.setdefault(name.casefold(), name)
+    dataset = cfg.get("dataset", "mnist")
+    if isinstance(dataset, dict):  # the test's files are PNGs and a sheet: no IDX files
+        reasons.append(f"dataset {dataset['name']!r}: no file of the test is an IDX file")
+    for position, rule in enumerate(cfg.get("sample_selection") or []):
+        if "misclassified" in rule and dataset != "mnist":
+            reasons.append(f"rule {position}: misclassified by the book's network on {dataset}")
+        labels = rule.get("label", [])
+        if any(label > 9 for label in (labels if isinstance(labels, list) else [labels])):
+            reasons.append(f"rule {position}: a label beyond the ten classes")
     layers = cfg.get("layers", ["z1", "z2", "a3", "z3"])
     book = ("a1", "z1", "a2", "z2", "a3", "z3")
     if cfg.get("network", "book") != "book":  # the test's files are PNGs and a sheet
@@ -461,6 +492,20 @@ def judge(cfg, base):
             for layer in cfg["interactions"].get("layers", []):
                 if layer not in book:
                     reasons.append(f"interactions layer {layer} not one of the book's network")
+        if cfg.get("sweep") is not None:
+            for layer in cfg["sweep"].get("layers", []):
+                if layer not in book:
+                    reasons.append(f"sweep layer {layer} not one of the book's network")
+        hidden = {"a1": 50, "z1": 50, "a2": 100, "z2": 100}
+        default = {"z1": [0, 1, 2, 3, 4], "z2": [0, 1, 2, 3, 4]}
+        sections = [("methods_figure", cfg.get("methods_figure"))]
+        sections.append(("interactions", cfg.get("interactions")))
+        for section, value in sections:
+            for layer, nodes in (value or {}).get("nodes", default).items():
+                if layer not in hidden:
+                    reasons.append(f"{section} nodes of {layer}, no hidden layer of the book's")
+                elif any(node >= hidden[layer] for node in nodes):
+                    reasons.append(f"{section} node beyond {layer}")
     for layer in cfg.get("methods_figure", {}).get("nodes", {}):
         if layer not in layers:
             reasons.append(f"methods_figure layer {layer} not drawn")

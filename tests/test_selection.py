@@ -12,7 +12,7 @@ import yaml
 from conftest import DATA, ROOT, idx_bytes, needs_data
 
 from pixel_influence import config as config_checks
-from pixel_influence import download, mnist, network, samples, selection
+from pixel_influence import datasets, download, mnist, network, samples, selection
 from pixel_influence.errors import InputError
 
 SCHEMA = config_checks.load_schema(ROOT / "workflow" / "schemas" / "config.schema.yaml")
@@ -25,6 +25,8 @@ class Data:
     """A stand-in for ``selection.MnistData``: image i of a split has label i % 10, and the
     network gets every seventh image wrong (i % 7 == 0: it predicts label + 1). It records
     what it is asked for; ``fail`` makes it raise that message instead."""
+
+    dataset = datasets.MNIST
 
     def __init__(self, fail=None):
         self.asked = []

@@ -16,7 +16,7 @@ from typing import NamedTuple
 import yaml
 from jsonschema import Draft202012Validator, validators
 
-from . import network, networks, sample_sheet, samples, selection, training
+from . import datasets, network, networks, sample_sheet, samples, selection, training
 from .download import FILES
 from .errors import InputError
 from .keypaths import SHOWN, shown, where
@@ -32,7 +32,7 @@ __all__ = [
     "duplicate_keys",
     "interactions_problems",
     "load_schema",
-    "mnist_checksums",
+    "dataset_checksums",
     "network_kind",
     "network_problems",
     "problems",
@@ -81,6 +81,11 @@ def _message(error):
         return (
             "a sample is exactly one of {fill: v}, {split: train|test, index: i} or "
             f"{{png: path}}, not {shown(error.instance)}"
+        )
+    if "propertyNames" in error.schema_path and list(error.absolute_path)[-1:] == ["nodes"]:
+        return (
+            f"{shown(error.instance)} is not a layer: a hidden layer by position, a1, z1, a2, "
+            "z2, ... (ak the pre-activation of layer k, zk its output)"
         )
     if "propertyNames" in error.schema_path:
         return f"sample name {shown(error.instance)} is not allowed: {samples.NAME_RULE}"
@@ -394,12 +399,13 @@ def _plain(value):
     return value
 
 
-def sweep_problems(sweep):
-    """Problems of the ``sweep`` section that the schema cannot express."""
+def sweep_problems(sweep, sizes=samples.SPLIT_SIZES):
+    """Problems of the ``sweep`` section that the schema cannot express; ``sizes``: the
+    images of each split of the dataset."""
     if sweep is None:
         return []
     split = sweep.get("split", "test")
-    size = samples.SPLIT_SIZES[split]
+    size = sizes[split]
     images = sweep.get("images") or size
     if images > size:
         return [
@@ -465,7 +471,7 @@ def interactions_problems(interactions, schema):
 
 NETWORK_KINDS = {"pickle": "a pickle of arrays", "npz": "an .npz file", "onnx": "an ONNX file"}
 # what a network of the user's may not yet be used with, and how to leave it out
-NOT_YET = {"sweep": "leave the sweep section out"}
+NOT_YET = {}
 
 
 class UserNetwork(NamedTuple):
@@ -493,34 +499,40 @@ def network_kind(spec):
     return next(kind for kind in (*NETWORK_KINDS, "train") if kind in spec)
 
 
-def training_recipe(settings):
+def training_recipe(settings, dataset=datasets.MNIST):
     """What decides a trained network, as stable text: the checked training settings and
-    the training data's checksums. Its sha256 is the weights file's ``source_sha256``."""
-    return json.dumps(
-        {"train": settings, "data": mnist_checksums()}, sort_keys=True, separators=(",", ":")
-    )
+    the training data's checksums (and, for a dataset other than MNIST, its name and class
+    names). Its sha256 is the weights file's ``source_sha256``."""
+    recipe = {"train": settings, "data": dataset_checksums(dataset)}
+    if dataset.name != "mnist":
+        recipe["dataset"] = {"name": dataset.name, "classes": datasets.class_count(dataset)}
+    return json.dumps(recipe, sort_keys=True, separators=(",", ":"))
 
 
-def trained_network(spec):
-    """``UserNetwork`` of ``{train: settings}``: the network the pipeline will train."""
+def trained_network(spec, dataset=datasets.MNIST):
+    """``UserNetwork`` of ``{train: settings}``: the network the pipeline will train on
+    ``dataset``, with one output per class."""
     settings = training.check_settings(spec.get("train"), ("network", "train"))
     depth = len(settings["hidden"]) + 1
     names = network.layer_names(depth)
-    widths = [*settings["hidden"], 10]
+    widths = [*settings["hidden"], datasets.class_count(dataset)]
     sizes = {layer: widths[int(layer[1:]) - 1] for layer in names}
-    recipe = training_recipe(settings)
+    recipe = training_recipe(settings, dataset)
     return UserNetwork(
         names,
         sizes,
-        f"trained by the pipeline: {training.describe(settings)}",
+        f"trained by the pipeline: {training.describe(settings, classes=widths[-1])}",
         hashlib.sha256(recipe.encode()).hexdigest(),
         None,
     )
 
 
-def mnist_checksums():
-    """{file: sha256} of the four MNIST files a network is trained on."""
-    return {name: FILES[name][1] for name in sorted(FILES) if name.startswith("mnist/")}
+def dataset_checksums(dataset=datasets.MNIST):
+    """{file: sha256} of the four files of the dataset a network is trained on (MNIST's as
+    "mnist/<file>")."""
+    if dataset.name == "mnist":
+        return {name: FILES[name][1] for name in sorted(FILES) if name.startswith("mnist/")}
+    return {role: dataset.files[role].sha256 for role in datasets.ROLES}
 
 
 def read_network(spec, data, path):
@@ -542,12 +554,13 @@ def read_network(spec, data, path):
     return _from_params(found.params, f"{Path(path).name} ({', '.join(words)})", info["sha256"])
 
 
-def user_network(spec, workdir=None):
+def user_network(spec, workdir=None, dataset=datasets.MNIST):
     """``UserNetwork`` of a ``network`` entry, its path relative to ``workdir`` (the current
-    folder unless given); InputError naming the key if the file cannot be read as one."""
+    folder unless given), one trained on ``dataset``; InputError naming the key if the file
+    cannot be read as one."""
     kind = network_kind(spec)
     if kind == "train":
-        return trained_network(spec)
+        return trained_network(spec, dataset)
     path = spec[kind] if workdir is None else os.path.join(workdir, spec[kind])
     problem = samples.file_problem(path, NETWORK_KINDS[kind])
     if problem:
@@ -569,18 +582,23 @@ def default_layers(names):
     return [layer for layer in names[:-2] if layer.startswith("z")] + list(names[-2:])
 
 
-def _node_problems(key, nodes, names, sizes, other, drawn):
-    """Problems of hidden nodes chosen by layer (``config.<key>``): each within its layer,
-    and, for a network ``other`` than the book's (whose schema names only its hidden
-    layers), none of the output layers, whose every node ``drawn``."""
+def _node_problems(key, nodes, names, sizes, drawn):
+    """Problems of hidden nodes chosen by layer (``config.<key>``): each layer one of the
+    network's hidden layers (its output layers' every node ``drawn`` anyway), each node
+    within its layer."""
     problems = []
     for layer, chosen in nodes.items():
-        if other and layer in names[-2:]:
+        if layer in names[-2:]:
             problems.append(
                 f"config.{key}.{layer}: {layer} is the network's output layer, whose every "
                 f"node {drawn}; remove it here"
             )
-        elif layer in sizes:
+        elif layer not in sizes:
+            problems.append(
+                f"config.{key}.{layer}: {layer!r} is not a layer of the network, whose "
+                f"hidden layers are {', '.join(names[:-2])}"
+            )
+        else:
             for i, node in enumerate(chosen):
                 if node >= sizes[layer]:
                     problems.append(
@@ -590,20 +608,29 @@ def _node_problems(key, nodes, names, sizes, other, drawn):
     return problems
 
 
-def network_problems(config, workdir=None):
+def network_problems(config, workdir=None, dataset=datasets.MNIST):
     """Problems of ``network`` and of the layers and nodes that depend on it: the file must
-    be a network, every layer one of its own, every node within its layer; what does not
-    yet work with a network other than the book's is named with how to leave it out."""
+    be a network with one output per class of the ``dataset``, every layer one of its own,
+    every node within its layer; what does not yet work with a network other than the
+    book's is named with how to leave it out."""
     spec = config.get("network", "book")
     if spec == "book":
         names, sizes = network.LAYERS, network.LAYER_SIZES
     else:
         try:
-            found = user_network(spec, workdir)
+            found = user_network(spec, workdir, dataset)
         except InputError as e:
             return [str(e)]
         names, sizes = found.layers, found.sizes
     problems = []
+    classes = datasets.class_count(dataset)
+    if sizes[names[-1]] != classes:
+        key = "network" if spec == "book" else f"network.{network_kind(spec)}"
+        problems.append(
+            f"config.{key}: the network has {sizes[names[-1]]} outputs ({names[-1]}), but the "
+            f"dataset {dataset.name} has {classes} classes; give a network with one output "
+            "per class (or train one: network: {train: {...}})"
+        )
     layers = config.get("layers") if "layers" in config else None
     for i, layer in enumerate(layers or []):
         if layer not in names:
@@ -612,9 +639,7 @@ def network_problems(config, workdir=None):
                 f"layers are {', '.join(names)}"
             )
     figure = (config.get("methods_figure") or {}).get("nodes") or {}
-    problems += _node_problems(
-        "methods_figure.nodes", figure, names, sizes, spec != "book", "the figure shows"
-    )
+    problems += _node_problems("methods_figure.nodes", figure, names, sizes, "the figure shows")
     interactions = config.get("interactions")
     if isinstance(interactions, dict):
         for i, layer in enumerate(interactions.get("layers") or []):
@@ -628,17 +653,25 @@ def network_problems(config, workdir=None):
             interactions.get("nodes") or {},
             names,
             sizes,
-            spec != "book",
             "gets its pair matrices",
         )
-    if spec != "book":
-        # the predictions that select misclassified images are the book's network's, read
-        # when Snakemake starts: with another network they would select the wrong images
+    sweep = config.get("sweep")
+    if isinstance(sweep, dict):
+        for i, layer in enumerate(sweep.get("layers") or []):
+            if layer not in names:
+                problems.append(
+                    f"config.sweep.layers[{i}]: {layer!r} is not a layer of the network, "
+                    f"whose layers are {', '.join(names)}"
+                )
+    if spec != "book" or dataset.name != "mnist":
+        # the predictions that select misclassified images are the book's network's on
+        # MNIST, read when Snakemake starts: otherwise they would select the wrong images
+        other = "another network" if spec != "book" else f"the dataset {dataset.name}"
         for i, rule in enumerate(config.get("sample_selection") or []):
             if isinstance(rule, dict) and "misclassified" in rule:
                 problems.append(
                     f"config.sample_selection[{i}].misclassified: selects by the book's "
-                    "network's predictions; not yet available for another network (select "
+                    f"network's predictions on MNIST; not yet available for {other} (select "
                     "by label, indices or first)"
                 )
         for key, off in NOT_YET.items():
@@ -659,13 +692,15 @@ def selection_data(config, schema, workdir=None):
         defaults = properties[key]["properties"]
         settings[key] = {name: node["default"] for name, node in defaults.items()}
         settings[key].update(config.get(key) or {})
-    return selection.MnistData(
+    data = selection.MnistData(
         workdir,
         config.get("local_mirror"),
         settings["mirrors"],
         settings["download"]["timeout"],
         settings["download"]["retries"],
     )
+    data.dataset = data.resolve(config.get("dataset", "mnist"))  # InputError: a file's fault
+    return data
 
 
 def problems(config, schema, path_problem=None, workdir=None, data=None):
@@ -693,22 +728,35 @@ def problems(config, schema, path_problem=None, workdir=None, data=None):
         found.append(f"{where(error.absolute_path)}: {_message(error)}")
     if found:
         # the network's own problems too, when the keys they read are well formed
-        involved = {"network", "layers", "methods_figure", "interactions", "sweep"}
+        involved = {"network", "layers", "methods_figure", "interactions", "sweep", "dataset"}
+        involved |= {"local_mirror", "mirrors", "download"}  # how the dataset is fetched
         if not any(list(e.absolute_path)[:1] and e.absolute_path[0] in involved for e in errors):
-            found += network_problems(config, workdir)
+            try:
+                dataset = selection_data(config, schema, workdir).dataset
+            except InputError as e:
+                return found + [str(e)]
+            found += network_problems(config, workdir, dataset)
         return found
+    # the dataset: its split sizes bound the samples' indices, its classes the network's
+    # (``data``, when a test gives it, stands in for the labels only)
+    try:
+        if data is None:
+            data = selection_data(config, schema, workdir)
+            dataset = data.dataset
+        else:
+            dataset = selection_data(config, schema, workdir).dataset
+    except InputError as e:
+        return found + [str(e)]
     for name, spec in config.get("samples", {}).items():
-        found += samples.check(name, spec, path_problem)
+        found += samples.check(name, spec, path_problem, dataset.sizes)
     # the sample sheet, folder and selection, and names given twice across all four
-    if data is None:
-        data = selection_data(config, schema, workdir)
     found += sample_sheet.gather(config, path_problem, workdir, data)[1]
-    network_found = network_problems(config, workdir)
+    network_found = network_problems(config, workdir, dataset)
     if network_found:
         return found + network_found
     layers = config.get("layers", schema["properties"]["layers"]["default"])
     if config.get("network", "book") != "book" and "layers" not in config:
-        layers = default_layers(user_network(config["network"], workdir).layers)
+        layers = default_layers(user_network(config["network"], workdir, dataset).layers)
     figure_layers = config.get("methods_figure", {}).get("nodes", {})
     for layer in figure_layers:
         if layer not in layers:
@@ -716,6 +764,6 @@ def problems(config, schema, path_problem=None, workdir=None, data=None):
                 f"config.methods_figure.nodes.{layer}: layer {layer!r} is not in "
                 f"config.layers {layers}; add it there or remove it here"
             )
-    found += sweep_problems(config.get("sweep"))
+    found += sweep_problems(config.get("sweep"), dataset.sizes)
     found += interactions_problems(config.get("interactions"), schema)
     return found

@@ -8,6 +8,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from .datasets import KNOWN, known
 from .errors import InputError
 from .files import CHUNK, atomic_write, crash_point, sha256_of
 
@@ -23,49 +24,41 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# path below resources/ (and below a local mirror) -> (bytes, sha256)
+# path below resources/ (and below a local mirror) -> (bytes, sha256): the four files of
+# each known dataset, then the book's weights
 FILES = {
-    "mnist/train-images-idx3-ubyte.gz": (
-        9912422,
-        "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
-    ),
-    "mnist/train-labels-idx1-ubyte.gz": (
-        28881,
-        "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
-    ),
-    "mnist/t10k-images-idx3-ubyte.gz": (
-        1648877,
-        "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
-    ),
-    "mnist/t10k-labels-idx1-ubyte.gz": (
-        4542,
-        "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
-    ),
-    "dlfs/sample_weight.pkl": (
-        181853,
-        "b7f55a27988ba34c3777b0f1bbd464817c8a4db855723e6ff26f703501917a13",
-    ),
+    data_file.resource: (data_file.size, data_file.sha256)
+    for name in KNOWN
+    for data_file in known(name).files.values()
 }
+FILES["dlfs/sample_weight.pkl"] = (
+    181853,
+    "b7f55a27988ba34c3777b0f1bbd464817c8a4db855723e6ff26f703501917a13",
+)
 
 # the weights among them, as every reader of the weights names it
 WEIGHTS = "dlfs/sample_weight.pkl"
 
 MIN_RATE = 1024  # bytes per second, on average, once the timeout has passed
+MAX_UNSIZED = 1 << 31  # bytes taken from a source of a file whose size is not known
 
 
 class DownloadError(InputError):
     """No source delivered the file with the right checksum."""
 
 
-def sources_for(name, mirrors, local_mirror=None):
+def sources_for(name, mirrors, local_mirror=None, urls=None):
     """The ordered sources of resource ``name`` ("group/file").
 
     With ``local_mirror`` set, the only source is ``<local_mirror>/<group>/<file>``;
-    otherwise each base URL of ``mirrors[group]`` followed by the file name.
+    otherwise the file's own ``urls`` when given (a dataset of the user's names each
+    file's URL), else each base URL of ``mirrors[group]`` followed by the file name.
     """
     group, _, filename = name.partition("/")
     if local_mirror:
         return [str(Path(local_mirror) / group / filename)]
+    if urls:
+        return list(urls)
     return [base.rstrip("/") + "/" + filename for base in mirrors[group]]
 
 
@@ -82,6 +75,7 @@ class TooSlow(OSError):
 
 
 def _copy_verified(source, tmp, size, sha256, timeout, dest, min_rate=MIN_RATE):
+    limit = MAX_UNSIZED if size is None else size
     digest = hashlib.sha256()
     written = 0
     start = time.monotonic()
@@ -90,18 +84,20 @@ def _copy_verified(source, tmp, size, sha256, timeout, dest, min_rate=MIN_RATE):
         read = getattr(src, "read1", src.read)
         while chunk := read(CHUNK):
             written += len(chunk)
-            if written > size:
-                raise DownloadError(f"more than the expected {size} bytes")
+            if written > limit:
+                what = "the expected" if size is not None else "the most taken,"
+                raise DownloadError(f"more than {what} {limit} bytes")
             digest.update(chunk)
             dst.write(chunk)
             crash_point(dest, "partial")
             elapsed = time.monotonic() - start
             if elapsed > timeout and written < min_rate * elapsed:
                 raise TooSlow(
-                    f"too slow: {written} of {size} bytes in {elapsed:.0f} s "
+                    f"too slow: {written} of {size or 'an unknown number of'} bytes in "
+                    f"{elapsed:.0f} s "
                     f"(below {min_rate} bytes/s after the {timeout} s timeout)"
                 )
-    if written != size:
+    if size is not None and written != size:
         raise DownloadError(f"got {written} bytes, expected {size}")
     if digest.hexdigest() != sha256:
         raise DownloadError(f"sha256 {digest.hexdigest()} differs from the expected {sha256}")
@@ -120,7 +116,8 @@ def _classify(error):
 
 
 def fetch(sources, dest, size, sha256, timeout=60.0, retries=2, wait=1.0):
-    """Copy the first source that delivers ``size`` bytes with ``sha256`` to ``dest``.
+    """Copy the first source that delivers ``size`` bytes (any number when None) with
+    ``sha256`` to ``dest``.
 
     Each source is tried up to ``1 + retries`` times (network errors only; a wrong
     checksum moves on at once). The data goes to a temporary file beside ``dest`` that is
@@ -134,7 +131,7 @@ def fetch(sources, dest, size, sha256, timeout=60.0, retries=2, wait=1.0):
             try:
                 with atomic_write(dest) as tmp:
                     _copy_verified(source, tmp, size, sha256, timeout, dest)
-                log.info("%s: verified %d bytes from %s", dest, size, source)
+                log.info("%s: verified %d bytes from %s", dest, dest.stat().st_size, source)
                 return source
             except (DownloadError, OSError) as e:  # URLError and timeouts are OSErrors
                 reason, permanent = _classify(e)
@@ -144,21 +141,23 @@ def fetch(sources, dest, size, sha256, timeout=60.0, retries=2, wait=1.0):
                     break  # retrying this source cannot help: try the next one
                 if attempt < retries:
                     time.sleep(wait * 2**attempt)
+    group = dest.parent.name if dest.parent.name not in ("", "dlfs") else "mnist"
     raise DownloadError(
         f"could not obtain {dest.name}:\n  "
         + "\n  ".join(failures)
         + "\nWithout network access, point the workflow at a folder holding the files "
-        "(laid out as mnist/<file>.gz and dlfs/sample_weight.pkl): "
+        f"(laid out as {group}/<file>.gz and dlfs/sample_weight.pkl): "
         "snakemake --cores 8 --config local_mirror=DIR"
     )
 
 
-def verified(path, name, data=None):
+def verified(path, name, data=None, expected=None):
     """``path``, a downloaded file (``name`` as in ``FILES``), after checking that its size
     and sha256 are still those of the verified download: a file changed since (a flipped
     bit, another version copied over it) must not be read as if it were the real one.
-    ``data``: the file's bytes as already read, checked instead of reading it again."""
-    size, expected = FILES[name]
+    ``data``: the file's bytes as already read, checked instead of reading it again.
+    ``expected``: (size or None, sha256) instead of ``FILES[name]`` (a file of the user's)."""
+    size, expected = FILES[name] if expected is None else expected
     if data is None:
         try:
             with open(path, "rb") as f:
@@ -168,6 +167,8 @@ def verified(path, name, data=None):
             raise InputError(f"{path}: cannot be read ({e.strerror or e})") from None
     else:
         actual, length = hashlib.sha256(data).hexdigest(), len(data)
+    if size is None:
+        size = length  # only the sha256 is known
     if (length, actual) != (size, expected):
         found = f"{length} bytes" if length != size else f"sha256 {actual}"
         want = f"{size} bytes" if length != size else f"sha256 {expected}"

@@ -13,15 +13,17 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from . import datasets
+from .datasets import MNIST
 from .download import FILES, WEIGHTS
+from .errors import InputError
 from .faithfulness import CURVES, RANDOM
-from .hdf5 import atomic_h5, describe_layers, open_checked, put, set_attrs
+from .hdf5 import atomic_h5, describe_layers, describe_scales, open_checked, put, set_attrs
 from .interactions import END_MEANING, ENDS
 from .methods import METHOD_MEANING, method_meaning
 from .network import (
     ACTIVATION,
     LAYER_MEANING,
-    LAYERS,
     PARAM_MEANING,
     activation_of,
     check_network,
@@ -32,7 +34,7 @@ from .network import (
     weight_keys,
 )
 from .samples import SPLIT_SIZES
-from .sweep import Exact, check_shards, class_image, class_maps, class_values
+from .sweep import SHARD_RERUN, Exact, check_shards, class_image, class_maps, class_values
 
 __all__ = [
     "CLASS_PICTURES",
@@ -46,7 +48,9 @@ __all__ = [
     "class_contrast_of",
     "class_counts",
     "class_images_of",
+    "class_layers_of",
     "class_maps_of",
+    "class_names_of",
     "class_residuals_of",
     "class_std_of",
     "class_values_of",
@@ -62,6 +66,7 @@ __all__ = [
     "map_index",
     "maps_of",
     "merged_sweep_shards",
+    "dataset_sources",
     "mnist_sources",
     "network_layers_of",
     "open_interactions",
@@ -222,6 +227,14 @@ def class_values_of(f, layer):
     return _at(f, f"{VALUES}/{_mean(layer)}")
 
 
+def class_layers_of(f):
+    """The network's layers a1, z1, ..., aL, zL in order, as a classes.h5 names the class
+    means of its node values (/value/<layer>_mean, written in the network's order)."""
+    suffix = _mean("")
+    means = [str(name) for name in _at(f, VALUES)]
+    return [name.removesuffix(suffix) for name in means if name.endswith(suffix)]
+
+
 def class_maps_of(f, method, layer):
     """/<method>/<layer>_mean (class, node, row, col): the class mean maps."""
     return _at(f, f"{method}/{_mean(layer)}")
@@ -246,6 +259,16 @@ CLASS_PICTURES = {"mean": class_maps_of, "std": class_std_of, "contrast": class_
 def class_residuals_of(f, method, layer):
     """/<method>/<layer>_residual_mean (class, node)."""
     return _at(f, f"{method}/{_mean(_residual(layer))}")
+
+
+CLASS_NAMES = "class_names"  # root attribute of a classes.h5, only when the classes are named
+
+
+def class_names_of(f):
+    """The root attribute ``class_names`` of a classes.h5 as a tuple of str (one name per
+    class, in label order), or None when absent: the classes are the digits 0..9."""
+    names = f.attrs.get(CLASS_NAMES)
+    return None if names is None else tuple(str(name) for name in names)
 
 
 def interactions_of(f):
@@ -431,25 +454,40 @@ def read_weights(path, source_sha256=None):
         return params, str(f.attrs["source_sha256"])
 
 
-def write_mnist(path, splits, checksums):
-    """``splits``: {split: (images uint8 (n, 28, 28), labels uint8 (n,))}."""
+def write_mnist(path, splits, checksums, dataset=None):
+    """``splits``: {split: (images uint8 (n, 28, 28), labels uint8 (n,))} of the
+    ``dataset`` (``datasets.Dataset``; MNIST unless given), ``checksums`` {file name:
+    sha256} of the files they were read from."""
+    attrs = {}
+    if dataset is not None and dataset.name != "mnist":
+        attrs = {"dataset": dataset.name, "class_names": list(dataset.class_names)}
     with atomic_h5(
         path,
-        meaning="the MNIST database of handwritten digits (LeCun, Cortes, Burges)",
+        meaning=MNIST.meaning if dataset is None else dataset.meaning,
         source_sha256=[f"{name} {digest}" for name, digest in sorted(checksums.items())],
+        **attrs,
     ) as f:
         for split, (images, labels) in splits.items():
             g = f.create_group(split, track_order=True)
+            if not attrs:
+                images_meaning = f"MNIST {split} images, white digit on black"
+                labels_meaning = f"MNIST {split} labels (the digit shown)"
+            else:
+                images_meaning = f"{dataset.name} {split} images, as stored in its IDX file"
+                labels_meaning = (
+                    f"{dataset.name} {split} labels (the class shown: its name is "
+                    "class_names[label] in the file's attributes)"
+                )
             put(
                 g,
                 "images",
                 images,
-                f"MNIST {split} images, white digit on black",
+                images_meaning,
                 "image, row, col",
                 compress=True,
                 units="gray level 0..255 (the network sees value / 255)",
             )
-            put(g, "labels", labels, f"MNIST {split} labels (the digit shown)", "image")
+            put(g, "labels", labels, labels_meaning, "image")
 
 
 def mnist_sources():
@@ -460,13 +498,19 @@ def mnist_sources():
     ]
 
 
+def dataset_sources(dataset=None):
+    """The ``source_sha256`` attribute of the HDF5 file of ``dataset`` (MNIST's unless
+    given) made from its verified files."""
+    return mnist_sources() if dataset is None else datasets.sources(dataset)
+
+
 @contextmanager
-def _mnist_split(path, split):
-    """The images and labels datasets of a split of an mnist.h5 made from the verified
-    downloads, after checking their shapes."""
-    with open_checked(path, {"source_sha256": mnist_sources()}) as f:
+def _mnist_split(path, split, dataset=None):
+    """The images and labels datasets of a split of the HDF5 file of ``dataset`` (MNIST
+    unless given) made from its verified files, after checking their shapes."""
+    with open_checked(path, {"source_sha256": dataset_sources(dataset)}) as f:
         images, labels = f[split]["images"], f[split]["labels"]
-        size = SPLIT_SIZES[split]
+        size = SPLIT_SIZES[split] if dataset is None else dataset.sizes[split]
         if images.shape != (size, 28, 28) or labels.shape != (size,):
             raise KeyError(
                 f"/{split} holds images {images.shape} and labels {labels.shape}, expected "
@@ -475,17 +519,17 @@ def _mnist_split(path, split):
         yield images, labels
 
 
-def read_mnist_image(path, split, index):
+def read_mnist_image(path, split, index, dataset=None):
     """One image (uint8 28x28) and its label."""
-    with _mnist_split(path, split) as (images, labels):
+    with _mnist_split(path, split, dataset) as (images, labels):
         return _images_at(images, [index])[0], int(labels[index])
 
 
-def read_mnist_images(path, split, indices):
+def read_mnist_images(path, split, indices, dataset=None):
     """Images ``indices`` of a split (uint8 (n, 28, 28), in the order given) and their
     labels: the file checked and opened once for all of them (its seal is the sha256 of
     12 MB, 10 ms)."""
-    with _mnist_split(path, split) as (images, labels):
+    with _mnist_split(path, split, dataset) as (images, labels):
         return _images_at(images, indices), labels[()][np.asarray(indices, dtype=np.intp)]
 
 
@@ -534,14 +578,15 @@ def _images_at(images, indices):
     return out
 
 
-def read_mnist_range(path, split, first, stop):
+def read_mnist_range(path, split, first, stop, dataset=None):
     """Images [first, stop) of a split (uint8 (n, 28, 28)) and their labels."""
-    with _mnist_split(path, split) as (images, labels):
+    with _mnist_split(path, split, dataset) as (images, labels):
         return images[first:stop], labels[first:stop]
 
 
-def read_mnist_split(path, split):
-    with _mnist_split(path, split) as (images, labels):
+def read_mnist_split(path, split, dataset=None):
+    """Every image of a split (uint8 (n, 28, 28)) and its label."""
+    with _mnist_split(path, split, dataset) as (images, labels):
         return images[()], labels[()]
 
 
@@ -1048,21 +1093,28 @@ SHARD_PIXEL = "pixel (row-major: row * width + col)"
 SHARD_NODE = "node (the nodes of {} in that order)"  # no comma: one axis
 
 
-def _shard_axes(key, shape, layers):
+def _shard_axes(key, shape, layers, network_layers):
     """The ``axes`` attribute of the sums of ``key`` (``sweep.statistics``) in a shard:
-    class, then pixel and/or node, the nodes of several layers concatenated."""
+    class, then pixel and/or node, the nodes of several layers concatenated (the node
+    values: of every layer of the network, ``network_layers``)."""
     if key == IMAGE:
         names = [SHARD_PIXEL]
     else:
         node = SHARD_NODE.format(
-            " + ".join(LAYERS if key == VALUES else layers) or "the layers of the shard"
+            " + ".join(network_layers if key == VALUES else layers) or "the layers of the shard"
         )
         names = [SHARD_PIXEL, node] if len(shape) == 2 else [node]
     return ", ".join(["class", *names])
 
 
+# a shard's /value group states the network its node values are laid out by
+SHARD_NETWORK = ("layers", "nodes", ACTIVATION)
+
+
 def write_sweep_shard(path, sums, provenance):
-    """One shard's exact per-class sums (``sweep.Sums``), merged later by ``sweep_classes``."""
+    """One shard's exact per-class sums (``sweep.Sums``), merged later by ``sweep_classes``;
+    the attributes of its /value group (``SHARD_NETWORK``) say the network's layers, their
+    nodes and its activation."""
     with atomic_h5(path, meaning="exact per-class sums of one shard of a sweep", **provenance) as f:
         put(f, COUNT, sums.count, "images per class in this shard", "class")
         put(
@@ -1073,9 +1125,13 @@ def write_sweep_shard(path, sums, provenance):
             "label, predicted",
         )
         layers = [str(layer) for layer in provenance.get("layers", ())]
+        network_layers = list(sums.sizes)
         for key, shape in sums.shapes.items():
             g = f.require_group(key)
-            axes = _shard_axes(key, shape, layers)
+            if key == VALUES:
+                nodes = [int(n) for n in sums.sizes.values()]
+                set_attrs(g, dict(zip(SHARD_NETWORK, (network_layers, nodes, sums.activation))))
+            axes = _shard_axes(key, shape, layers, network_layers)
             for stat, exact in (("sum", sums.sum[key]), ("sumsq", sums.sumsq[key])):
                 for limb in ("hi", "lo"):
                     put(g, f"{stat}_{limb}", getattr(exact, limb), LIMBS_MEANING, axes)
@@ -1122,6 +1178,16 @@ class MergedShards:
                 self.shapes[name.rsplit("/", 1)[0]] = obj.shape[1:]
 
         files[0].visititems(collect)
+        network = files[0][VALUES].attrs
+        missing = [key for key in SHARD_NETWORK if key not in network]
+        if missing:
+            raise InputError(
+                f"{names[0]}: its /{VALUES} does not say the network's {missing[0]} (a shard "
+                f"of an older version); {SHARD_RERUN}"
+            )
+        layers, nodes = network["layers"], network["nodes"]
+        self.sizes = {str(layer): int(n) for layer, n in zip(layers, nodes, strict=True)}
+        self.activation = str(network[ACTIVATION])
         self.count = sum(class_counts(f)[()] for f in files)
         self.confusion = sum(confusion_of(f)[()] for f in files)
         self.sum = _MergedStat(files, "sum", list(self.shapes))
@@ -1162,25 +1228,62 @@ def _put_moments(g, name, mean, std, meaning, axes, dtype, compress=False, **att
 
 
 def write_classes(
-    path, sums, layers, methods, provenance, dtype="float32", parameters=None, shape=(28, 28)
+    path,
+    sums,
+    layers,
+    methods,
+    provenance,
+    dtype="float32",
+    parameters=None,
+    shape=(28, 28),
+    class_names=None,
 ):
     """Per-class statistics of a sweep (``sweep.class_image``, ``class_values``,
-    ``class_maps`` of its merged exact ``sums``); ``parameters`` {method: {name: value}}
-    become attributes of ``/<method>``, as in a sample's file."""
+    ``class_maps`` of its merged exact ``sums``, whose ``sizes`` and ``activation`` name
+    the network's layers); ``parameters`` {method: {name: value}} become attributes of
+    ``/<method>``, as in a sample's file. ``class_names`` (one per class, in label order)
+    become the root attribute ``class_names``; None: the classes are the ten digits and the
+    file has no such attribute."""
+    classes = len(sums.count)
+    if class_names is not None:
+        class_names = [str(name) for name in class_names]
+        if len(class_names) != classes:
+            raise InputError(
+                f"{path}: {len(class_names)} class names for the {classes} classes of the "
+                "sweep's sums"
+            )
+    named = {} if class_names is None else {CLASS_NAMES: class_names}
+    over = "(digit label) over a whole MNIST split"
+    if class_names is not None:
+        over = "(label; its name in class_names) over a whole split of the dataset"
     with atomic_h5(
         path,
-        meaning="influence of every pixel on every node, averaged per class (digit label) "
-        "over a whole MNIST split",
+        meaning=f"influence of every pixel on every node, averaged per class {over}",
         methods=list(methods),
         layers=list(layers),
         **provenance,
+        **named,
     ) as f:
+        meanings = layer_meanings(sums.sizes, sums.activation)
+        describe_layers(f, meanings)
+        output = list(sums.sizes)[-1]
+        if class_names is not None or output != "z3" or classes != 10:
+            # the class axes of another dataset or network than MNIST's digits and z3
+            kind = "its name is class_names[i]" if class_names is not None else "its label"
+            describe_scales(
+                f,
+                {
+                    "class": f"class: the label ({kind})",
+                    "label": f"the true class: the label of the images ({kind})",
+                    "predicted": f"the predicted class: argmax of {output}",
+                },
+            )
         put(f, COUNT, sums.count, "images per class (label)", "class")
         put(
             f,
             CONFUSION,
             sums.confusion,
-            "images per (label, predicted class = argmax of z3)",
+            f"images per (label, predicted class = argmax of {list(sums.sizes)[-1]})",
             "label, predicted",
         )
         mean, std = class_image(sums, shape)
@@ -1196,23 +1299,25 @@ def write_classes(
         )
         mean, std = class_values(sums)
         g = f.create_group(VALUES, track_order=True)
-        for layer in LAYERS:
+        for layer in sums.sizes:
             _put_moments(
                 g,
                 layer,
                 mean[layer],
                 std[layer],
-                f"f(x); {LAYER_MEANING[layer]}",
+                f"f(x); {meanings[layer]}",
                 "class, node",
                 dtype,
                 units=f"value of {layer}",
             )
         for method in methods:
             stats = class_maps(sums, method, layers, shape)
-            _write_class_method(f, method, stats, (parameters or {}).get(method, {}), dtype)
+            _write_class_method(
+                f, method, stats, (parameters or {}).get(method, {}), dtype, meanings
+            )
 
 
-def _write_class_method(f, method, stats, parameters, dtype):
+def _write_class_method(f, method, stats, parameters, dtype, meanings):
     g = f.create_group(method, track_order=True)
     g.attrs["meaning"] = METHOD_MEANING[method]
     for key, value in parameters.items():
@@ -1220,7 +1325,7 @@ def _write_class_method(f, method, stats, parameters, dtype):
     (maps_mean, maps_std), (res_mean, res_std) = stats["maps"], stats["residual"]
     for layer in maps_mean:
         common = {"units": f"change of {layer}", "method": method, "layer": layer}
-        meaning = f"{METHOD_MEANING[method]}; node: {LAYER_MEANING[layer]}"
+        meaning = f"{METHOD_MEANING[method]}; node: {meanings[layer]}"
         axes = "class, node, row, col (pixel of the input image)"
         _put_moments(
             g, layer, maps_mean[layer], maps_std[layer], meaning, axes, dtype, "maps", **common
@@ -1260,13 +1365,18 @@ def read_class(path, label, methods, layers, shared_scale=False, expected=None, 
     maps_of = CLASS_PICTURES[picture]
     with open_checked(path, expected) as f:
         counts = class_counts(f)[()]
+        if not 0 <= label < len(counts):
+            raise InputError(f"{path}: no class {label}: it has classes 0 to {len(counts) - 1}")
+        network_layers = class_layers_of(f)
         out = {
             "split": str(f.attrs["split"]),
             "count": int(counts[label]),
             "others": int(counts.sum() - counts[label]),
             "predicted_right": int(confusion_of(f)[label, label]),
             "image": class_images_of(f)[label],
-            "probabilities": class_values_of(f, "z3")[label],
+            "probabilities": class_values_of(f, network_layers[-1])[label],
+            "output_layers": tuple(network_layers[-2:]),
+            "class_names": class_names_of(f),
             "maps": {m: {layer: maps_of(f, m, layer)[label] for layer in layers} for m in methods},
             "residuals": {
                 m: {layer: class_residuals_of(f, m, layer)[label] for layer in layers}

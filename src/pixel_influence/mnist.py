@@ -14,6 +14,7 @@ __all__ = [
     "IMAGE_MAGIC",
     "LABEL_MAGIC",
     "SPLITS",
+    "idx_count",
     "parse_idx",
     "read_idx",
     "read_split",
@@ -61,11 +62,12 @@ def _header(data, kind, source):
     return shape, header, header + math.prod(shape)
 
 
-def parse_idx(data, kind, source="IDX data"):
+def parse_idx(data, kind, source="IDX data", classes=10):
     """Parse the decompressed bytes of an IDX file.
 
     ``kind`` is "images" (magic 0x803, returns uint8 (n, 28, 28)) or "labels" (magic 0x801,
-    returns uint8 (n,)). Every header field and the payload length are checked.
+    returns uint8 (n,), each below ``classes``). Every header field and the payload length
+    are checked.
     """
     shape, header, expected = _header(data, kind, source)
     if len(data) != expected:
@@ -74,9 +76,11 @@ def parse_idx(data, kind, source="IDX data"):
             f"but the file holds {len(data)} bytes"
         )
     out = np.frombuffer(data, dtype=np.uint8, offset=header).reshape(shape)
-    if kind == "labels" and out.size and out.max() > 9:
-        bad = int(np.argmax(out > 9))
-        raise InputError(f"{source}: label {int(out[bad])} is outside 0..9 (item {bad})")
+    if kind == "labels" and out.size and out.max() >= classes:
+        bad = int(np.argmax(out >= classes))
+        raise InputError(
+            f"{source}: label {int(out[bad])} is outside 0..{classes - 1} (item {bad})"
+        )
     return out
 
 
@@ -93,7 +97,7 @@ def _read_up_to(f, limit, start=b""):
     return b"".join(parts)
 
 
-def read_idx(path, kind):
+def read_idx(path, kind, classes=10):
     """Read a gzip-compressed IDX file; see ``parse_idx``.
 
     The header is checked first, then at most the size it announces plus one byte (to notice
@@ -121,13 +125,32 @@ def read_idx(path, kind):
             f"{source}: header announces {shape[0]} {kind} ({expected} bytes in all) "
             "but the file holds more data"
         )
-    return parse_idx(data, kind, source=source)
+    return parse_idx(data, kind, source=source, classes=classes)
 
 
-def read_split(images_path, labels_path, expected_count=None):
-    """Read one split's images and labels and check that their counts agree."""
+def idx_count(path, kind):
+    """The number of items the header of a gzip-compressed IDX file announces, its header
+    checked (as ``read_idx`` does) without reading the rest."""
+    source = str(path)
+    try:
+        if os.path.getsize(path) == 0:
+            raise InputError(f"{source}: file is empty, expected a gzip-compressed IDX file")
+        with gzip.open(path, "rb") as f:
+            head = _read_up_to(f, HEADERS[kind][1])
+    except IsADirectoryError:
+        raise InputError(f"{source}: is a directory, expected a gzip-compressed IDX file") from None
+    except FileNotFoundError:
+        raise InputError(f"{source}: file does not exist") from None
+    except (OSError, EOFError, zlib.error, struct.error) as e:
+        raise InputError(f"{source}: not a readable gzip file ({e})") from None
+    return _header(head, kind, source)[0][0]
+
+
+def read_split(images_path, labels_path, expected_count=None, classes=10):
+    """Read one split's images and labels (each label below ``classes``) and check that
+    their counts agree."""
     images = read_idx(images_path, "images")
-    labels = read_idx(labels_path, "labels")
+    labels = read_idx(labels_path, "labels", classes=classes)
     if len(images) != len(labels):
         raise InputError(
             f"{images_path} holds {len(images)} images but {labels_path} holds {len(labels)} labels"

@@ -150,10 +150,15 @@ def _header(number, cells, line_has_tab):
     return positions, found, not blocking
 
 
-def _index(text, split):
-    """(the index, None) or (None, what is wrong) of an index cell."""
-    size = samples.SPLIT_SIZES.get(split)
-    span = f"0..{size - 1}" if size else "0..59999 (train) or 0..9999 (test)"
+def _index(text, split, sizes):
+    """(the index, None) or (None, what is wrong) of an index cell, in a dataset whose
+    splits hold ``sizes`` images."""
+    size = sizes.get(split)
+    span = (
+        f"0..{size - 1}"
+        if size
+        else f"0..{sizes['train'] - 1} (train) or 0..{sizes['test'] - 1} (test)"
+    )
     if _INTEGER.fullmatch(text):
         value = int(text) if len(text.lstrip("+-")) <= _MAX_DIGITS else None
         if value is not None and (0 <= value < size if size else value >= 0):
@@ -184,7 +189,7 @@ def _fill(text):
     return None, f"fill {shown(text)} is not a number, expected a value in [0, 1]{hint}"
 
 
-def _spec(given):
+def _spec(given, sizes):
     """(the spec, []) or (None, what is wrong) of a row's non-empty source cells."""
     kinds = [kind for kind, columns in SOURCES if any(c in given for c in columns)]
     if not kinds:
@@ -200,12 +205,12 @@ def _spec(given):
     split, index, found = given.get("split"), given.get("index"), []
     if split is None:
         found.append(f"index {shown(index)} without a split: give split train or test")
-    elif split not in samples.SPLIT_SIZES:
+    elif split not in sizes:
         found.append(f"split {shown(split)} is not one of train, test")
     if index is None:
         found.append(f"split {shown(split)} without an index: give the image's index")
     else:
-        index, problem = _index(index, split)
+        index, problem = _index(index, split, sizes)
         found += [problem] if problem else []
     return (None, found) if found else ({"split": split, "index": index}, [])
 
@@ -222,11 +227,12 @@ def _png_problems(label, spec, path_problem):
     return [f"{label}: png {shown(spec['png'])} {problem}"] if problem else []
 
 
-def sheet_entries(data, path, path_problem=samples.png_path_problem):
+def sheet_entries(data, path, path_problem=samples.png_path_problem, sizes=samples.SPLIT_SIZES):
     """The samples of a sample sheet's bytes ``data`` (the sheet at ``path``, as the config
     names it) as ``Entry``s in row order, and the problems of its text, its header and each
-    row: its cells, its name (``samples.name_problem``) and its PNG (``path_problem(path)``:
-    what is wrong with it, or None).
+    row: its cells (an index within ``sizes``, the dataset's split sizes), its name
+    (``samples.name_problem``) and its PNG (``path_problem(path)``: what is wrong with it,
+    or None).
 
     A row whose cells are wrong is an Entry with spec None, so that ``merged`` still finds
     its name given twice."""
@@ -268,7 +274,7 @@ def sheet_entries(data, path, path_problem=samples.png_path_problem):
             for column in SOURCE_COLUMNS
             if column in positions and cells[positions[column]]
         }
-        spec, problems = _spec(given)
+        spec, problems = _spec(given, sizes)
         found += _name_problems(label, name)
         found += [f"{label}: {problem}" for problem in problems]
         found += _png_problems(label, spec, path_problem)
@@ -314,10 +320,10 @@ def path_problem_in(workdir=None):
     return lambda path: samples.png_path_problem(_in(workdir, path))
 
 
-def read_sheet(path, workdir=None, path_problem=None):
+def read_sheet(path, workdir=None, path_problem=None, sizes=samples.SPLIT_SIZES):
     """``sheet_entries`` of the file at ``path`` (relative to ``workdir``, the current
     folder unless given), or the problem that stops it from being read. ``path_problem``:
-    ``path_problem_in(workdir)`` unless given."""
+    ``path_problem_in(workdir)`` unless given; ``sizes``: the dataset's split sizes."""
     prefix = _prefix("sample_sheet", path)
     full = _in(workdir, path)
     problem = samples.file_problem(full, "a tab-separated sample sheet")
@@ -333,7 +339,7 @@ def read_sheet(path, workdir=None, path_problem=None):
             f"{prefix}: larger than {MAX_SHEET_BYTES // 1_000_000} MB, which is no sample "
             "sheet; name the sheet (a tab-separated text file)"
         ]
-    return sheet_entries(data, path, path_problem or path_problem_in(workdir))
+    return sheet_entries(data, path, path_problem or path_problem_in(workdir), sizes)
 
 
 def read_folder(folder, workdir=None, path_problem=None):
@@ -402,19 +408,25 @@ def gather(config, path_problem=None, workdir=None, data=None, notes=None):
     Relative paths are relative to ``workdir`` (the current folder unless given);
     ``path_problem``, unless given, is ``path_problem_in(workdir)``. ``data``: the labels
     and predictions the rules may need, ``selection.MnistData.from_config(config, workdir)``
-    unless given (read or fetched only when a rule needs them). ``notes``: a list that gets
-    one line per rule saying what it selected, for the log. The mapping's own entries are
-    checked by ``samples.check``."""
+    unless given (read or fetched only when a rule needs them; its dataset's split sizes
+    bound the sheet's indices). ``notes``: a list that gets one line per rule saying what it
+    selected, for the log. The mapping's own entries are checked by ``samples.check``."""
     entries, found = [], []
-    for key, read in (("sample_sheet", read_sheet), ("sample_folder", read_folder)):
-        if config.get(key) is not None:
-            more, problems = read(config[key], workdir, path_problem)
-            entries += more
-            found += problems
+    needs_data = config.get("sample_sheet") is not None or config.get(selection.KEY) is not None
+    if data is None and needs_data:
+        data = selection.MnistData.from_config(config, workdir)
+    if config.get("sample_sheet") is not None:
+        more, problems = read_sheet(
+            config["sample_sheet"], workdir, path_problem, data.dataset.sizes
+        )
+        entries += more
+        found += problems
+    if config.get("sample_folder") is not None:
+        more, problems = read_folder(config["sample_folder"], workdir, path_problem)
+        entries += more
+        found += problems
     chosen = []
     if config.get(selection.KEY) is not None:
-        if data is None:
-            data = selection.MnistData.from_config(config, workdir)
         more, problems, said = selection.expand(config[selection.KEY], data)
         chosen = [Entry(*entry) for entry in more]
         found += problems

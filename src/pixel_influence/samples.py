@@ -168,10 +168,11 @@ def png_path_problem(path):
     return file_problem(path, "a PNG file")
 
 
-def check(name, spec, path_problem=png_path_problem):
+def check(name, spec, path_problem=png_path_problem, sizes=SPLIT_SIZES):
     """Problems with one sample entry beyond what the JSON schema checks, as messages.
 
-    ``path_problem(path)`` says what is wrong with a PNG sample's path (None: nothing)."""
+    ``path_problem(path)`` says what is wrong with a PNG sample's path (None: nothing);
+    ``sizes``: the images of each split of the dataset (MNIST's unless given)."""
     problems = []
     key = where(("samples", name))
     problem = name_problem(name)
@@ -179,7 +180,7 @@ def check(name, spec, path_problem=png_path_problem):
         problems.append(f"config.samples: {problem}")
     k = kind(spec)
     if k == "mnist":
-        size = SPLIT_SIZES[spec["split"]]
+        size = sizes[spec["split"]]
         index = spec["index"]
         if not isinstance(index, int) or isinstance(index, bool):
             problems.append(

@@ -30,6 +30,7 @@ for _k, _batch in enumerate(BATCHED, 1):
             faithfulness=config["faithfulness"],
             dtype=config["influence_dtype"],
             interactions=INTERACTIONS,
+            dataset=DATASET,
             weights_sha256=NETWORK_SHA256,
         script:
             "../scripts/influence.py"
@@ -58,6 +59,7 @@ for _k, _batch in enumerate(BATCHED, 1):
             colormap=config["colormap"],
             overlay=config["overlay"],
             zoom=config["zoom"],
+            class_names=CLASS_NAMES,
             samples=_batch,
             expected={s: influence_expected(s) for s in _batch},
             shared_scale_sources=shared_scale_sources(),
@@ -88,6 +90,7 @@ for _k, _batch in enumerate(BATCHED, 1):
             colormap=config["colormap"],
             overlay=config["overlay"],
             zoom=config["zoom"],
+            class_names=CLASS_NAMES,
             samples=_batch,
             expected={s: influence_expected(s) for s in _batch},
             shared_scale_sources=shared_scale_sources(),
@@ -117,6 +120,7 @@ for _k, _batch in enumerate(BATCHED, 1):
                 colormap=config["colormap"],
                 overlay=config["overlay"],
                 zoom=config["zoom"],
+                class_names=CLASS_NAMES,
                 samples=_batch,
                 expected={s: influence_expected(s) for s in _batch},
             script:

@@ -18,7 +18,6 @@ from pixel_influence import samples as sample_sources
 from pixel_influence import sweep as sweep_sums
 from pixel_influence import resources as job_resources
 from pixel_influence.download import FILES, WEIGHTS
-from pixel_influence.samples import SPLIT_SIZES
 
 SCHEMA = "../schemas/config.schema.yaml"
 
@@ -38,9 +37,8 @@ for _path in workflow.configfiles:  # config/config.yaml and any --configfile
         _problems.append(_syntax)
     else:
         _problems += config_checks.duplicate_keys(Path(_path).read_text(), str(_path))
-_problems += config_checks.problems(
-    config, config_checks.load_schema(workflow.source_path(SCHEMA))
-)
+_schema = config_checks.load_schema(workflow.source_path(SCHEMA))
+_problems += config_checks.problems(config, _schema)
 if _problems:
     raise WorkflowError("invalid configuration:\n  " + "\n  ".join(_problems))
 _given = set(config)  # the keys whose defaults depend on the network, when left out
@@ -49,9 +47,29 @@ _given_interactions = (
     if isinstance(config.get("interactions"), dict)
     else None
 )
+_given_sweep = set(config["sweep"]) if isinstance(config.get("sweep"), dict) else None
 _nulls = config_checks.take_out_nulls(config)  # validate cannot fill defaults into null
 validate(config, SCHEMA)  # fills in the schema's defaults
 config_checks.put_back_nulls(config, _nulls)
+
+# The dataset: MNIST, Fashion-MNIST, KMNIST or the user's own four IDX files; its split
+# sizes bound the samples, its classes name the output nodes. DATA reads its labels for
+# sample_selection. Every job reads DATASET_FILE, checked against DATASET's checksums.
+DATA = config_checks.selection_data(config, _schema)
+DATASET = DATA.dataset
+DATASET_FILE = f"results/{DATASET.name}/{DATASET.name}.h5"
+# the download rule's files: the known datasets' and the book's weights (download.FILES),
+# and a dataset of the user's given by URL: resource -> (bytes or None, sha256, URL or None)
+DOWNLOADS = {name: (size, sha256, None) for name, (size, sha256) in FILES.items()}
+for _data_file in DATASET.files.values():
+    if _data_file.url is not None:
+        DOWNLOADS[_data_file.resource] = (None, _data_file.sha256, _data_file.url)
+# The classes of the dataset: CLASS_NAMES is None for MNIST (the digits 0..9, labelled as
+# they always were), else the dataset's names, one per class.
+CLASS_NAMES = None if DATASET.class_names is None else list(DATASET.class_names)
+CLASS_COUNT = 10 if CLASS_NAMES is None else len(CLASS_NAMES)
+if DATASET.name != "mnist" and "expected_accuracy" not in _given:
+    config["expected_accuracy"] = None  # the book's 0.9352 is MNIST's
 
 # The network: the book's (downloaded, verified) or a file of the user's, read here once
 # so that its depth names the layers; every job then reads results/network/weights.h5.
@@ -64,12 +82,12 @@ if NETWORK == "book":
     NETWORK_SIZES = network_structure.LAYER_SIZES
     NETWORK_READER = "book"  # the weights job reads the verified download
 else:
-    _user_network = config_checks.user_network(NETWORK)
+    _user_network = config_checks.user_network(NETWORK, dataset=DATASET)
     if "train" in NETWORK:
         TRAINING = sample_training.check_settings(
             NETWORK["train"], ("network", "train")
         )
-        TRAINING_RECIPE = config_checks.training_recipe(TRAINING)
+        TRAINING_RECIPE = config_checks.training_recipe(TRAINING, DATASET)
     NETWORK_SHA256 = _user_network.sha256
     NETWORK_LAYERS = _user_network.layers
     NETWORK_SIZES = _user_network.sizes
@@ -77,11 +95,6 @@ else:
     NETWORK_READER = config_checks.network_kind(NETWORK)
     if "layers" not in _given:
         config["layers"] = config_checks.default_layers(NETWORK_LAYERS)
-    if workflow.is_main_process:
-        logger.info(
-            "network: the explorer page computes the book's network only: not drawn for "
-            f"{_user_network.source}"
-        )
     if "expected_accuracy" not in _given:
         config["expected_accuracy"] = None  # the book's 0.9352 says nothing of another
     # the default hidden nodes of the figures count where the network has them, and the
@@ -102,11 +115,13 @@ else:
             config["interactions"]["layers"] = config_checks.default_layers(
                 NETWORK_LAYERS
             )
+    if config.get("sweep") is not None and "layers" not in (_given_sweep or {}):
+        config["sweep"]["layers"] = config_checks.default_layers(NETWORK_LAYERS)
 
 # the samples of the mapping, then the sheet's rows, then the folder's PNG files: from here
 # on config["samples"] holds them all, so that every rule sees one mapping
 _notes = []
-config["samples"], _problems = sample_sheet.gather(config, notes=_notes)
+config["samples"], _problems = sample_sheet.gather(config, data=DATA, notes=_notes)
 if _problems:  # the sheet or the folder changed since the checks above
     raise WorkflowError("invalid configuration:\n  " + "\n  ".join(_problems))
 if workflow.is_main_process:
@@ -211,7 +226,7 @@ def every_influence_expected(wildcards):
 
 def split_expected(split):
     """The root attributes of a sweep's shard and classes files as the config asks."""
-    images = SWEEP["images"] or SPLIT_SIZES[split]
+    images = SWEEP["images"] or DATASET.sizes[split]
     return {
         "split": split,
         "config": json.loads(
@@ -253,8 +268,8 @@ wildcard_constraints:
     sample="|".join(map(re.escape, ALONE)) or "(?!)",
     split="train|test",
     shard=r"\d+",
-    label="[0-9]",
-    resource="|".join(map(re.escape, FILES)),
+    label=r"\d+",
+    resource="|".join(map(re.escape, DOWNLOADS)),
 
 
 def influence_inputs_of(samples):
@@ -267,7 +282,7 @@ def influence_inputs_of(samples):
         "source": [source_stamp(s) for s in samples],
     }
     if "mnist" in kinds:
-        inputs["mnist"] = "results/mnist/mnist.h5"
+        inputs["mnist"] = DATASET_FILE
     pngs = [spec["png"] for spec, kind in zip(specs, kinds) if kind == "png"]
     if pngs:
         inputs["png"] = pngs
@@ -314,9 +329,7 @@ def layer_pictures(samples):
 
 
 def explorer_targets():
-    """The explorer page: for the book's network (its page computes that network live)."""
-    if NETWORK != "book":
-        return []
+    """The explorer page, which computes the network live."""
     return ["results/explorer/index.html"]
 
 
@@ -334,7 +347,7 @@ def sweep_targets():
         "results/sweep/{split}/images/{picture}/class{label}.png",
         split=SWEEP["split"],
         picture=SWEEP["pictures"],
-        label=range(10),
+        label=range(CLASS_COUNT),
     )
 
 
@@ -550,8 +563,10 @@ def sweep_memory_mb(wildcards):
         SWEEP["methods"],
         config["method_parameters"],
         wildcards.split,
-        SWEEP["images"],
+        SWEEP["images"] or DATASET.sizes[wildcards.split],
         SWEEP["shards"],
+        sizes=NETWORK_SIZES,
+        classes=CLASS_COUNT,
     )
 
 
@@ -559,15 +574,18 @@ def sweep_runtime_min(wildcards):
     """Minutes per shard: three times the measured time per image and method."""
     return job_resources.sweep_runtime_min(
         wildcards.split,
-        SWEEP["images"],
+        SWEEP["images"] or DATASET.sizes[wildcards.split],
         SWEEP["methods"],
         SWEEP["shards"],
         config["method_parameters"],
+        sizes=NETWORK_SIZES,
     )
 
 
 def sweep_classes_mem_mb(wildcards):
-    return job_resources.sweep_classes_mem_mb(SWEEP["layers"], SWEEP["shards"])
+    return job_resources.sweep_classes_mem_mb(
+        SWEEP["layers"], SWEEP["shards"], NETWORK_SIZES, CLASS_COUNT
+    )
 
 
 def sweep_image_mem_mb(wildcards):
@@ -578,4 +596,5 @@ def sweep_image_mem_mb(wildcards):
         SWEEP["layers"],
         len(SWEEP["methods"]),
         colour=config["colormap"] != "gray" or config["overlay"],
+        sizes=NETWORK_SIZES,
     )

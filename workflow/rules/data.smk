@@ -1,12 +1,12 @@
-# Downloading and unpacking the data: MNIST and the network (the book's pretrained weights,
-# or a file of the user's).
+# Downloading and unpacking the data: the dataset (MNIST unless config.dataset says
+# otherwise) and the network (the book's pretrained weights, or a file of the user's).
 
 
 rule download:
     output:
         ensure(
             "resources/{resource}",
-            sha256=lambda wildcards: FILES[wildcards.resource][1],
+            sha256=lambda wildcards: DOWNLOADS[wildcards.resource][1],
         ),
     log:
         "logs/download/{resource}.log",
@@ -17,18 +17,17 @@ rule download:
     resources:
         mem_mb=fixed_mem_mb("download"),
         runtime=fixed_runtime("download"),
+    params:
+        expected=lambda wildcards: DOWNLOADS[wildcards.resource],
     script:
         "../scripts/download.py"
 
 
 rule mnist:
     input:
-        train_images="resources/mnist/train-images-idx3-ubyte.gz",
-        train_labels="resources/mnist/train-labels-idx1-ubyte.gz",
-        test_images="resources/mnist/t10k-images-idx3-ubyte.gz",
-        test_labels="resources/mnist/t10k-labels-idx1-ubyte.gz",
+        **{role: data_file.path for role, data_file in DATASET.files.items()},
     output:
-        "results/mnist/mnist.h5",
+        DATASET_FILE,
     log:
         "logs/mnist/mnist.log",
     benchmark:
@@ -38,6 +37,8 @@ rule mnist:
     resources:
         mem_mb=fixed_mem_mb("mnist"),
         runtime=fixed_runtime("mnist"),
+    params:
+        dataset=DATASET,
     script:
         "../scripts/mnist.py"
 
@@ -68,7 +69,7 @@ else:
 
     rule train:
         input:
-            mnist="results/mnist/mnist.h5",
+            mnist=DATASET_FILE,
         output:
             weights="results/network/weights.h5",
             picture=report(
@@ -89,5 +90,6 @@ else:
             settings=TRAINING,
             recipe=TRAINING_RECIPE,
             weights_sha256=NETWORK_SHA256,
+            dataset=DATASET,
         script:
             "../scripts/train.py"

@@ -24,6 +24,7 @@ rule influence:
         faithfulness=config["faithfulness"],
         dtype=config["influence_dtype"],
         interactions=INTERACTIONS,
+        dataset=DATASET,
         weights_sha256=NETWORK_SHA256,
     script:
         "../scripts/influence.py"

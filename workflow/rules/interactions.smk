@@ -26,6 +26,7 @@ rule interactions_figure:
         colormap=config["colormap"],
         overlay=config["overlay"],
         zoom=config["zoom"],
+        class_names=CLASS_NAMES,
         samples=one_sample,
         expected=sample_influence_expected,
     script:

@@ -4,7 +4,7 @@
 rule accuracy:
     input:
         weights="results/network/weights.h5",
-        mnist="results/mnist/mnist.h5",
+        mnist=DATASET_FILE,
     output:
         "results/network/accuracy.txt",
     log:
@@ -20,6 +20,7 @@ rule accuracy:
         expected=config["expected_accuracy"],
         weights_sha256=NETWORK_SHA256,
         network=NETWORK,
+        dataset=DATASET,
     script:
         "../scripts/accuracy.py"
 

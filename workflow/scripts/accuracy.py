@@ -1,4 +1,4 @@
-"""Classify the 10,000 test images; fail unless the accuracy is the expected one (when the
+"""Classify the dataset's test images; fail unless the accuracy is the expected one (when the
 config expects one)."""
 
 import logging
@@ -11,7 +11,7 @@ from pixel_influence.jobs import run
 
 def job(smk):
     params, _ = h5io.read_weights(smk.input.weights, smk.params.weights_sha256)
-    images, labels = h5io.read_mnist_split(smk.input.mnist, "test")
+    images, labels = h5io.read_mnist_split(smk.input.mnist, "test", smk.params.dataset)
     correct, total = network.accuracy(params, images, labels)
     value = correct / total
     logging.info("%d of %d test images correct: Accuracy:%s", correct, total, value)
@@ -20,8 +20,7 @@ def job(smk):
         what = (
             "the weights or the data are not the expected ones"
             if smk.params.network == "book"
-            else "the network is not the one expected (set expected_accuracy to null for no "
-            "check)"
+            else "the network is not the one expected (set expected_accuracy to null for no check)"
         )
         raise InputError(
             f"accuracy {value} on the test set differs from expected_accuracy {expected} "

@@ -64,9 +64,7 @@ def network(weights, baseline, expected_sha256):
     return params, weights_sha256, h5io.read_baseline(baseline, weights_sha256)
 
 
-@functools.cache
-def _mnist_images(path, split, indices):
-    return h5io.read_mnist_images(path, split, indices)
+_IMAGES = {}  # (path, split, indices) -> images and labels: the file read once per job
 
 
 def mnist_images(smk, split):
@@ -81,7 +79,10 @@ def mnist_images(smk, split):
             }
         )
     )
-    images, labels = _mnist_images(smk.input.mnist, split, indices)
+    key = (smk.input.mnist, split, indices)
+    if key not in _IMAGES:
+        _IMAGES[key] = h5io.read_mnist_images(smk.input.mnist, *key[1:], smk.params.dataset)
+    images, labels = _IMAGES[key]
     return images, labels, {index: row for row, index in enumerate(indices)}
 
 
@@ -107,6 +108,8 @@ def one(smk, i):
         image = samples.mnist_image(images, where[spec["index"]])
         label = int(labels[where[spec["index"]]])
         title = f"{name}: {spec['split']} image #{spec['index']}, label {label}"
+        if smk.params.dataset.class_names is not None:
+            title += f" {smk.params.dataset.class_names[label]}"
     layers = smk.params.layers
     result = methods.compute(
         params,
@@ -150,7 +153,10 @@ def one(smk, i):
         **settings,
     )
     probabilities = result["value"][network_structure.output_layers(params)[1]]
-    title += f"; predicted {int(np.argmax(probabilities))} ({probabilities.max():.3f})"
+    predicted = int(np.argmax(probabilities))
+    names = smk.params.dataset.class_names
+    named = "" if names is None else f" {names[predicted]}"
+    title += f"; predicted {predicted}{named} ({probabilities.max():.3f})"
     provenance_attrs = {
         "sample": name,
         "source": samples.describe(spec),

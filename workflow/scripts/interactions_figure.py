@@ -21,7 +21,7 @@ def one(smk, i):
             overlay=p.overlay,
             scale=p.scale,
             layers=layers,
-            class_names=p.get("class_names"),  # None: "digit j"
+            class_names=p.class_names,  # None: "digit j"
         )
         metadata = interactions_figure.metadata(data, p.colormap, p.overlay, p.scale, layers)
     canvas.save_png(figure, smk.output[i], metadata)

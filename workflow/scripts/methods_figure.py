@@ -35,6 +35,7 @@ def one(smk, i):
         colormap=p.colormap,
         overlay=p.overlay,
         output_layers=data["output_layers"],
+        class_names=p.class_names,  # None: "digit j"
     )
     metadata = {
         "Title": f"{data['title']}: the methods side by side",

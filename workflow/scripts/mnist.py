@@ -1,27 +1,41 @@
-"""Parse the four MNIST IDX files into one HDF5 file of images and labels."""
+"""Parse the dataset's four IDX files into one HDF5 file of images and labels."""
 
 import logging
-from pathlib import Path
 
-from pixel_influence import h5io, mnist
-from pixel_influence.download import FILES, verified
+from pixel_influence import datasets, h5io, mnist
+from pixel_influence.download import verified
+from pixel_influence.errors import InputError
 from pixel_influence.jobs import run
 
 
+def _verified(path, data_file):
+    """``path`` after checking it is still the file the config's dataset names."""
+    try:
+        return verified(path, data_file.resource, expected=(data_file.size, data_file.sha256))
+    except InputError as e:
+        if data_file.resource is not None:
+            raise
+        why = str(e).split("; fetch it again", 1)[0]
+        why = why.replace("since it was downloaded and verified", "since Snakemake read it")
+        raise InputError(f"{why}; run again") from None
+
+
 def job(smk):
+    dataset = smk.params.dataset
     i = smk.input
-    for path in i:  # each the verified download, still
-        verified(path, f"mnist/{Path(path).name}")
+    files = {role: (i[role], dataset.files[role]) for role in datasets.ROLES}
+    for path, data_file in files.values():  # each the verified file, still
+        _verified(path, data_file)
+    classes = datasets.class_count(dataset)
     splits = {
-        "train": mnist.read_split(i.train_images, i.train_labels, mnist.SPLITS["train"][2]),
-        "test": mnist.read_split(i.test_images, i.test_labels, mnist.SPLITS["test"][2]),
+        split: mnist.read_split(i[images], i[labels], dataset.sizes[split], classes)
+        for split, (images, labels) in datasets.SPLIT_ROLES.items()
     }
-    for path in i:  # and the bytes parsed were the ones checked
-        verified(path, f"mnist/{Path(path).name}")
-    checksums = {Path(p).name: FILES[f"mnist/{Path(p).name}"][1] for p in i}
-    h5io.write_mnist(smk.output[0], splits, checksums)
+    for path, data_file in files.values():  # and the bytes parsed were the ones checked
+        _verified(path, data_file)
+    h5io.write_mnist(smk.output[0], splits, datasets.checksums(dataset), dataset)
     for split, (images, _) in splits.items():
-        logging.info("%s: %d images", split, len(images))
+        logging.info("%s %s: %d images", dataset.name, split, len(images))
 
 
 run(job, snakemake)

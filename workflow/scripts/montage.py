@@ -34,6 +34,7 @@ def one(smk, i):
             colormap=p.colormap,
             overlay=p.overlay,
             output_layers=data["output_layers"],
+            class_names=p.class_names,  # None: the digits
         )
 
     def metadata(methods, layers):

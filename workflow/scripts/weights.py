@@ -4,7 +4,7 @@ file of the user's (pickle, npz or ONNX), and write it as HDF5 with its structur
 import hashlib
 from pathlib import Path
 
-from pixel_influence import config, h5io, network, networks
+from pixel_influence import config, h5io, network
 from pixel_influence.download import FILES, WEIGHTS, verified
 from pixel_influence.errors import InputError
 from pixel_influence.jobs import run
