@@ -46,7 +46,7 @@ def file_problem(path, name):
 
 def problem(folder):
     """Why ``folder`` does not hold every verified data file, or None."""
-    return next(filter(None, (file_problem(Path(folder) / name, name) for name in FILES)), None)
+    return next(filter(None, (file_problem(Path(folder) / name, name) for name in NEEDED)), None)
 
 
 def fetched(mirrors):

@@ -485,6 +485,9 @@ def test_every_rule_follows_the_catalog_conventions():
         assert bench.startswith('"results/benchmarks/'), (rule, bench)
         section = re.split(r"\n    \w+:", body.split("    output:", 1)[1])[0]
         paths = [p for p in re.findall(r'"([^"]+/[^"]*)"', section) if not p.startswith("../")]
+        if "DATASET_FILE" in section:  # the dataset's file, named in common.smk
+            common = (ROOT / "workflow/rules/common.smk").read_text()
+            paths.append(re.search(r'DATASET_FILE = f"([^"]+)"', common).group(1))
         assert paths, rule
         for path in paths:  # captions (../report/...) aside
             assert path.startswith(("results/", "resources/")), (rule, path)
