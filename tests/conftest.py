@@ -6,6 +6,7 @@ import functools
 import gzip
 import hashlib
 import http.server
+import math
 import os
 import struct
 import subprocess
@@ -19,6 +20,8 @@ import numpy as np
 import pytest
 import real_data
 import yaml
+
+from pixel_influence import network
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA, DATA_MISSING = real_data.find()  # the verified real data (see tests/real_data.py)
@@ -55,6 +58,30 @@ def write_gz(path, data):
     with gzip.open(path, "wb") as f:
         f.write(data)
     return path
+
+
+def random_network(sizes, activation, seed=1):
+    """A random network 784-sizes, checked as the pipeline checks one. The scales keep the
+    pre-activations of a digit of order 1: sigmoid and tanh are curved and ReLU units are
+    on for some inputs, off for others."""
+    rng = np.random.default_rng(seed)
+    params, width = {}, 784
+    for k, nodes in enumerate(sizes, start=1):
+        scale = 0.15 if k == 1 else 1.5 / math.sqrt(width)
+        params[f"W{k}"] = rng.normal(0, scale, (width, nodes))
+        params[f"b{k}"] = rng.normal(0, 0.5, nodes)
+        width = nodes
+    params["activation"] = activation
+    return network.check_network(params, "test network")
+
+
+def sparse_digit(rng):
+    """A digit-like image of 784 pixels: mostly zeros, some strokes at 1.0 and some gray."""
+    x = np.zeros(784)
+    on = rng.choice(784, 150, replace=False)
+    x[on[:90]] = 1.0
+    x[on[90:]] = rng.random(60)
+    return x
 
 
 def bars(count, classes=3, seed=0):

@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 from browser import console_errors, open_file
 from browser import floats as page_floats
+from conftest import random_network, sparse_digit
 from test_explorer_kernels import HELPERS, decode, floats, kernels_js, run
 from test_explorer_page import TWO, ink_of, settle, stroke
 
-from pixel_influence import explorer, methods, network, samples
+from pixel_influence import datasets, explorer, methods, network, samples
 from pixel_influence.render.montage import grid_rows
 
 TOLERANCE = 1e-9  # of the layer's largest |value|: float64 in the page and in numpy
@@ -28,42 +29,8 @@ NETWORKS = [(a, act) for a in ARCHITECTURES for act in network.ACTIVATIONS]
 IDS = [f"{a}-{act}" for a, act in NETWORKS]
 LIVE = list(explorer.LIVE_METHODS)
 POINTS = 16  # integrated gradients' quadrature points
-FASHION = [
-    "T-shirt/top",
-    "Trouser",
-    "Pullover",
-    "Dress",
-    "Coat",
-    "Sandal",
-    "Shirt",
-    "Sneaker",
-    "Bag",
-    "Ankle boot",
-]
+FASHION = list(datasets.known("fashion-mnist").class_names)
 E = "window.explorer."
-
-
-def random_network(sizes, activation, seed=1):
-    """A random network 784-sizes as the pipeline checks one; the scales keep a digit's
-    pre-activations of order 1 (sigmoid and tanh curved, ReLU units on for some inputs)."""
-    rng = np.random.default_rng(seed)
-    params, width = {}, 784
-    for k, nodes in enumerate(sizes, start=1):
-        scale = 0.15 if k == 1 else 1.5 / math.sqrt(width)
-        params[f"W{k}"] = rng.normal(0, scale, (width, nodes))
-        params[f"b{k}"] = rng.normal(0, 0.5, nodes)
-        width = nodes
-    params["activation"] = activation
-    return network.check_network(params, "test network")
-
-
-def digit(rng):
-    """A digit-like image: mostly zeros, strokes at 1.0 and some gray pixels."""
-    x = np.zeros(784)
-    on = rng.choice(784, 150, replace=False)
-    x[on[:90]] = 1.0
-    x[on[90:]] = rng.random(60)
-    return x
 
 
 def set_network(driver, name, params):
@@ -135,7 +102,7 @@ def test_forward_and_the_network_description(page, name, activation):
     ]
     assert run(page, "return kernels.layer_names(N);") == layers
     rng = np.random.default_rng(1)
-    for x in (digit(rng), np.ones(784), np.zeros(784)):
+    for x in (sparse_digit(rng), np.ones(784), np.zeros(784)):
         expected = network.forward(params, x)
         got = run(
             page,
@@ -158,7 +125,7 @@ def test_live_methods_equal_methods_compute(page, name, activation):
     set_network(page, "N", params)
     layers = list(network.layer_names(params))
     rng = np.random.default_rng(3)
-    for what, x in (("digit", digit(rng)), ("white", np.ones(784))):
+    for what, x in (("digit", sparse_digit(rng)), ("white", np.ones(784))):
         for kind, baseline_image in (("zeros", np.zeros(784)), ("0.1", np.full(784, 0.1))):
             expected = methods.compute(
                 params,

@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 import pytest
+from conftest import random_network, sparse_digit
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -29,34 +30,10 @@ FIXED = {
 }
 
 
-def _network(sizes, activation, seed=1):
-    """A random network 784-sizes, checked as the pipeline checks one. The scales keep the
-    pre-activations of a digit of order 1: sigmoid and tanh are curved and ReLU units are
-    on for some inputs, off for others."""
-    rng = np.random.default_rng(seed)
-    params, width = {}, 784
-    for k, nodes in enumerate(sizes, start=1):
-        scale = 0.15 if k == 1 else 1.5 / math.sqrt(width)
-        params[f"W{k}"] = rng.normal(0, scale, (width, nodes))
-        params[f"b{k}"] = rng.normal(0, 0.5, nodes)
-        width = nodes
-    params["activation"] = activation
-    return network.check_network(params, "test network")
-
-
-def _digit(rng):
-    """A digit-like image: mostly zeros, some strokes at 1.0 and some gray pixels."""
-    x = np.zeros(784)
-    on = rng.choice(784, 150, replace=False)
-    x[on[:90]] = 1.0
-    x[on[90:]] = rng.random(60)
-    return x
-
-
 def _case(name, activation, seed=2):
     """(params, x, baseline image, every layer) of one random network."""
-    params = _network(ARCHITECTURES[name], activation)
-    x, b = _digit(np.random.default_rng(seed)), np.full(784, 0.1)
+    params = random_network(ARCHITECTURES[name], activation)
+    x, b = sparse_digit(np.random.default_rng(seed)), np.full(784, 0.1)
     return params, x, b, network.layer_names(params)
 
 
@@ -241,7 +218,7 @@ def _exact_shapley(params, x, b, where, layer):
 def test_shapley_of_two_pixels_is_exact(name, activation):
     """With two changed pixels the one antithetic pair holds both orders: the estimate is
     the Shapley value itself."""
-    params = _network(ARCHITECTURES[name], activation)
+    params = random_network(ARCHITECTURES[name], activation)
     x, b, where = _few_pixels(np.random.default_rng(3), 2)
     layers = network.layer_names(params)
     maps = methods.shapley_sampling(params, x, b, layers, permutations=2, seed=5)
@@ -256,7 +233,7 @@ def test_shapley_of_two_pixels_is_exact(name, activation):
 def test_shapley_of_six_pixels_is_within_its_standard_error(name, activation):
     """Six changed pixels, 2000 permutations: every value within 5 standard errors of the
     exact one (enumeration of the 64 coalitions); exact where the layer is linear."""
-    params = _network(ARCHITECTURES[name], activation)
+    params = random_network(ARCHITECTURES[name], activation)
     x, b, where = _few_pixels(np.random.default_rng(4), 6)
     layers = network.layer_names(params)
     maps, stderr = methods.shapley_sampling(
@@ -280,7 +257,7 @@ def _switching_relu():
     on -> on, off -> off between the black baseline and the digit. Each W1 column is the
     digit's direction scaled so that a1(x) - a1(0) is exactly known."""
     rng = np.random.default_rng(5)
-    x, b = _digit(rng), np.zeros(784)
+    x, b = sparse_digit(rng), np.zeros(784)
     rise = np.array([1.0, -1.0, 0.5, -0.5])  # a1(x) - a1(0) per unit
     W1 = (x / (x @ x))[:, None] * rise[None, :]
     params = {
@@ -366,9 +343,9 @@ def test_every_method_gives_the_linear_contribution_on_identity_layers(name):
     seed=st.integers(0, 2**16),
 )
 def test_deeplift_and_shapley_are_complete_for_any_architecture(sizes, classes, activation, seed):
-    params = _network(sizes + (classes,), activation, seed)
+    params = random_network(sizes + (classes,), activation, seed)
     rng = np.random.default_rng(seed)
-    x, b = _digit(rng), np.where(rng.random(784) < 0.5, 0.0, 0.2)
+    x, b = sparse_digit(rng), np.where(rng.random(784) < 0.5, 0.0, 0.2)
     layers = network.layer_names(params)
     change = _change(params, x, b)
     _assert_complete(methods.deeplift(params, x, b, layers), change, layers, 1e-12, 1e-14)
@@ -382,10 +359,10 @@ def test_deeplift_and_shapley_are_complete_for_any_architecture(sizes, classes, 
 def test_a_two_layer_network_goes_through_compute():
     """784-50-10 sigmoid (the book's ch05 TwoLayerNet, no activation key): every method
     through ``compute`` with the layers a1, z1, a2, z2."""
-    params = _network((50, 10), "sigmoid")
+    params = random_network((50, 10), "sigmoid")
     del params["activation"]
     rng = np.random.default_rng(6)
-    image, b = _digit(rng).reshape(28, 28), np.zeros((28, 28))
+    image, b = sparse_digit(rng).reshape(28, 28), np.zeros((28, 28))
     layers = ["a1", "z1", "a2", "z2"]
     names = list(methods.METHODS)
     result = methods.compute(
@@ -420,7 +397,7 @@ def test_a_two_layer_network_goes_through_compute():
 
 @pytest.mark.parametrize("name", list(methods.METHODS) + ["compute"])
 def test_layers_outside_the_network_are_refused(name):
-    params = _network((50, 10), "relu")
+    params = random_network((50, 10), "relu")
     x, b = np.zeros(784), np.zeros(784)
     x[300:320] = 1.0
 

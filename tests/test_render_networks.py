@@ -9,23 +9,13 @@ import string
 import numpy as np
 import pytest
 
+from pixel_influence import datasets
 from pixel_influence.errors import InputError
 from pixel_influence.network import LAYERS, OUTPUT_LAYERS
 from pixel_influence.render import canvas, methods_figure, montage, shading
 from pixel_influence.render import interactions_figure as fig
 
-FASHION = (
-    "T-shirt/top",
-    "Trouser",
-    "Pullover",
-    "Dress",
-    "Coat",
-    "Sandal",
-    "Shirt",
-    "Sneaker",
-    "Bag",
-    "Ankle boot",
-)
+FASHION = datasets.known("fashion-mnist").class_names
 DIGITS = tuple(str(j) for j in range(10))
 BOOK = {"a1": 50, "z1": 50, "a2": 100, "z2": 100, "a3": 10, "z3": 10}
 WIDE = {"a1": 300, "z1": 300, "a2": 7, "z2": 7}  # 784-300-7

@@ -582,6 +582,16 @@ def default_layers(names):
     return [layer for layer in names[:-2] if layer.startswith("z")] + list(names[-2:])
 
 
+def _layer_problems(key, layers, names):
+    """Problems of a list of layers (``config.<key>``): each one of the network's ``names``."""
+    return [
+        f"config.{key}[{i}]: {layer!r} is not a layer of the network, whose layers are "
+        f"{', '.join(names)}"
+        for i, layer in enumerate(layers or [])
+        if layer not in names
+    ]
+
+
 def _node_problems(key, nodes, names, sizes, drawn):
     """Problems of hidden nodes chosen by layer (``config.<key>``): each layer one of the
     network's hidden layers (its output layers' every node ``drawn`` anyway), each node
@@ -631,23 +641,12 @@ def network_problems(config, workdir=None, dataset=datasets.MNIST):
             f"dataset {dataset.name} has {classes} classes; give a network with one output "
             "per class (or train one: network: {train: {...}})"
         )
-    layers = config.get("layers") if "layers" in config else None
-    for i, layer in enumerate(layers or []):
-        if layer not in names:
-            problems.append(
-                f"config.layers[{i}]: {layer!r} is not a layer of the network, whose "
-                f"layers are {', '.join(names)}"
-            )
+    problems += _layer_problems("layers", config.get("layers"), names)
     figure = (config.get("methods_figure") or {}).get("nodes") or {}
     problems += _node_problems("methods_figure.nodes", figure, names, sizes, "the figure shows")
     interactions = config.get("interactions")
     if isinstance(interactions, dict):
-        for i, layer in enumerate(interactions.get("layers") or []):
-            if layer not in names:
-                problems.append(
-                    f"config.interactions.layers[{i}]: {layer!r} is not a layer of the "
-                    f"network, whose layers are {', '.join(names)}"
-                )
+        problems += _layer_problems("interactions.layers", interactions.get("layers"), names)
         problems += _node_problems(
             "interactions.nodes",
             interactions.get("nodes") or {},
@@ -657,12 +656,7 @@ def network_problems(config, workdir=None, dataset=datasets.MNIST):
         )
     sweep = config.get("sweep")
     if isinstance(sweep, dict):
-        for i, layer in enumerate(sweep.get("layers") or []):
-            if layer not in names:
-                problems.append(
-                    f"config.sweep.layers[{i}]: {layer!r} is not a layer of the network, "
-                    f"whose layers are {', '.join(names)}"
-                )
+        problems += _layer_problems("sweep.layers", sweep.get("layers"), names)
     if spec != "book" or dataset.name != "mnist":
         # the predictions that select misclassified images are the book's network's on
         # MNIST, read when Snakemake starts: otherwise they would select the wrong images

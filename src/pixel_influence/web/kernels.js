@@ -539,7 +539,7 @@ var kernels = (function () {
    */
   function _chain(params, x, baseline_image, layers, points, w, s1, s2, jac) {
     const [pixels, h1, h2, k] = params.sizes;
-    const W1 = params.W1, W2 = params.W2, W3 = params.W3;
+    const W2 = params.W2, W3 = params.W3;
     _depth(params, layers);
     const { index, d, m } = _changed(x, baseline_image, pixels);
     const wants = new Set(layers);
@@ -696,10 +696,20 @@ var kernels = (function () {
         }
       }
     }
-    // the maps: per changed pixel, c = d_i W1[i] and one dot product per dense row, BLOCK
-    // pixels at a time (rows of C; padding rows are 0)
+    return _chain_maps(params, layers, index, d, m, dense, first, J, S1, true);
+  }
+
+  /**
+   * The chain methods' maps, from the rows J of the Jacobians of the ``dense`` layers with
+   * respect to a1 (layer l's from row ``first[l]``) and z1's multiplier S1: per changed pixel
+   * (``index``, its change ``d``, ``m`` of them) c = d_i W1[i], then one dot product per dense
+   * row, BLOCK pixels at a time (rows of C; padding rows are 0). ``with_z1``: z1's maps are
+   * S1 c (not where z1 is the output layer, among the dense rows).
+   */
+  function _chain_maps(params, layers, index, d, m, dense, first, J, S1, with_z1) {
+    const pixels = params.sizes[0], h1 = params.sizes[1], W1 = params.W1;
     const out = _maps(params, layers);
-    const a1_map = out.a1, z1_map = out.z1;
+    const a1_map = out.a1, z1_map = with_z1 ? out.z1 : undefined;
     const targets = dense.map((layer) => [out[layer], first[layer], _nodes(params, layer)]);
     const C = _scratch("chain.C", BLOCK * h1);
     for (let q0 = 0; q0 < m; q0 += BLOCK) {
@@ -786,7 +796,6 @@ var kernels = (function () {
    */
   function _chain_generic(params, x, baseline_image, layers, points, w, slopes, jac) {
     const sizes = params.sizes, count = params.depth, pixels = sizes[0], h1 = sizes[1];
-    const W1 = params.W1;
     const deepest = _depth(params, layers);
     const { index, d, m } = _changed(x, baseline_image, pixels);
     const wants = new Set(layers);
@@ -866,32 +875,7 @@ var kernels = (function () {
         A = An;
       }
     }
-    // the maps: per changed pixel, c = d_i W1[i] and one dot product per dense row, BLOCK
-    // pixels at a time (rows of C; padding rows are 0)
-    const out = _maps(params, layers);
-    const a1_map = out.a1, z1_map = count > 1 ? out.z1 : undefined;
-    const targets = dense.map((layer) => [out[layer], first[layer], _nodes(params, layer)]);
-    const C = _scratch("chain_generic.C", BLOCK * h1);
-    for (let q0 = 0; q0 < m; q0 += BLOCK) {
-      const rows = Math.min(BLOCK, m - q0);
-      for (let r = 0; r < BLOCK; r++) {
-        const o = r * h1;
-        if (r >= rows) {
-          for (let j = 0; j < h1; j++) C[o + j] = 0;
-          continue;
-        }
-        const i = index[q0 + r], row = i * h1, di = d[q0 + r];
-        for (let j = 0; j < h1; j++) C[o + j] = W1[row + j] * di;
-        if (a1_map) for (let n = 0; n < h1; n++) a1_map[n * pixels + i] = C[o + n];
-        if (z1_map) for (let n = 0; n < h1; n++) z1_map[n * pixels + i] = S1[n] * C[o + n];
-      }
-      const i0 = index[q0], i1 = index[q0 + Math.min(1, rows - 1)];
-      const i2 = index[q0 + Math.min(2, rows - 1)], i3 = index[q0 + Math.min(3, rows - 1)];
-      for (const [map, start, nodes] of targets) {
-        _dots(J, start, nodes, h1, C, map, pixels, i0, i1, i2, i3);
-      }
-    }
-    return out;
+    return _chain_maps(params, layers, index, d, m, dense, first, J, S1, count > 1);
   }
 
   /** The hidden layers' multipliers (one array each, nk) and the softmax Jacobian of one pass. */
